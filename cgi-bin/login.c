@@ -1,0 +1,127 @@
+/*
+ * login: the form, and storing the username in a new session.
+ *
+ *	@app.route('/login', methods=['GET', 'POST'])
+ *	def login():
+ *	    if request.method == 'POST':
+ *	        session['username'] = request.form['username']
+ *	        return redirect(url_for('index'))
+ *	    return render_template('login.html')
+ */
+#include <stdio.h>
+
+#include <sessile.h>
+
+#define USERNAME_MAX	64	/* characters */
+
+static void
+form(struct sl_req *r, enum sl_http http, const char *error,
+    const char *username)
+{
+	const char	*token;
+
+	if ((token = sl_csrf_token(r)) == NULL) {
+		sl_fail(r, SL_EINTERNAL, "cannot make a CSRF token");
+		return;
+	}
+	{
+		struct sl_var	 vars[] = {
+			SL_VAR("csrf_token", token),
+			SL_VAR("error", error),
+			SL_VAR("username", username),
+		};
+
+		sl_page(r, http, "login.html", "Log in", vars, 3);
+	}
+}
+
+static void
+login_post(struct sl_req *r)
+{
+	const struct sl_pair	*f;
+	const char		*name, *why, *refill;
+	char			 msg[128];
+	size_t			 n, len;
+	enum sl_err		 e;
+
+	if ((e = sl_req_form(r, &f, &n)) != SL_OK) {
+		sl_fail(r, e, NULL);
+		return;
+	}
+	if ((e = sl_csrf_check(r)) != SL_OK) {
+		if (e == SL_EFORBIDDEN)
+			form(r, SL_HTTP_403, sl_errmsg(r), NULL);
+		else
+			sl_fail(r, e, NULL);
+		return;
+	}
+	switch (sl_pairs_get(f, n, "username", &name, &len)) {
+	case 0:
+		form(r, SL_HTTP_400, "Please enter a username.", NULL);
+		return;
+	case 1:
+		break;
+	default:
+		form(r, SL_HTTP_400, "The form has more than one username.",
+		    NULL);
+		return;
+	}
+	/* Blanks around a name are a typing accident, not part of it. */
+	while (len > 0 && (*name == ' ' || *name == '\t')) {
+		name++;
+		len--;
+	}
+	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+		len--;
+	if ((why = sl_text_check(name, len, USERNAME_MAX)) != NULL) {
+		snprintf(msg, sizeof(msg), "The username %s: it must be 1 to "
+		    "%d characters, without control characters.", why,
+		    USERNAME_MAX);
+		/* Refill the field only with text that is safe to show. */
+		refill = sl_text_check(name, len, 4 * USERNAME_MAX) == NULL ?
+		    name : NULL;
+		form(r, SL_HTTP_400, msg, refill);
+		return;
+	}
+	/* A new id at login: whoever knew the old one learns nothing. */
+	if ((e = sl_session_regenerate(r)) != SL_OK ||
+	    (e = sl_session_set(r, "username", name, len)) != SL_OK ||
+	    (e = sl_flash_set(r, "You are logged in.")) != SL_OK) {
+		sl_fail(r, e, NULL);
+		return;
+	}
+	sl_redirect(r, "");
+}
+
+static void
+login_view(struct sl_req *r)
+{
+	switch (sl_req_method(r)) {
+	case SL_METHOD_GET:
+	case SL_METHOD_HEAD:
+		form(r, SL_HTTP_200, NULL, NULL);
+		break;
+	case SL_METHOD_POST:
+		login_post(r);
+		break;
+	default:
+		sl_method_not_allowed(r, "GET, HEAD, POST");
+		break;
+	}
+}
+
+int
+main(void)
+{
+	struct sl_ctx	*ctx;
+	struct sl_req	*r;
+
+	if ((ctx = sl_init("login")) == NULL)
+		return 1;
+	while ((r = sl_accept(ctx)) != NULL) {
+		login_view(r);
+		sl_finish(r);
+	}
+	sl_free(ctx);
+	return 0;
+}

@@ -1,0 +1,407 @@
+/*
+ * config.c: the configuration, read from the environment once per process
+ * (before the first accept: libfcgi replaces environ with each request's
+ * parameters) and validated.  A bad value is refused with a message naming
+ * the variable; it is never silently replaced by a default.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "extern.h"
+
+#define KEY_MIN		16		/* bytes: refuse toy keys */
+#define KEY_MAX		4096
+#define LIFETIME_MAX	(10LL * 366 * 24 * 60 * 60)
+#define CONTENT_MAX	(64LL * 1024 * 1024)
+
+const char *const samesites[SAMESITE__MAX] = {
+	"Strict",	/* SAMESITE_STRICT */
+	"Lax",		/* SAMESITE_LAX */
+	"None",		/* SAMESITE_NONE */
+};
+
+const char *
+env_get(char *const *envp, const char *name)
+{
+	size_t	 len = strlen(name);
+
+	if (envp == NULL)
+		return NULL;
+	for (; *envp != NULL; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
+			return *envp + len + 1;
+	return NULL;
+}
+
+static int
+bad(char *err, size_t errlen, const char *var, const char *why)
+{
+	snprintf(err, errlen, "%s: %s", var, why);
+	return 0;
+}
+
+static int
+parse_bool(const char *var, const char *v, int *out, char *err, size_t errl)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 1;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 1;
+		}
+	}
+	return bad(err, errl, var, "not a boolean (true or false)");
+}
+
+/* Digits only: no sign, no blanks, no hex, no overflow. */
+static int
+parse_num(const char *var, const char *v, long long min, long long max,
+    long long *out, char *err, size_t errl)
+{
+	long long	 n = 0;
+	const char	*p;
+
+	if (*v == '\0')
+		return bad(err, errl, var, "empty");
+	for (p = v; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return bad(err, errl, var, "not a decimal number");
+		if (n > (max - (*p - '0')) / 10)
+			return bad(err, errl, var, "too large");
+		n = n * 10 + (*p - '0');
+	}
+	if (n < min)
+		return bad(err, errl, var, "too small");
+	*out = n;
+	return 1;
+}
+
+static int
+set_key(struct key *k, const char *v, size_t len, const char *var,
+    char *err, size_t errl)
+{
+	if (len < KEY_MIN)
+		return bad(err, errl, var, "shorter than 16 bytes");
+	if (len > KEY_MAX)
+		return bad(err, errl, var, "longer than 4096 bytes");
+	if ((k->p = malloc(len)) == NULL)
+		return bad(err, errl, var, "out of memory");
+	memcpy(k->p, v, len);
+	k->len = len;
+	return 1;
+}
+
+/* SECRET_KEY_FILE: the whole file, less one trailing newline. */
+static int
+read_key_file(struct key *k, const char *path, char *err, size_t errl)
+{
+	char		 buf[KEY_MAX + 2];
+	ssize_t		 n;
+	size_t		 len = 0;
+	int		 fd, ok;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errl, "SECRET_KEY_FILE: %s: %s", path,
+		    strerror(errno));
+		return 0;
+	}
+	while (len < sizeof(buf) &&
+	    (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errl, "SECRET_KEY_FILE: %s: %s", path,
+			    strerror(errno));
+			close(fd);
+			return 0;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	ok = set_key(k, buf, len, "SECRET_KEY_FILE", err, errl);
+	explicit_bzero(buf, sizeof(buf));
+	return ok;
+}
+
+/* SECRET_KEY_FALLBACKS: keys separated by commas, oldest last. */
+static int
+parse_fallbacks(struct config *c, const char *v, char *err, size_t errl)
+{
+	const char	*p, *end;
+	size_t		 n = 1;
+
+	if (*v == '\0')
+		return 1;
+	for (p = v; *p != '\0'; p++)
+		if (*p == ',')
+			n++;
+	if ((c->fallbacks = calloc(n, sizeof(*c->fallbacks))) == NULL)
+		return bad(err, errl, "SECRET_KEY_FALLBACKS", "out of memory");
+	for (p = v; ; p = end + 1) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		if (!set_key(&c->fallbacks[c->nfallbacks], p,
+		    (size_t)(end - p), "SECRET_KEY_FALLBACKS", err, errl))
+			return 0;
+		c->nfallbacks++;
+		if (*end == '\0')
+			break;
+	}
+	return 1;
+}
+
+/* A URL path: starts with '/', RFC 3986 pchar only (no ';', no ','). */
+static int
+path_valid(const char *v)
+{
+	const char	*p;
+
+	if (*v != '/')
+		return 0;
+	for (p = v; *p != '\0'; p++)
+		if (!(((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
+		    (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~!$&'()*+=:@%", *p) != NULL))
+			return 0;
+	return strstr(v, "//") == NULL && strstr(v, "/../") == NULL &&
+	    strstr(v, "/./") == NULL;
+}
+
+/* RFC 6265 §4.1.2.3 and RFC 1034: letters, digits, hyphens, dots. */
+static int
+domain_valid(const char *v)
+{
+	const char	*p;
+
+	if (*v == '\0' || strlen(v) > 253)
+		return 0;
+	for (p = v; *p != '\0'; p++)
+		if (!(((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			return 0;
+	return strstr(v, "..") == NULL;
+}
+
+static char *
+xstrdup(const char *s, const char *var, char *err, size_t errl)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		bad(err, errl, var, "out of memory");
+	return p;
+}
+
+static int
+load(struct config *c, char *const *envp, char *err, size_t errl)
+{
+	const char	*v, *k, *kf;
+	long long	 n;
+	size_t		 i, len;
+
+	/* Secret keys. */
+	k = env_get(envp, "SECRET_KEY");
+	kf = env_get(envp, "SECRET_KEY_FILE");
+	if (k != NULL && kf != NULL)
+		return bad(err, errl, "SECRET_KEY",
+		    "set together with SECRET_KEY_FILE: set only one");
+	if (k != NULL) {
+		if (!set_key(&c->secret, k, strlen(k), "SECRET_KEY", err, errl))
+			return 0;
+	} else if (kf != NULL) {
+		if (!read_key_file(&c->secret, kf, err, errl))
+			return 0;
+	} else
+		return bad(err, errl, "SECRET_KEY",
+		    "not set (nor SECRET_KEY_FILE): refusing to serve");
+	if ((v = env_get(envp, "SECRET_KEY_FALLBACKS")) != NULL &&
+	    !parse_fallbacks(c, v, err, errl))
+		return 0;
+
+	/* The store. */
+	v = env_get(envp, "SESSION_FILE_DIR");
+	if (v == NULL)
+		v = SESSION_FILE_DIR_DEFAULT;
+	if (*v != '/')
+		return bad(err, errl, "SESSION_FILE_DIR",
+		    "not an absolute path");
+	if ((c->session_dir = xstrdup(v, "SESSION_FILE_DIR", err, errl)) ==
+	    NULL)
+		return 0;
+	c->file_mode = 0600;
+	if ((v = env_get(envp, "SESSION_FILE_MODE")) != NULL) {
+		n = 0;
+		for (i = 0; v[i] != '\0'; i++) {
+			if (v[i] < '0' || v[i] > '7' || i > 4)
+				return bad(err, errl, "SESSION_FILE_MODE",
+				    "not an octal mode");
+			n = n * 8 + (v[i] - '0');
+		}
+		if (i == 0)
+			return bad(err, errl, "SESSION_FILE_MODE", "empty");
+		/* The owner must read and write; nobody may execute or
+		 * write but the owner and group; never world-readable. */
+		if ((n & 0600) != 0600 || (n & 0117) != 0 || n > 0777)
+			return bad(err, errl, "SESSION_FILE_MODE",
+			    "must be 0600, 0620, 0640 or 0660");
+		c->file_mode = (mode_t)n;
+	}
+
+	/* Lifetime and refresh. */
+	c->lifetime = 2678400;
+	if ((v = env_get(envp, "PERMANENT_SESSION_LIFETIME")) != NULL &&
+	    !parse_num("PERMANENT_SESSION_LIFETIME", v, 1, LIFETIME_MAX,
+	    &c->lifetime, err, errl))
+		return 0;
+	c->permanent = 1;
+	if ((v = env_get(envp, "SESSION_PERMANENT")) != NULL &&
+	    !parse_bool("SESSION_PERMANENT", v, &c->permanent, err, errl))
+		return 0;
+	c->refresh = 1;
+	if ((v = env_get(envp, "SESSION_REFRESH_EACH_REQUEST")) != NULL &&
+	    !parse_bool("SESSION_REFRESH_EACH_REQUEST", v, &c->refresh,
+	    err, errl))
+		return 0;
+
+	/* The cookie. */
+	v = env_get(envp, "SESSION_COOKIE_NAME");
+	if (v == NULL)
+		v = "session";
+	/* Room for the "_csrf" and "_flash" companions. */
+	if ((len = strlen(v)) == 0 || len > 64 || !cookie_name_valid(v, len))
+		return bad(err, errl, "SESSION_COOKIE_NAME",
+		    "not a cookie name (RFC 6265 token, 1 to 64 bytes)");
+	if ((c->cookie_name = xstrdup(v, "SESSION_COOKIE_NAME", err, errl)) ==
+	    NULL)
+		return 0;
+	if ((v = env_get(envp, "SESSION_COOKIE_DOMAIN")) != NULL &&
+	    *v != '\0') {
+		if (!domain_valid(v))
+			return bad(err, errl, "SESSION_COOKIE_DOMAIN",
+			    "not a domain name");
+		if ((c->cookie_domain = xstrdup(v, "SESSION_COOKIE_DOMAIN",
+		    err, errl)) == NULL)
+			return 0;
+	}
+	c->httponly = 1;
+	if ((v = env_get(envp, "SESSION_COOKIE_HTTPONLY")) != NULL &&
+	    !parse_bool("SESSION_COOKIE_HTTPONLY", v, &c->httponly, err, errl))
+		return 0;
+	c->secure = -1;
+	if ((v = env_get(envp, "SESSION_COOKIE_SECURE")) != NULL &&
+	    !parse_bool("SESSION_COOKIE_SECURE", v, &c->secure, err, errl))
+		return 0;
+	c->samesite = SAMESITE_LAX;
+	if ((v = env_get(envp, "SESSION_COOKIE_SAMESITE")) != NULL) {
+		for (i = 0; i < SAMESITE__MAX; i++)
+			if (strcasecmp(v, samesites[i]) == 0)
+				break;
+		if (i == SAMESITE__MAX)
+			return bad(err, errl, "SESSION_COOKIE_SAMESITE",
+			    "not one of Strict, Lax, None");
+		c->samesite = (enum samesite)i;
+	}
+	if (strncmp(c->cookie_name, "__Host-", 7) == 0 &&
+	    (c->cookie_domain != NULL || c->secure == 0))
+		return bad(err, errl, "SESSION_COOKIE_NAME",
+		    "a __Host- cookie needs Secure and no Domain");
+
+	/* Requests. */
+	n = 16 * 1024;
+	if ((v = env_get(envp, "MAX_CONTENT_LENGTH")) != NULL &&
+	    !parse_num("MAX_CONTENT_LENGTH", v, 1, CONTENT_MAX, &n, err, errl))
+		return 0;
+	c->max_content_length = (size_t)n;
+
+	/* Paths. */
+	v = env_get(envp, "APPLICATION_ROOT");
+	if (v == NULL)
+		v = "/";
+	if (!path_valid(v) || strlen(v) > 256)
+		return bad(err, errl, "APPLICATION_ROOT",
+		    "not a URL path starting with '/'");
+	len = strlen(v);
+	if ((c->root = malloc(len + 2)) == NULL)
+		return bad(err, errl, "APPLICATION_ROOT", "out of memory");
+	memcpy(c->root, v, len + 1);
+	if (c->root[len - 1] != '/') {
+		c->root[len] = '/';
+		c->root[len + 1] = '\0';
+	}
+	v = env_get(envp, "SESSION_COOKIE_PATH");
+	if (v == NULL)
+		v = env_get(envp, "APPLICATION_ROOT");
+	if (v == NULL)
+		v = "/";
+	if (!path_valid(v) || strlen(v) > 256)
+		return bad(err, errl, "SESSION_COOKIE_PATH",
+		    "not a URL path starting with '/'");
+	if (strncmp(c->cookie_name, "__Host-", 7) == 0 && strcmp(v, "/") != 0)
+		return bad(err, errl, "SESSION_COOKIE_PATH",
+		    "a __Host- cookie needs Path=/");
+	if ((c->cookie_path = xstrdup(v, "SESSION_COOKIE_PATH", err, errl)) ==
+	    NULL)
+		return 0;
+	v = env_get(envp, "TEMPLATE_DIR");
+	if (v == NULL)
+		v = TEMPLATE_DIR_DEFAULT;
+	if (*v != '/')
+		return bad(err, errl, "TEMPLATE_DIR", "not an absolute path");
+	if ((c->template_dir = xstrdup(v, "TEMPLATE_DIR", err, errl)) == NULL)
+		return 0;
+	return 1;
+}
+
+enum sl_err
+config_load(struct config *c, char *const *envp, char *err, size_t errl)
+{
+	memset(c, 0, sizeof(*c));
+	if (!load(c, envp, err, errl)) {
+		config_free(c);
+		return SL_ECONFIG;
+	}
+	return SL_OK;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t	 i;
+
+	if (c->secret.p != NULL)
+		explicit_bzero(c->secret.p, c->secret.len);
+	free(c->secret.p);
+	for (i = 0; i < c->nfallbacks; i++) {
+		explicit_bzero(c->fallbacks[i].p, c->fallbacks[i].len);
+		free(c->fallbacks[i].p);
+	}
+	free(c->fallbacks);
+	free(c->session_dir);
+	free(c->cookie_name);
+	free(c->cookie_domain);
+	free(c->cookie_path);
+	free(c->root);
+	free(c->template_dir);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,275 @@
+/*
+ * crypto.c: everything secret comes from libgcrypt.  Ids and tokens from
+ * its strong generator; tags are HMAC-SHA256 with one handle per key, keyed
+ * once per process (the key schedule is not redone per request).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extern.h"
+
+#define GCRYPT_MIN	"1.8.0"
+
+/*
+ * Domain separation: a tag made for one purpose never verifies for
+ * another (a CSRF token is not a session id).
+ */
+static const char *const sigdoms[SIGDOM__MAX] = {
+	"sessile-session",	/* SIGDOM_SESSION */
+	"sessile-csrf",		/* SIGDOM_CSRF */
+	"sessile-flash",	/* SIGDOM_FLASH */
+};
+
+int
+crypto_init(char *err, size_t errlen)
+{
+	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
+		return 1;
+	if (gcry_check_version(GCRYPT_MIN) == NULL) {
+		snprintf(err, errlen, "libgcrypt %s or later is needed",
+		    GCRYPT_MIN);
+		return 0;
+	}
+	/*
+	 * Secure memory would need mlock privileges a CGI program does not
+	 * have; the key lives in ordinary memory, as it does in the
+	 * environment it came from.
+	 */
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	return 1;
+}
+
+static int
+mac_open(gcry_mac_hd_t *h, const struct key *k)
+{
+	if (gcry_mac_open(h, GCRY_MAC_HMAC_SHA256, 0, NULL) != 0)
+		return 0;
+	if (gcry_mac_setkey(*h, k->p, k->len) != 0) {
+		gcry_mac_close(*h);
+		return 0;
+	}
+	return 1;
+}
+
+int
+signer_init(struct signer *s, const struct config *c, char *err,
+    size_t errlen)
+{
+	size_t	 i;
+
+	memset(s, 0, sizeof(*s));
+	if ((s->keys = calloc(1 + c->nfallbacks, sizeof(*s->keys))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return 0;
+	}
+	for (i = 0; i < 1 + c->nfallbacks; i++) {
+		if (!mac_open(&s->keys[i], i == 0 ? &c->secret :
+		    &c->fallbacks[i - 1])) {
+			snprintf(err, errlen, "libgcrypt: cannot set up "
+			    "HMAC-SHA256");
+			signer_free(s);
+			return 0;
+		}
+		s->nkeys++;
+	}
+	return 1;
+}
+
+void
+signer_free(struct signer *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nkeys; i++)
+		gcry_mac_close(s->keys[i]);
+	free(s->keys);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+mac(gcry_mac_hd_t h, enum sigdom d, const void *msg, size_t len,
+    unsigned char out[32])
+{
+	size_t	 outlen = 32;
+
+	/* gcry_mac_reset() keeps the key: only the message is new. */
+	if (gcry_mac_reset(h) != 0 ||
+	    gcry_mac_write(h, sigdoms[d], strlen(sigdoms[d]) + 1) != 0 ||
+	    gcry_mac_write(h, msg, len) != 0 ||
+	    gcry_mac_read(h, out, &outlen) != 0 || outlen != 32)
+		return 0;
+	return 1;
+}
+
+/* The base64url tag of MSG under key K (0: current). */
+int
+signer_tag(struct signer *s, size_t k, enum sigdom d, const void *msg,
+    size_t len, char tag[TAG_LEN + 1])
+{
+	unsigned char	 raw[32];
+
+	if (k >= s->nkeys || !mac(s->keys[k], d, msg, len, raw))
+		return 0;
+	b64url_encode(raw, sizeof(raw), tag);
+	return 1;
+}
+
+/*
+ * Check TAG (base64url) for MSG under every key.  Returns -1 if none
+ * accepts it, else the index of the key that does (0: current).  Every
+ * key is tried, whatever matched, and compared in constant time.
+ */
+int
+signer_verify(struct signer *s, enum sigdom d, const void *msg, size_t len,
+    const char *tag, size_t taglen)
+{
+	unsigned char	 want[33], got[32];
+	size_t		 i, n;
+	int		 found = -1;
+
+	if (taglen != TAG_LEN ||
+	    !b64url_decode(tag, taglen, want, sizeof(want), &n) || n != 32)
+		return -1;
+	for (i = 0; i < s->nkeys; i++)
+		if (mac(s->keys[i], d, msg, len, got) &&
+		    ct_equal(got, want, 32) && found == -1)
+			found = (int)i;
+	return found;
+}
+
+/* Secrets: ids, tokens. */
+void
+random_bytes(void *p, size_t len)
+{
+	gcry_randomize(p, len, GCRY_STRONG_RANDOM);
+}
+
+/* Not secret: spreading clean-up and temporary names. */
+void
+random_nonce(void *p, size_t len)
+{
+	gcry_create_nonce(p, len);
+}
+
+/* RFC 4648 §5, without padding.  OUT needs 4 * ceil(len / 3) + 1. */
+size_t
+b64url_encode(const void *in, size_t len, char *out)
+{
+	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	const unsigned char	*p = in;
+	size_t			 i, o = 0;
+	unsigned long		 v;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (unsigned long)p[i] << 16 | p[i + 1] << 8 | p[i + 2];
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (len - i == 1) {
+		v = (unsigned long)p[i] << 16;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+	} else if (len - i == 2) {
+		v = (unsigned long)p[i] << 16 | p[i + 1] << 8;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int
+b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+int
+b64url_valid(const char *in, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (b64val((unsigned char)in[i]) < 0)
+			return 0;
+	return len % 4 != 1;
+}
+
+/*
+ * Strict: only the alphabet, no padding, and the unused low bits of the
+ * last character must be zero (one encoding per value).
+ */
+int
+b64url_decode(const char *in, size_t len, void *out, size_t cap,
+    size_t *outlen)
+{
+	unsigned char	*o = out;
+	unsigned long	 acc = 0;
+	size_t		 i, n = 0;
+	int		 bits = 0, v;
+
+	if (len % 4 == 1)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if ((v = b64val((unsigned char)in[i])) < 0)
+			return 0;
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (n >= cap)
+				return 0;
+			o[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (bits > 0 && (acc & ((1UL << bits) - 1)) != 0)
+		return 0;
+	*outlen = n;
+	return 1;
+}
+
+void
+sha256_hex(const void *in, size_t len, char out[STORE_NAME_LEN + 1])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[32];
+	size_t			 i;
+
+	gcry_md_hash_buffer(GCRY_MD_SHA256, md, in, len);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* Constant time: the time taken does not depend on where bytes differ. */
+int
+ct_equal(const void *a, const void *b, size_t len)
+{
+	const volatile unsigned char	*x = a, *y = b;
+	unsigned char			 d = 0;
+	size_t				 i;
+
+	for (i = 0; i < len; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}

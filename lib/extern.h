@@ -1,0 +1,321 @@
+/*
+ * extern.h: what the files of libsessile share inside the library.
+ * Nothing here is installed; the public face is sessile.h.
+ */
+#ifndef EXTERN_H
+#define EXTERN_H
+
+#include <sys/types.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <gcrypt.h>
+
+#include "sessile.h"
+
+#define SESSION_ID_BYTES	32	/* 256 bits of libgcrypt strong random */
+#define SESSION_ID_LEN		43	/* base64url of 32 bytes, no padding */
+#define TAG_LEN			43	/* base64url of HMAC-SHA256 */
+#define COOKIE_VALUE_LEN	(SESSION_ID_LEN + 1 + TAG_LEN)
+#define STORE_NAME_LEN		64	/* hex SHA-256 of the id */
+#define STORE_MAX_FILE		(64 * 1024)
+#define SESSION_MAX_DATA	(16 * 1024)	/* keys and values, decoded */
+#define SESSION_MAX_KEY		64
+#define FLASH_MAX		256
+#define CSRF_LIFETIME		(2 * 60 * 60)
+#define TEMPLATE_MAX_FILE	(256 * 1024)
+
+/* util.c: growable buffers, a per-request arena, logging. */
+
+struct	buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	int	 oom;	/* an allocation failed: contents are incomplete */
+};
+
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_adds(struct buf *, const char *);
+void	 buf_addc(struct buf *, char);
+void	 buf_addu(struct buf *, unsigned long long);
+void	 buf_reset(struct buf *);
+void	 buf_free(struct buf *);
+
+struct	arena_blk;
+struct	arena {
+	struct arena_blk	*head;
+};
+
+void	*arena_alloc(struct arena *, size_t);
+char	*arena_strndup(struct arena *, const char *, size_t);
+void	 arena_free(struct arena *);
+
+void	 log_line(const char *, const char *, ...)
+	    __attribute__((format(__printf__, 2, 3)));
+void	 log_vline(const char *, const char *, va_list);
+
+/* config.c: the environment, validated once per process. */
+
+enum	samesite {
+	SAMESITE_STRICT = 0,
+	SAMESITE_LAX,
+	SAMESITE_NONE,
+	SAMESITE__MAX
+};
+
+extern const char *const samesites[SAMESITE__MAX];
+
+struct	key {
+	char	*p;
+	size_t	 len;
+};
+
+struct	config {
+	struct key	 secret;
+	struct key	*fallbacks;
+	size_t		 nfallbacks;
+	char		*session_dir;
+	mode_t		 file_mode;
+	long long	 lifetime;
+	int		 permanent;
+	int		 refresh;
+	char		*cookie_name;
+	char		*cookie_domain;	/* NULL: none */
+	char		*cookie_path;
+	int		 httponly;
+	int		 secure;	/* -1: when HTTPS=on */
+	enum samesite	 samesite;
+	size_t		 max_content_length;
+	char		*root;		/* always ends in '/' */
+	char		*template_dir;
+};
+
+const char	*env_get(char *const *, const char *);
+enum sl_err	 config_load(struct config *, char *const *, char *, size_t);
+void		 config_free(struct config *);
+
+/* crypto.c: libgcrypt set-up, random, HMAC, hashes, base64url. */
+
+enum	sigdom {
+	SIGDOM_SESSION = 0,	/* session id in the cookie */
+	SIGDOM_CSRF,		/* CSRF token */
+	SIGDOM_FLASH,		/* one-time message */
+	SIGDOM__MAX
+};
+
+struct	signer {
+	gcry_mac_hd_t	*keys;	/* [0] current, then fallbacks */
+	size_t		 nkeys;
+};
+
+int	 crypto_init(char *, size_t);
+int	 signer_init(struct signer *, const struct config *, char *, size_t);
+void	 signer_free(struct signer *);
+int	 signer_tag(struct signer *, size_t, enum sigdom, const void *,
+	    size_t, char[TAG_LEN + 1]);
+int	 signer_verify(struct signer *, enum sigdom, const void *, size_t,
+	    const char *, size_t);
+void	 random_bytes(void *, size_t);
+void	 random_nonce(void *, size_t);
+size_t	 b64url_encode(const void *, size_t, char *);
+int	 b64url_decode(const char *, size_t, void *, size_t, size_t *);
+int	 b64url_valid(const char *, size_t);
+void	 sha256_hex(const void *, size_t, char[STORE_NAME_LEN + 1]);
+int	 ct_equal(const void *, const void *, size_t);
+
+/* form.c: application/x-www-form-urlencoded. */
+
+#define FORM_BADPCT	0x01	/* a '%' not followed by two hex digits */
+#define FORM_NUL	0x02	/* a decoded NUL byte */
+#define FORM_BADUTF8	0x04	/* a name or value is not UTF-8 */
+
+size_t	 pct_decode(char *, const char *, size_t, int *);
+int	 form_decode(struct arena *, const char *, size_t, struct sl_pair **,
+	    size_t *, unsigned int *);
+int	 utf8_valid(const char *, size_t);
+
+/* cookie.c: the Cookie header in, Set-Cookie out. */
+
+struct	cookie {
+	const char	*name;
+	size_t		 namelen;
+	const char	*val;
+	size_t		 vallen;
+};
+
+struct	cookie_opts {
+	const char	*domain;
+	const char	*path;
+	int		 secure;
+	int		 httponly;
+	enum samesite	 samesite;
+};
+
+int	 cookie_next(const char **, const char *, struct cookie *);
+size_t	 cookie_find(const char *, size_t, const char *, struct cookie *,
+	    int *);
+int	 cookie_octets(const char *, size_t);
+int	 cookie_name_valid(const char *, size_t);
+int	 cookie_emit(struct buf *, const char *, const char *, size_t,
+	    const struct cookie_opts *, time_t, long long);
+void	 http_date(time_t, char[30]);
+
+/* store.c: session files on disk. */
+
+struct	entry {
+	char	*key;
+	size_t	 keylen;
+	char	*val;
+	size_t	 vallen;
+};
+
+struct	sdata {
+	time_t		 expires;
+	struct entry	*ents;
+	size_t		 nents;
+	size_t		 cap;
+};
+
+struct	store {
+	const char	*who;		/* names log lines */
+	char		*dir;
+	mode_t		 mode;
+	int		 dirfd;		/* -1 until first use */
+	int		 lockfd;	/* -1 until first lock */
+	int		 locked;	/* a stripe is held */
+	off_t		 lockoff;
+	char		 err[256];	/* the cause of the last failure */
+};
+
+void		 store_init(struct store *, const char *, const char *,
+		    mode_t);
+void		 store_close(struct store *);
+enum sl_err	 store_open(struct store *);
+enum sl_err	 store_read(struct store *, const char *, struct arena *,
+		    struct sdata *, time_t, int *);
+enum sl_err	 store_write(struct store *, const char *,
+		    const struct sdata *);
+enum sl_err	 store_remove(struct store *, const char *);
+enum sl_err	 store_lock(struct store *, const char *);
+void		 store_unlock(struct store *);
+size_t		 store_gc(struct store *, time_t, size_t);
+int		 store_parse(const char *, size_t, struct arena *,
+		    struct sdata *);
+void		 store_format(struct buf *, const struct sdata *);
+int		 store_key_valid(const char *, size_t);
+
+/* template.c: html/ templates. */
+
+struct	tmpl;
+
+struct tmpl	*tmpl_parse(const char *, size_t, char *, size_t);
+int		 tmpl_render(const struct tmpl *, const struct sl_var *,
+		    size_t, struct buf *, char *, size_t);
+void		 tmpl_free(struct tmpl *);
+void		 html_escape(struct buf *, const char *, size_t);
+
+/* The library's state: one context per process, one request at a time. */
+
+#define TMPL_CACHE	8
+
+struct	tcache {
+	char		*name;
+	struct tmpl	*t;
+};
+
+struct	sl_ctx {
+	char		 name[32];
+	struct config	 cfg;
+	enum sl_err	 cfgerr;	/* SL_OK or SL_ECONFIG */
+	char		 cfgmsg[256];
+	struct signer	 signer;
+	struct store	 store;
+	struct tcache	 tmpls[TMPL_CACHE];
+	char		*css;
+	size_t		 csslen;
+	char		*csp;
+	struct buf	 out;		/* the response, reused */
+	int		 fcgi_done;	/* CGI: the one request was taken */
+	int		 memory;	/* requests made by req_memory() */
+	struct buf	 memout;	/* their answers */
+};
+
+struct	sess {
+	enum sl_err	 err;		/* the first failure sticks */
+	int		 loaded;
+	int		 locked;
+	int		 exists;	/* a valid file was read */
+	int		 modified;
+	int		 destroyed;
+	int		 resign;	/* verified by a fallback key */
+	int		 cookie_seen;	/* the browser sent one */
+	int		 regenerated;
+	char		 id[SESSION_ID_LEN + 1];	/* "" when none */
+	char		 file[STORE_NAME_LEN + 1];
+	char		 oldfile[STORE_NAME_LEN + 1];	/* to delete */
+	struct sdata	 data;
+	size_t		 datalen;
+};
+
+struct	sl_req {
+	struct sl_ctx	*ctx;
+	struct arena	 arena;
+	enum sl_method	 method;
+	time_t		 now;
+	int		 https;
+	const char	*content_type;
+	const char	*content_length;
+	const char	*query;
+	const char	*cookie;
+	const char	*host;
+	const char	*origin;
+	const char	*fetch_site;
+	const char	*csrf_cookie;	/* the token from the browser */
+	const char	*csrf_token;	/* the token for the form */
+	int		 form_done;
+	enum sl_err	 form_err;
+	struct sl_pair	*form;
+	size_t		 nform;
+	int		 query_done;
+	enum sl_err	 query_err;
+	struct sl_pair	*qry;
+	size_t		 nqry;
+	struct sess	 sess;
+	int		 flash_taken;
+	int		 gc;		/* clean up after answering */
+	struct buf	 cookies;	/* Set-Cookie lines to send */
+	int		 responded;
+	char		 errmsg[256];
+	/* Requests made in memory (tests, fuzzing). */
+	const char	*mem_body;
+	size_t		 mem_len;
+	size_t		 mem_off;
+};
+
+/* request.c */
+struct sl_req	*req_memory(struct sl_ctx *, char *const *, const char *,
+		    size_t);
+struct sl_ctx	*ctx_new(const char *, char *const *);
+size_t		 req_read(struct sl_req *, void *, size_t);
+void		 req_write(struct sl_req *, const void *, size_t);
+void		 req_error(struct sl_req *, const char *, ...)
+		    __attribute__((format(__printf__, 2, 3)));
+int		 req_secure(const struct sl_req *);
+enum sl_err	 req_cookie(struct sl_req *, const char *, const char **,
+		    size_t *);
+void		 req_cookie_name(struct sl_req *, const char *, char *, size_t);
+enum sl_err	 req_set_cookie(struct sl_req *, const char *, const char *,
+		    size_t, long long);
+
+/* session.c */
+enum sl_err	 session_commit(struct sl_req *);
+void		 session_release(struct sl_req *);
+
+/* response.c */
+extern const char *const sl_https[SL_HTTP__MAX];
+enum sl_err	 tmpl_get(struct sl_ctx *, const char *, const struct tmpl **,
+		    char *, size_t);
+
+#endif /* !EXTERN_H */

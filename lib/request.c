@@ -1,0 +1,511 @@
+/*
+ * request.c: one face over CGI and FastCGI.  libfcgi's FCGI_Accept() serves
+ * both: with a listening socket on fd 0 it loops over FastCGI requests,
+ * otherwise it returns the one CGI request and then -1.  This is the only
+ * file that includes fcgi_stdio.h, and so the only one that reads the body
+ * or writes the answer.
+ *
+ * Every request variable is copied into the request's arena when it is
+ * accepted: libfcgi frees the environment at FCGI_Finish(), and nothing of
+ * one request may survive into the next.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <fcgi_stdio.h>
+
+#include "extern.h"
+
+extern char	**environ;
+
+static const char *const methods[SL_METHOD__MAX] = {
+	"GET",		/* SL_METHOD_GET */
+	"HEAD",		/* SL_METHOD_HEAD */
+	"POST",		/* SL_METHOD_POST */
+	NULL,		/* SL_METHOD_OTHER */
+};
+
+struct sl_ctx *
+ctx_new(const char *name, char *const *envp)
+{
+	struct sl_ctx	*ctx;
+
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		return NULL;
+	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
+	if (!crypto_init(ctx->cfgmsg, sizeof(ctx->cfgmsg)) ||
+	    config_load(&ctx->cfg, envp, ctx->cfgmsg, sizeof(ctx->cfgmsg)) !=
+	    SL_OK) {
+		ctx->cfgerr = SL_ECONFIG;
+		log_line(ctx->name, "configuration: %s", ctx->cfgmsg);
+		return ctx;
+	}
+	if (!signer_init(&ctx->signer, &ctx->cfg, ctx->cfgmsg,
+	    sizeof(ctx->cfgmsg))) {
+		ctx->cfgerr = SL_ECONFIG;
+		log_line(ctx->name, "configuration: %s", ctx->cfgmsg);
+		return ctx;
+	}
+	store_init(&ctx->store, ctx->name, ctx->cfg.session_dir,
+	    ctx->cfg.file_mode);
+	/* Read the templates every page needs now: a broken one is logged
+	 * at start, and answered with 500 until it is fixed. */
+	if (tmpl_get(ctx, "layout.html", NULL, ctx->cfgmsg,
+	    sizeof(ctx->cfgmsg)) != SL_OK ||
+	    tmpl_get(ctx, "error.html", NULL, ctx->cfgmsg,
+	    sizeof(ctx->cfgmsg)) != SL_OK)
+		log_line(ctx->name, "template: %s", ctx->cfgmsg);
+	ctx->cfgmsg[0] = '\0';
+	return ctx;
+}
+
+struct sl_ctx *
+sl_init(const char *name)
+{
+	return ctx_new(name, environ);
+}
+
+void
+sl_free(struct sl_ctx *ctx)
+{
+	size_t	 i;
+
+	if (ctx == NULL)
+		return;
+	store_close(&ctx->store);
+	signer_free(&ctx->signer);
+	config_free(&ctx->cfg);
+	for (i = 0; i < TMPL_CACHE; i++) {
+		free(ctx->tmpls[i].name);
+		tmpl_free(ctx->tmpls[i].t);
+	}
+	free(ctx->css);
+	free(ctx->csp);
+	buf_free(&ctx->out);
+	buf_free(&ctx->memout);
+	free(ctx);
+}
+
+static const char *
+copy_env(struct sl_req *r, char *const *envp, const char *name)
+{
+	const char	*v;
+
+	if ((v = env_get(envp, name)) == NULL)
+		return NULL;
+	return arena_strndup(&r->arena, v, strlen(v));
+}
+
+static struct sl_req *
+req_new(struct sl_ctx *ctx, char *const *envp)
+{
+	struct sl_req	*r;
+	const char	*v;
+	size_t		 i;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->ctx = ctx;
+	r->now = time(NULL);
+	r->method = SL_METHOD_OTHER;
+	if ((v = env_get(envp, "REQUEST_METHOD")) != NULL)
+		for (i = 0; i < SL_METHOD_OTHER; i++)
+			if (strcmp(v, methods[i]) == 0)
+				r->method = (enum sl_method)i;
+	if ((v = env_get(envp, "HTTPS")) != NULL &&
+	    (strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0))
+		r->https = 1;
+	r->content_type = copy_env(r, envp, "CONTENT_TYPE");
+	r->content_length = copy_env(r, envp, "CONTENT_LENGTH");
+	r->query = copy_env(r, envp, "QUERY_STRING");
+	r->cookie = copy_env(r, envp, "HTTP_COOKIE");
+	r->host = copy_env(r, envp, "HTTP_HOST");
+	r->origin = copy_env(r, envp, "HTTP_ORIGIN");
+	r->fetch_site = copy_env(r, envp, "HTTP_SEC_FETCH_SITE");
+	return r;
+}
+
+/* Answer without a request structure: we are out of memory. */
+static void
+answer_oom(struct sl_ctx *ctx)
+{
+	static const char	 msg[] = "Status: 503 Service Unavailable\r\n"
+	    "Content-Type: text/plain\r\n\r\nOut of memory.\n";
+
+	log_line(ctx->name, "503: out of memory");
+	if (ctx->memory)
+		buf_add(&ctx->memout, msg, sizeof(msg) - 1);
+	else
+		FCGI_fwrite((void *)msg, 1, sizeof(msg) - 1, FCGI_stdout);
+}
+
+/* Check what every request needs, or answer it here. */
+static int
+req_usable(struct sl_req *r, char *const *envp)
+{
+	const char	*m;
+
+	if (r->ctx->cfgerr != SL_OK) {
+		sl_fail(r, SL_ECONFIG, r->ctx->cfgmsg);
+		return 0;
+	}
+	m = env_get(envp, "REQUEST_METHOD");
+	if (m == NULL || *m == '\0') {
+		sl_fail(r, SL_EBADREQ, "The request has no method.");
+		return 0;
+	}
+	return 1;
+}
+
+struct sl_req *
+sl_accept(struct sl_ctx *ctx)
+{
+	struct sl_req	*r;
+
+	for (;;) {
+		if (ctx->memory || FCGI_Accept() < 0)
+			return NULL;
+		if ((r = req_new(ctx, environ)) == NULL) {
+			answer_oom(ctx);
+			continue;
+		}
+		if (req_usable(r, environ))
+			return r;
+		sl_finish(r);
+	}
+}
+
+/*
+ * A request made in memory from ENVP and BODY: the answer is kept in the
+ * context (memout).  For tests and fuzzing: the same code as the programs.
+ */
+struct sl_req *
+req_memory(struct sl_ctx *ctx, char *const *envp, const char *body,
+    size_t len)
+{
+	struct sl_req	*r;
+
+	ctx->memory = 1;
+	buf_reset(&ctx->memout);
+	if ((r = req_new(ctx, envp)) == NULL) {
+		answer_oom(ctx);
+		return NULL;
+	}
+	r->mem_body = body;
+	r->mem_len = len;
+	if (!req_usable(r, envp)) {
+		sl_finish(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+sl_finish(struct sl_req *r)
+{
+	struct sl_ctx	*ctx;
+
+	if (r == NULL)
+		return;
+	ctx = r->ctx;
+	if (!r->responded) {
+		log_line(ctx->name, "the program sent no answer");
+		sl_fail(r, SL_EINTERNAL, "the program sent no answer");
+	}
+	session_release(r);
+	if (!ctx->memory)
+		FCGI_Finish();
+	/* Clean up after the answer has gone out, not before. */
+	if (r->gc)
+		store_gc(&ctx->store, r->now, 16);
+	arena_free(&r->arena);
+	buf_free(&r->cookies);
+	free(r);
+}
+
+/* Read up to LEN bytes of the body: fewer only at its end. */
+size_t
+req_read(struct sl_req *r, void *p, size_t len)
+{
+	size_t	 n;
+
+	if (r->ctx->memory) {
+		n = r->mem_len - r->mem_off;
+		if (n > len)
+			n = len;
+		memcpy(p, r->mem_body + r->mem_off, n);
+		r->mem_off += n;
+		return n;
+	}
+	return FCGI_fread(p, 1, len, FCGI_stdin);
+}
+
+void
+req_write(struct sl_req *r, const void *p, size_t len)
+{
+	if (r->ctx->memory)
+		buf_add(&r->ctx->memout, p, len);
+	else
+		FCGI_fwrite((void *)p, 1, len, FCGI_stdout);
+}
+
+/* Remember why the request failed, for the page and the log line. */
+void
+req_error(struct sl_req *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+sl_errmsg(const struct sl_req *r)
+{
+	return r->errmsg;
+}
+
+enum sl_method
+sl_req_method(const struct sl_req *r)
+{
+	return r->method;
+}
+
+const char *
+sl_req_root(const struct sl_req *r)
+{
+	return r->ctx->cfg.root;
+}
+
+int
+req_secure(const struct sl_req *r)
+{
+	return r->ctx->cfg.secure == -1 ? r->https : r->ctx->cfg.secure;
+}
+
+/*
+ * CONTENT_LENGTH, strictly: decimal digits only.  Returns -1 when it is
+ * not a number; a number past LIMIT comes back as LIMIT + 1.
+ */
+static long long
+content_length(const char *v, size_t limit)
+{
+	long long	 n = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		if (n <= (long long)limit)
+			n = n * 10 + (*v - '0');
+	}
+	return n > (long long)limit ? (long long)limit + 1 : n;
+}
+
+/*
+ * The media type must be application/x-www-form-urlencoded, with no
+ * charset but UTF-8 (WHATWG URL §5.1 decodes as UTF-8).
+ */
+static int
+urlencoded(const char *ct)
+{
+	static const char	 type[] = "application/x-www-form-urlencoded";
+	const char		*p;
+
+	if (strncasecmp(ct, type, sizeof(type) - 1) != 0)
+		return 0;
+	p = ct + sizeof(type) - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p++ != ';')
+		return 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncasecmp(p, "charset=", 8) != 0)
+		return *p == '\0';
+	p += 8;
+	if (*p == '"')
+		p++;
+	if (strncasecmp(p, "utf-8", 5) != 0)
+		return 0;
+	p += 5;
+	return *p == '\0' || *p == '"' || *p == ';' || *p == ' ';
+}
+
+/*
+ * Read the body: exactly CONTENT_LENGTH bytes, refusing before reading
+ * when it is over MAX_CONTENT_LENGTH.  Without CONTENT_LENGTH (a chunked
+ * request through some servers) read to the end, with the same limit.
+ */
+static enum sl_err
+read_body(struct sl_req *r, char **body, size_t *len)
+{
+	size_t		 max = r->ctx->cfg.max_content_length, want, got;
+	long long	 cl = -2;
+	char		 extra;
+
+	*body = NULL;
+	*len = 0;
+	if (r->content_length != NULL && *r->content_length != '\0' &&
+	    (cl = content_length(r->content_length, max)) == -1) {
+		req_error(r, "The Content-Length is not a number.");
+		return SL_EBADREQ;
+	}
+	if (cl > (long long)max) {
+		req_error(r, "The form is larger than %zu bytes.", max);
+		return SL_ETOOLARGE;
+	}
+	if (cl == 0 || (cl == -2 && r->content_type == NULL))
+		return SL_OK;
+	if (r->content_type == NULL || !urlencoded(r->content_type)) {
+		req_error(r, "Only application/x-www-form-urlencoded forms "
+		    "(in UTF-8) are accepted.");
+		return SL_EMEDIA;
+	}
+	want = cl < 0 ? max + 1 : (size_t)cl;
+	if ((*body = arena_alloc(&r->arena, want + 1)) == NULL) {
+		req_error(r, "out of memory reading the body");
+		return SL_EINTERNAL;
+	}
+	got = req_read(r, *body, want);
+	if (cl < 0 && got > max) {
+		req_error(r, "The form is larger than %zu bytes.", max);
+		return SL_ETOOLARGE;
+	}
+	if (cl >= 0 && got < want) {
+		req_error(r, "The body is shorter than its Content-Length.");
+		return SL_EBADREQ;
+	}
+	if (cl >= 0 && req_read(r, &extra, 1) == 1) {
+		req_error(r, "The body is longer than its Content-Length.");
+		return SL_EBADREQ;
+	}
+	(*body)[got] = '\0';
+	*len = got;
+	return SL_OK;
+}
+
+static enum sl_err
+decode(struct sl_req *r, const char *in, size_t len, struct sl_pair **p,
+    size_t *n)
+{
+	unsigned int	 flags;
+
+	if (!form_decode(&r->arena, in, len, p, n, &flags)) {
+		req_error(r, "out of memory decoding the form");
+		return SL_EINTERNAL;
+	}
+	if (flags & FORM_BADPCT) {
+		req_error(r, "The form has malformed percent-encoding.");
+		return SL_EBADREQ;
+	}
+	if (flags & FORM_NUL) {
+		req_error(r, "The form contains a NUL byte.");
+		return SL_EBADREQ;
+	}
+	if (flags & FORM_BADUTF8) {
+		req_error(r, "The form is not valid UTF-8.");
+		return SL_EBADREQ;
+	}
+	return SL_OK;
+}
+
+enum sl_err
+sl_req_form(struct sl_req *r, const struct sl_pair **pairs, size_t *n)
+{
+	char	*body;
+	size_t	 len;
+
+	if (!r->form_done) {
+		r->form_done = 1;
+		r->form_err = r->method != SL_METHOD_POST ? SL_OK :
+		    read_body(r, &body, &len);
+		if (r->form_err == SL_OK && r->method == SL_METHOD_POST)
+			r->form_err = decode(r, body == NULL ? "" : body, len,
+			    &r->form, &r->nform);
+	}
+	if (pairs != NULL)
+		*pairs = r->form;
+	if (n != NULL)
+		*n = r->nform;
+	return r->form_err;
+}
+
+enum sl_err
+sl_req_query(struct sl_req *r, const struct sl_pair **pairs, size_t *n)
+{
+	const char	*q = r->query == NULL ? "" : r->query;
+
+	if (!r->query_done) {
+		r->query_done = 1;
+		r->query_err = decode(r, q, strlen(q), &r->qry, &r->nqry);
+	}
+	if (pairs != NULL)
+		*pairs = r->qry;
+	if (n != NULL)
+		*n = r->nqry;
+	return r->query_err;
+}
+
+/*
+ * Cookie NAME from the request: *VAL is NULL when absent.  The same name
+ * twice with different values is refused: a browser sends that when a
+ * second cookie was set for another path or planted by a sibling domain,
+ * and guessing which is ours is how session fixation gets in.
+ */
+enum sl_err
+req_cookie(struct sl_req *r, const char *name, const char **val,
+    size_t *len)
+{
+	struct cookie	 c;
+	int		 differ;
+
+	*val = NULL;
+	*len = 0;
+	if (r->cookie == NULL ||
+	    cookie_find(r->cookie, strlen(r->cookie), name, &c, &differ) == 0)
+		return SL_OK;
+	if (differ) {
+		req_error(r, "Two different \"%s\" cookies were sent.", name);
+		return SL_EBADCOOKIE;
+	}
+	*val = c.val;
+	*len = c.vallen;
+	return SL_OK;
+}
+
+/* The name of a companion cookie: SESSION_COOKIE_NAME and SUFFIX. */
+void
+req_cookie_name(struct sl_req *r, const char *suffix, char *out,
+    size_t len)
+{
+	snprintf(out, len, "%s%s", r->ctx->cfg.cookie_name, suffix);
+}
+
+/* Queue a Set-Cookie with the configured attributes (see cookie_emit()). */
+enum sl_err
+req_set_cookie(struct sl_req *r, const char *name, const char *val,
+    size_t len, long long maxage)
+{
+	struct cookie_opts	 o;
+	const struct config	*c = &r->ctx->cfg;
+
+	o.domain = c->cookie_domain;
+	o.path = c->cookie_path;
+	o.secure = req_secure(r);
+	o.httponly = c->httponly;
+	o.samesite = c->samesite;
+	if (!cookie_emit(&r->cookies, name, val, len, &o, r->now, maxage)) {
+		req_error(r, "cannot emit cookie %s", name);
+		return SL_EINTERNAL;
+	}
+	return SL_OK;
+}

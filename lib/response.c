@@ -1,0 +1,489 @@
+/*
+ * response.c: the one place that turns a page, a redirect or a status into
+ * an HTTP answer.  The whole answer (headers and body) is built in one
+ * buffer and written with one call.  Every header comes from a table, and
+ * every value is checked for CR and LF before it is sent.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "extern.h"
+
+const char *const sl_https[SL_HTTP__MAX] = {
+	"200 OK",			/* SL_HTTP_200 */
+	"303 See Other",		/* SL_HTTP_303 */
+	"400 Bad Request",		/* SL_HTTP_400 */
+	"403 Forbidden",		/* SL_HTTP_403 */
+	"404 Not Found",		/* SL_HTTP_404 */
+	"405 Method Not Allowed",	/* SL_HTTP_405 */
+	"413 Content Too Large",	/* SL_HTTP_413 */
+	"415 Unsupported Media Type",	/* SL_HTTP_415 */
+	"500 Internal Server Error",	/* SL_HTTP_500 */
+	"503 Service Unavailable",	/* SL_HTTP_503 */
+};
+
+/* What each failure becomes, and what the user is told by default. */
+static const struct {
+	enum sl_http	 http;
+	const char	*name;
+	const char	*msg;
+} errs[SL_ERR__MAX] = {
+	{ SL_HTTP_200, "ok", "" },
+	{ SL_HTTP_400, "bad request", "The request was malformed." },
+	{ SL_HTTP_400, "bad cookie", "Your session cookie is not valid. "
+	    "It has been removed: please try again." },
+	{ SL_HTTP_403, "forbidden", "The form was not sent from this site, "
+	    "or has expired. Please try again." },
+	{ SL_HTTP_405, "method not allowed", "This method is not allowed "
+	    "here." },
+	{ SL_HTTP_413, "too large", "The request is too large." },
+	{ SL_HTTP_415, "unsupported media type", "This kind of request body "
+	    "is not accepted." },
+	{ SL_HTTP_500, "configuration", "The server is not configured "
+	    "correctly." },
+	{ SL_HTTP_500, "template", "The server could not build the page." },
+	{ SL_HTTP_500, "session store", "The server could not keep your "
+	    "session." },
+	{ SL_HTTP_500, "internal", "The server failed." },
+	{ SL_HTTP_503, "store full", "The server cannot keep more sessions "
+	    "right now. Please try again later." },
+};
+
+enum	hdr {
+	HDR_STATUS = 0,
+	HDR_CONTENT_TYPE,
+	HDR_CONTENT_LENGTH,
+	HDR_LOCATION,
+	HDR_ALLOW,
+	HDR_CACHE_CONTROL,
+	HDR_VARY,
+	HDR_NOSNIFF,
+	HDR_CSP,
+	HDR_FRAME_OPTIONS,
+	HDR_REFERRER_POLICY,
+	HDR__MAX
+};
+
+static const char *const hdrs[HDR__MAX] = {
+	"Status",			/* HDR_STATUS */
+	"Content-Type",			/* HDR_CONTENT_TYPE */
+	"Content-Length",		/* HDR_CONTENT_LENGTH */
+	"Location",			/* HDR_LOCATION */
+	"Allow",			/* HDR_ALLOW */
+	"Cache-Control",		/* HDR_CACHE_CONTROL */
+	"Vary",				/* HDR_VARY */
+	"X-Content-Type-Options",	/* HDR_NOSNIFF */
+	"Content-Security-Policy",	/* HDR_CSP */
+	"X-Frame-Options",		/* HDR_FRAME_OPTIONS */
+	"Referrer-Policy",		/* HDR_REFERRER_POLICY */
+};
+
+/* Without a stylesheet (it failed to load) no style may be inlined. */
+#define CSP_BASE	"default-src 'none'; img-src 'self'; " \
+			"form-action 'self'; frame-ancestors 'none'; " \
+			"base-uri 'none'"
+
+const char *
+sl_strerror(enum sl_err e)
+{
+	return e < SL_ERR__MAX ? errs[e].name : "unknown";
+}
+
+static int
+header(struct buf *b, enum hdr h, const char *v)
+{
+	const unsigned char	*p;
+
+	/* RFC 9110 §5.5: no CR, LF or NUL in a field value. */
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < 0x20 && *p != '\t')
+			return 0;
+	buf_adds(b, hdrs[h]);
+	buf_adds(b, ": ");
+	buf_adds(b, v);
+	buf_adds(b, "\r\n");
+	return 1;
+}
+
+static int
+read_file(const char *dir, const char *name, char **out, size_t *len,
+    char *err, size_t errlen)
+{
+	char	 path[4096], *p;
+	size_t	 cap = 4096, n = 0;
+	ssize_t	 got;
+	int	 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path)) {
+		snprintf(err, errlen, "%s/%s: path too long", dir, name);
+		return 0;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return 0;
+	}
+	if ((p = malloc(cap)) == NULL)
+		goto oom;
+	for (;;) {
+		if (n == cap) {
+			char	*np;
+
+			if (cap >= TEMPLATE_MAX_FILE) {
+				snprintf(err, errlen, "%s: too large", path);
+				goto fail;
+			}
+			if ((np = realloc(p, cap *= 2)) == NULL)
+				goto oom;
+			p = np;
+		}
+		if ((got = read(fd, p + n, cap - n)) == 0)
+			break;
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		n += (size_t)got;
+	}
+	close(fd);
+	*out = p;
+	*len = n;
+	return 1;
+oom:
+	snprintf(err, errlen, "%s: out of memory", path);
+fail:
+	free(p);
+	close(fd);
+	return 0;
+}
+
+/*
+ * The stylesheet is inlined in the layout, and the CSP allows exactly it
+ * by its SHA-256 (CSP3 §8.4 hash-source), so no 'unsafe-inline' is needed
+ * and no second URL has to be mapped by the web server.
+ */
+static int
+load_css(struct sl_ctx *ctx, char *err, size_t errlen)
+{
+	unsigned char	 md[32];
+	char		 b64[45], *css;
+	size_t		 len, i;
+	struct buf	 b;
+
+	if (!read_file(ctx->cfg.template_dir, "style.css", &css, &len, err,
+	    errlen))
+		return 0;
+	gcry_md_hash_buffer(GCRY_MD_SHA256, md, css, len);
+	/* Standard base64 with padding, as the CSP grammar wants. */
+	b64url_encode(md, sizeof(md), b64);
+	for (i = 0; b64[i] != '\0'; i++)
+		b64[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
+	b64[i++] = '=';
+	b64[i] = '\0';
+	memset(&b, 0, sizeof(b));
+	buf_adds(&b, "default-src 'none'; style-src 'sha256-");
+	buf_adds(&b, b64);
+	buf_adds(&b, "'; img-src 'self'; form-action 'self'; "
+	    "frame-ancestors 'none'; base-uri 'none'");
+	if (b.oom) {
+		free(css);
+		buf_free(&b);
+		snprintf(err, errlen, "out of memory");
+		return 0;
+	}
+	ctx->css = css;
+	ctx->csslen = len;
+	ctx->csp = b.p;
+	return 1;
+}
+
+/*
+ * Template NAME, read and parsed once per process.  A failure is not
+ * cached, so a fixed template is picked up by the next request; its cause
+ * is left in ERR for the caller's one log line.
+ */
+enum sl_err
+tmpl_get(struct sl_ctx *ctx, const char *name, const struct tmpl **out,
+    char *err, size_t errlen)
+{
+	char		 why[256], *src;
+	size_t		 i, len;
+	struct tmpl	*t;
+
+	if (strcmp(name, "layout.html") == 0 && ctx->css == NULL &&
+	    !load_css(ctx, err, errlen))
+		return SL_ETEMPLATE;
+	for (i = 0; i < TMPL_CACHE && ctx->tmpls[i].name != NULL; i++)
+		if (strcmp(ctx->tmpls[i].name, name) == 0) {
+			if (out != NULL)
+				*out = ctx->tmpls[i].t;
+			return SL_OK;
+		}
+	if (i == TMPL_CACHE) {
+		snprintf(err, errlen, "%s: too many templates", name);
+		return SL_ETEMPLATE;
+	}
+	if (strchr(name, '/') != NULL || name[0] == '.') {
+		snprintf(err, errlen, "%s: not a file name", name);
+		return SL_ETEMPLATE;
+	}
+	if (!read_file(ctx->cfg.template_dir, name, &src, &len, err, errlen))
+		return SL_ETEMPLATE;
+	t = tmpl_parse(src, len, why, sizeof(why));
+	free(src);
+	if (t == NULL) {
+		snprintf(err, errlen, "%s/%s: %s", ctx->cfg.template_dir,
+		    name, why);
+		return SL_ETEMPLATE;
+	}
+	if ((ctx->tmpls[i].name = strdup(name)) == NULL) {
+		tmpl_free(t);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return SL_ETEMPLATE;
+	}
+	ctx->tmpls[i].t = t;
+	if (out != NULL)
+		*out = t;
+	return SL_OK;
+}
+
+/*
+ * Send the answer: headers, queued cookies, and the body unless the
+ * method is HEAD.  COMMIT saves the session first; when that fails the
+ * answer becomes the store's error instead.
+ */
+static enum sl_err
+respond(struct sl_req *r, enum sl_http http, const char *location,
+    const char *allow, const char *body, size_t bodylen, int commit)
+{
+	struct sl_ctx	*ctx = r->ctx;
+	struct buf	*b = &ctx->out;
+	enum sl_err	 e;
+	char		 num[24];
+
+	if (r->responded) {
+		log_line(ctx->name, "a second answer to one request dropped");
+		return SL_EINTERNAL;
+	}
+	if (commit && (e = session_commit(r)) != SL_OK)
+		return sl_fail(r, e, NULL);
+	r->responded = 1;
+	buf_reset(b);
+	snprintf(num, sizeof(num), "%zu", bodylen);
+	if (!header(b, HDR_STATUS, sl_https[http]) ||
+	    !header(b, HDR_CONTENT_TYPE, "text/html; charset=utf-8") ||
+	    !header(b, HDR_CONTENT_LENGTH, num) ||
+	    (location != NULL && !header(b, HDR_LOCATION, location)) ||
+	    (allow != NULL && !header(b, HDR_ALLOW, allow)) ||
+	    !header(b, HDR_CACHE_CONTROL, "no-store") ||
+	    !header(b, HDR_VARY, "Cookie") ||
+	    !header(b, HDR_NOSNIFF, "nosniff") ||
+	    !header(b, HDR_CSP, ctx->csp != NULL ? ctx->csp : CSP_BASE) ||
+	    !header(b, HDR_FRAME_OPTIONS, "DENY") ||
+	    !header(b, HDR_REFERRER_POLICY, "same-origin")) {
+		/* Only a value of ours can get here: never send it. */
+		log_line(ctx->name, "500: a header value holds a control "
+		    "character");
+		buf_reset(b);
+		buf_adds(b, "Status: 500 Internal Server Error\r\n"
+		    "Content-Type: text/plain\r\n\r\n");
+		body = "Internal Server Error\n";
+		bodylen = strlen(body);
+	} else
+		buf_add(b, r->cookies.p, r->cookies.len);
+	buf_adds(b, "\r\n");
+	if (r->method != SL_METHOD_HEAD)
+		buf_add(b, body, bodylen);
+	if (b->oom) {
+		log_line(ctx->name, "503: out of memory");
+		buf_reset(b);
+		buf_adds(b, "Status: 503 Service Unavailable\r\n"
+		    "Content-Type: text/plain\r\n\r\nOut of memory.\n");
+	}
+	req_write(r, b->p, b->len);
+	return SL_OK;
+}
+
+/*
+ * Render TMPL inside the layout.  The variable "root" is always given.
+ * Returns SL_OK with the page in OUT, or SL_ETEMPLATE (logged).
+ */
+static enum sl_err
+render(struct sl_req *r, const char *tmpl, const char *title,
+    const struct sl_var *vars, size_t nvars, struct buf *out)
+{
+	struct sl_ctx		*ctx = r->ctx;
+	const struct tmpl	*page, *layout;
+	struct sl_var		*all, lv[4];
+	struct buf		 content;
+	char			 err[256];
+	enum sl_err		 e;
+	int			 ok;
+
+	if ((e = tmpl_get(ctx, tmpl, &page, err, sizeof(err))) != SL_OK ||
+	    (e = tmpl_get(ctx, "layout.html", &layout, err, sizeof(err))) !=
+	    SL_OK) {
+		req_error(r, "template: %s", err);
+		return e;
+	}
+	if ((all = arena_alloc(&r->arena, (nvars + 1) * sizeof(*all))) ==
+	    NULL) {
+		req_error(r, "out of memory");
+		return SL_EINTERNAL;
+	}
+	if (nvars > 0)
+		memcpy(all, vars, nvars * sizeof(*all));
+	all[nvars].name = "root";
+	all[nvars].val = ctx->cfg.root;
+	all[nvars].len = strlen(ctx->cfg.root);
+	memset(&content, 0, sizeof(content));
+	if (!tmpl_render(page, all, nvars + 1, &content, err, sizeof(err))) {
+		req_error(r, "template: %s/%s: %s", ctx->cfg.template_dir,
+		    tmpl, err);
+		buf_free(&content);
+		return SL_ETEMPLATE;
+	}
+	lv[0].name = "title";
+	lv[0].val = title;
+	lv[0].len = strlen(title);
+	lv[1].name = "content";
+	lv[1].val = content.p == NULL ? "" : content.p;
+	lv[1].len = content.len;
+	lv[2].name = "root";
+	lv[2].val = ctx->cfg.root;
+	lv[2].len = strlen(ctx->cfg.root);
+	lv[3].name = "stylesheet";
+	lv[3].val = ctx->css;
+	lv[3].len = ctx->csslen;
+	ok = tmpl_render(layout, lv, 4, out, err, sizeof(err));
+	buf_free(&content);
+	if (!ok) {
+		req_error(r, "template: %s/layout.html: %s",
+		    ctx->cfg.template_dir, err);
+		return SL_ETEMPLATE;
+	}
+	return SL_OK;
+}
+
+enum sl_err
+sl_page(struct sl_req *r, enum sl_http http, const char *tmpl,
+    const char *title, const struct sl_var *vars, size_t nvars)
+{
+	struct buf	 body;
+	enum sl_err	 e;
+
+	memset(&body, 0, sizeof(body));
+	if (http >= SL_HTTP__MAX)
+		http = SL_HTTP_500;
+	if ((e = render(r, tmpl, title, vars, nvars, &body)) != SL_OK) {
+		buf_free(&body);
+		return sl_fail(r, e, NULL);
+	}
+	e = respond(r, http, NULL, NULL, body.p, body.len, 1);
+	buf_free(&body);
+	return e;
+}
+
+enum sl_err
+sl_redirect(struct sl_req *r, const char *path)
+{
+	struct buf	 loc, body;
+	enum sl_err	 e;
+
+	memset(&loc, 0, sizeof(loc));
+	memset(&body, 0, sizeof(body));
+	while (*path == '/')
+		path++;
+	buf_adds(&loc, r->ctx->cfg.root);
+	buf_adds(&loc, path);
+	buf_adds(&body, "<!DOCTYPE html>\n<title>See Other</title>\n"
+	    "<p><a href=\"");
+	html_escape(&body, loc.p, loc.len);
+	buf_adds(&body, "\">Continue</a></p>\n");
+	if (loc.oom || body.oom)
+		e = sl_fail(r, SL_EINTERNAL, "out of memory");
+	else
+		e = respond(r, SL_HTTP_303, loc.p, NULL, body.p, body.len, 1);
+	buf_free(&loc);
+	buf_free(&body);
+	return e;
+}
+
+enum sl_err
+sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
+{
+	struct sl_var	 vars[2];
+	struct buf	 body;
+	enum sl_http	 http;
+	const char	*shown;
+
+	if (r->responded)
+		return e;
+	if (e == SL_OK || e >= SL_ERR__MAX)
+		e = SL_EINTERNAL;
+	http = errs[e].http;
+	if (msg == NULL)
+		msg = r->errmsg[0] != '\0' ? r->errmsg : errs[e].msg;
+	/* Server faults: the cause goes to the log, never to the user. */
+	if (http >= SL_HTTP_500) {
+		log_line(r->ctx->name, "%s: %s", sl_https[http], msg);
+		shown = errs[e].msg;
+	} else
+		shown = msg;
+	vars[0].name = "status";
+	vars[0].val = sl_https[http];
+	vars[0].len = strlen(vars[0].val);
+	vars[1].name = "message";
+	vars[1].val = shown;
+	vars[1].len = strlen(shown);
+	memset(&body, 0, sizeof(body));
+	if (render(r, "error.html", sl_https[http], vars, 2, &body) != SL_OK) {
+		/* No template: a plain page still says what happened. */
+		if (http < SL_HTTP_500)
+			log_line(r->ctx->name, "%s", r->errmsg);
+		buf_reset(&body);
+		buf_adds(&body, "<!DOCTYPE html>\n<title>");
+		buf_adds(&body, sl_https[http]);
+		buf_adds(&body, "</title>\n<h1>");
+		buf_adds(&body, sl_https[http]);
+		buf_adds(&body, "</h1>\n<p>");
+		html_escape(&body, shown, strlen(shown));
+		buf_adds(&body, "</p>\n");
+	}
+	respond(r, http, NULL, e == SL_EMETHOD ? "GET, HEAD" : NULL,
+	    body.p, body.len, 0);
+	buf_free(&body);
+	return e;
+}
+
+enum sl_err
+sl_method_not_allowed(struct sl_req *r, const char *allow)
+{
+	struct sl_var	 vars[2];
+	struct buf	 body;
+	enum sl_err	 e;
+
+	vars[0].name = "status";
+	vars[0].val = sl_https[SL_HTTP_405];
+	vars[0].len = strlen(vars[0].val);
+	vars[1].name = "message";
+	vars[1].val = errs[SL_EMETHOD].msg;
+	vars[1].len = strlen(vars[1].val);
+	memset(&body, 0, sizeof(body));
+	if ((e = render(r, "error.html", sl_https[SL_HTTP_405], vars, 2,
+	    &body)) != SL_OK) {
+		buf_free(&body);
+		return sl_fail(r, e, NULL);
+	}
+	e = respond(r, SL_HTTP_405, NULL, allow, body.p, body.len, 0);
+	buf_free(&body);
+	return e == SL_OK ? SL_EMETHOD : e;
+}

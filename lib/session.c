@@ -1,0 +1,403 @@
+/*
+ * session.c: a session's life, like Flask's `session`: string keys to
+ * values, loaded on first use, saved once before the answer is sent.
+ *
+ * - The cookie is ID.TAG: ID is 256 bits from libgcrypt's strong random
+ *   generator in base64url, TAG the HMAC-SHA256 of ID under SECRET_KEY.
+ *   A tag made with a fallback key is accepted and re-signed.
+ * - Strict mode: an id the store does not hold is never adopted; storing
+ *   something then makes a fresh id.  An empty session has no file and no
+ *   cookie, so anonymous visitors cost nothing on disk.
+ * - Changes hold the session's lock from the read to the write.  Reading
+ *   takes no lock, and a read-only request writes the file only to move
+ *   its expiry forward, at most once per refresh step.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "extern.h"
+
+#define REFRESH_STEP_MAX	3600	/* seconds */
+#define GC_ONE_IN		32	/* writes between clean-ups, on average */
+#define GC_BATCH		16
+
+static long long
+refresh_step(const struct config *c)
+{
+	long long	 step = c->lifetime / 64;
+
+	return step > REFRESH_STEP_MAX ? REFRESH_STEP_MAX : step;
+}
+
+/* Queue the session cookie for ID, or its deletion when ID is NULL. */
+static enum sl_err
+send_cookie(struct sl_req *r, const char *id, time_t expires)
+{
+	const struct config	*c = &r->ctx->cfg;
+	char			 val[COOKIE_VALUE_LEN + 1];
+	long long		 maxage;
+
+	if (id == NULL)
+		return req_set_cookie(r, c->cookie_name, "", 0, 0);
+	memcpy(val, id, SESSION_ID_LEN);
+	val[SESSION_ID_LEN] = '.';
+	if (!signer_tag(&r->ctx->signer, 0, SIGDOM_SESSION, id,
+	    SESSION_ID_LEN, val + SESSION_ID_LEN + 1)) {
+		req_error(r, "cannot sign the session id");
+		return SL_EINTERNAL;
+	}
+	maxage = -1;
+	if (c->permanent)
+		maxage = expires - r->now > 0 ? expires - r->now : 1;
+	return req_set_cookie(r, c->cookie_name, val, COOKIE_VALUE_LEN,
+	    maxage);
+}
+
+static void
+new_id(struct sess *s)
+{
+	unsigned char	 raw[SESSION_ID_BYTES];
+
+	random_bytes(raw, sizeof(raw));
+	b64url_encode(raw, sizeof(raw), s->id);
+	explicit_bzero(raw, sizeof(raw));
+	sha256_hex(s->id, SESSION_ID_LEN, s->file);
+}
+
+/*
+ * Take the id from the cookie.  A cookie that is not ID.TAG, or whose tag
+ * no key accepts, is refused and deleted.
+ */
+static enum sl_err
+cookie_id(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	const char	*v;
+	size_t		 len;
+	enum sl_err	 e;
+	int		 k;
+
+	if ((e = req_cookie(r, r->ctx->cfg.cookie_name, &v, &len)) != SL_OK) {
+		send_cookie(r, NULL, 0);
+		return e;
+	}
+	if (v == NULL)
+		return SL_OK;
+	s->cookie_seen = 1;
+	if (len != COOKIE_VALUE_LEN || v[SESSION_ID_LEN] != '.' ||
+	    !b64url_valid(v, SESSION_ID_LEN) ||
+	    (k = signer_verify(&r->ctx->signer, SIGDOM_SESSION, v,
+	    SESSION_ID_LEN, v + SESSION_ID_LEN + 1, TAG_LEN)) < 0) {
+		req_error(r, "The session cookie is not valid: it was "
+		    "altered, or signed with a key no longer in use. "
+		    "It has been removed: please try again.");
+		send_cookie(r, NULL, 0);
+		return SL_EBADCOOKIE;
+	}
+	s->resign = k > 0;
+	memcpy(s->id, v, SESSION_ID_LEN);
+	s->id[SESSION_ID_LEN] = '\0';
+	sha256_hex(s->id, SESSION_ID_LEN, s->file);
+	return SL_OK;
+}
+
+static size_t
+data_size(const struct sdata *d)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < d->nents; i++)
+		n += d->ents[i].keylen + d->ents[i].vallen;
+	return n;
+}
+
+static enum sl_err
+store_fault(struct sl_req *r, enum sl_err e)
+{
+	req_error(r, "%s", r->ctx->store.err);
+	return e;
+}
+
+/*
+ * Load the session, with its lock when LOCK.  A session loaded without
+ * the lock is read again under it, so a change always starts from what is
+ * on disk now.  The first failure sticks for the rest of the request.
+ */
+static enum sl_err
+load(struct sl_req *r, int lock)
+{
+	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
+	enum sl_err	 e;
+	int		 found;
+
+	if (s->err != SL_OK)
+		return s->err;
+	if (s->loaded && (!lock || s->locked))
+		return SL_OK;
+	if (!s->loaded && (e = cookie_id(r)) != SL_OK)
+		return s->err = e;
+	s->loaded = 1;
+	if (s->file[0] == '\0')
+		return SL_OK;
+	if (lock) {
+		if ((e = store_lock(st, s->file)) != SL_OK)
+			return s->err = store_fault(r, e);
+		s->locked = 1;
+	}
+	if ((e = store_read(st, s->file, &r->arena, &s->data, r->now,
+	    &found)) != SL_OK)
+		return s->err = store_fault(r, e);
+	s->exists = found;
+	s->datalen = data_size(&s->data);
+	if (!found)
+		s->id[0] = '\0';	/* strict: never adopt this id */
+	return SL_OK;
+}
+
+enum sl_err
+sl_session_load(struct sl_req *r, int flags)
+{
+	return load(r, (flags & SL_SESSION_RDWR) != 0);
+}
+
+static struct entry *
+find(struct sess *s, const char *key, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->data.nents; i++)
+		if (s->data.ents[i].keylen == len &&
+		    memcmp(s->data.ents[i].key, key, len) == 0)
+			return &s->data.ents[i];
+	return NULL;
+}
+
+const char *
+sl_session_get(struct sl_req *r, const char *key, size_t *len)
+{
+	struct entry	*e;
+
+	if (load(r, 0) != SL_OK ||
+	    (e = find(&r->sess, key, strlen(key))) == NULL)
+		return NULL;
+	if (len != NULL)
+		*len = e->vallen;
+	return e->val;
+}
+
+enum sl_err
+sl_session_set(struct sl_req *r, const char *key, const char *val,
+    size_t len)
+{
+	struct sess	*s = &r->sess;
+	struct entry	*e, *ents;
+	size_t		 klen = strlen(key), old;
+	enum sl_err	 err;
+	char		*v;
+
+	if (!store_key_valid(key, klen)) {
+		req_error(r, "session key \"%s\" is not valid", key);
+		return SL_EINTERNAL;
+	}
+	if ((err = load(r, 1)) != SL_OK)
+		return err;
+	e = find(s, key, klen);
+	old = e == NULL ? 0 : e->keylen + e->vallen;
+	if (len > SESSION_MAX_DATA ||
+	    s->datalen - old + klen + len > SESSION_MAX_DATA) {
+		req_error(r, "The session would be larger than %d bytes.",
+		    SESSION_MAX_DATA);
+		return SL_ETOOLARGE;
+	}
+	if ((v = arena_strndup(&r->arena, val, len)) == NULL) {
+		req_error(r, "out of memory");
+		return SL_EINTERNAL;
+	}
+	if (e == NULL) {
+		if (s->data.nents == s->data.cap) {
+			s->data.cap = s->data.cap ? s->data.cap * 2 : 8;
+			if ((ents = arena_alloc(&r->arena,
+			    s->data.cap * sizeof(*ents))) == NULL) {
+				req_error(r, "out of memory");
+				return SL_EINTERNAL;
+			}
+			if (s->data.nents > 0)
+				memcpy(ents, s->data.ents,
+				    s->data.nents * sizeof(*ents));
+			s->data.ents = ents;
+		}
+		e = &s->data.ents[s->data.nents++];
+		if ((e->key = arena_strndup(&r->arena, key, klen)) == NULL) {
+			s->data.nents--;
+			req_error(r, "out of memory");
+			return SL_EINTERNAL;
+		}
+		e->keylen = klen;
+	}
+	e->val = v;
+	e->vallen = len;
+	s->datalen = s->datalen - old + klen + len;
+	s->modified = 1;
+	return SL_OK;
+}
+
+const char *
+sl_session_pop(struct sl_req *r, const char *key, size_t *len)
+{
+	struct sess	*s = &r->sess;
+	struct entry	*e;
+	const char	*v;
+
+	if (load(r, 1) != SL_OK || (e = find(s, key, strlen(key))) == NULL)
+		return NULL;
+	v = e->val;
+	if (len != NULL)
+		*len = e->vallen;
+	s->datalen -= e->keylen + e->vallen;
+	*e = s->data.ents[--s->data.nents];
+	s->modified = 1;
+	return v;
+}
+
+enum sl_err
+sl_session_clear(struct sl_req *r)
+{
+	enum sl_err	 e;
+
+	if ((e = load(r, 1)) != SL_OK)
+		return e;
+	r->sess.data.nents = 0;
+	r->sess.datalen = 0;
+	r->sess.modified = 1;
+	return SL_OK;
+}
+
+/*
+ * A new id for the same data (do this at login: no fixation).  The old
+ * file is removed when the new one has been written.
+ */
+enum sl_err
+sl_session_regenerate(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	enum sl_err	 e;
+
+	if ((e = load(r, 1)) != SL_OK)
+		return e;
+	if (s->exists && s->oldfile[0] == '\0')
+		memcpy(s->oldfile, s->file, sizeof(s->oldfile));
+	new_id(s);
+	s->regenerated = 1;
+	s->modified = 1;
+	return SL_OK;
+}
+
+enum sl_err
+sl_session_destroy(struct sl_req *r)
+{
+	enum sl_err	 e;
+
+	if ((e = load(r, 1)) != SL_OK)
+		return e;
+	r->sess.destroyed = 1;
+	r->sess.data.nents = 0;
+	r->sess.datalen = 0;
+	r->sess.modified = 1;
+	return SL_OK;
+}
+
+/* Move the expiry of an unchanged session forward, under its lock. */
+static void
+refresh(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
+	struct sdata	 d;
+	int		 found;
+
+	if (!s->locked) {
+		if (store_lock(st, s->file) != SL_OK)
+			goto fail;
+		s->locked = 1;
+	}
+	if (store_read(st, s->file, &r->arena, &d, r->now, &found) != SL_OK)
+		goto fail;
+	if (!found)
+		return;
+	d.expires = r->now + (time_t)r->ctx->cfg.lifetime;
+	if (store_write(st, s->file, &d) != SL_OK)
+		goto fail;
+	s->data.expires = d.expires;
+	return;
+fail:
+	/* The page can still be served: the session just expires sooner. */
+	log_line(r->ctx->name, "cannot refresh the session's expiry: %s",
+	    st->err);
+}
+
+/*
+ * Save what the request changed, before the answer's headers are built:
+ * write or remove the file, and queue the cookie.  On failure the file on
+ * disk is left as it was.
+ */
+enum sl_err
+session_commit(struct sl_req *r)
+{
+	struct sess		*s = &r->sess;
+	struct store		*st = &r->ctx->store;
+	const struct config	*c = &r->ctx->cfg;
+	unsigned char		 dice;
+	enum sl_err		 e;
+
+	if (!s->loaded || s->err != SL_OK)
+		return SL_OK;
+	if (s->modified && s->data.nents == 0) {
+		/* Destroyed or emptied: nothing may remain. */
+		if (s->exists && !s->regenerated &&
+		    (e = store_remove(st, s->file)) != SL_OK)
+			return store_fault(r, e);
+		if (s->oldfile[0] != '\0' &&
+		    (e = store_remove(st, s->oldfile)) != SL_OK)
+			return store_fault(r, e);
+		return s->cookie_seen ? send_cookie(r, NULL, 0) : SL_OK;
+	}
+	if (s->modified) {
+		if (s->id[0] == '\0')
+			new_id(s);
+		s->data.expires = r->now + (time_t)c->lifetime;
+		if ((e = store_write(st, s->file, &s->data)) != SL_OK)
+			return store_fault(r, e);
+		if (s->oldfile[0] != '\0' &&
+		    (e = store_remove(st, s->oldfile)) != SL_OK)
+			log_line(r->ctx->name, "old session not removed: %s",
+			    st->err);
+		random_nonce(&dice, 1);
+		r->gc = dice % GC_ONE_IN == 0;
+		return send_cookie(r, s->id, s->data.expires);
+	}
+	if (!s->exists)
+		/* A stale cookie: its session expired or was removed. */
+		return s->cookie_seen ? send_cookie(r, NULL, 0) : SL_OK;
+	if (c->refresh) {
+		if (r->now + c->lifetime - s->data.expires > refresh_step(c))
+			refresh(r);
+		if (c->permanent)
+			return send_cookie(r, s->id,
+			    r->now + (time_t)c->lifetime);
+	}
+	if (s->resign)
+		return send_cookie(r, s->id, s->data.expires);
+	return SL_OK;
+}
+
+void
+session_release(struct sl_req *r)
+{
+	if (r->sess.locked) {
+		store_unlock(&r->ctx->store);
+		r->sess.locked = 0;
+	}
+}

@@ -1,0 +1,573 @@
+/*
+ * store.c: session files in SESSION_FILE_DIR, in the spirit of
+ * Flask-Session's filesystem store.
+ *
+ * - A file's name is the hex SHA-256 of the session id: a listing of the
+ *   directory gives away no cookie, and nothing from the request ever
+ *   becomes part of a path.  All access is relative to one directory
+ *   descriptor, with O_NOFOLLOW.
+ * - Writes go to a temporary file that is renamed over the old one, so a
+ *   reader sees the old file or the new one, never a torn one.
+ * - Read-modify-write holds a per-session lock: an OFD byte-range lock on
+ *   one ".lock" file, at an offset taken from the file's name, so there is
+ *   no lock file per session to clean up.  Readers never lock.
+ *
+ * The format (version 1) is plain text, one field a line:
+ *
+ *	sessile 1
+ *	expires 1767225600
+ *	data username=alice
+ *	end
+ *
+ * Keys are printable ASCII without space, '=' or '%'; values are
+ * percent-encoded where a byte is not printable ASCII, or is '%'.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "extern.h"
+
+#define STORE_MAGIC	"sessile 1\n"
+#define STORE_TMP	".tmp-"
+#define STORE_LOCK	".lock"
+#define STORE_MAX_ENTS	1024
+#define TMP_MAX_AGE	3600	/* a crashed writer's leftovers */
+#define GC_SCAN_MAX	256
+
+#ifndef F_OFD_SETLKW
+#define F_OFD_SETLKW	F_SETLKW	/* per-process locks: still correct,
+					   as each process holds one fd */
+#endif
+
+static enum sl_err
+fail(struct store *s, int err, const char *what, const char *name)
+{
+	snprintf(s->err, sizeof(s->err), "session store: %s %s%s%s: %s",
+	    what, s->dir, name != NULL ? "/" : "", name != NULL ? name : "",
+	    strerror(err));
+	return err == ENOSPC || err == EDQUOT ? SL_EFULL : SL_ESTORE;
+}
+
+void
+store_init(struct store *s, const char *who, const char *dir, mode_t mode)
+{
+	memset(s, 0, sizeof(*s));
+	s->who = who;
+	s->dir = (char *)dir;
+	s->mode = mode;
+	s->dirfd = -1;
+	s->lockfd = -1;
+}
+
+void
+store_close(struct store *s)
+{
+	store_unlock(s);
+	if (s->lockfd != -1)
+		close(s->lockfd);
+	if (s->dirfd != -1)
+		close(s->dirfd);
+	s->lockfd = s->dirfd = -1;
+}
+
+/*
+ * Open the directory, creating it 0700 when missing.  Retried on every
+ * request until it works, so fixing the directory needs no restart.
+ */
+enum sl_err
+store_open(struct store *s)
+{
+	if (s->dirfd != -1)
+		return SL_OK;
+	if (mkdir(s->dir, 0700) == -1 && errno != EEXIST)
+		return fail(s, errno, "cannot create", NULL);
+	if ((s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return fail(s, errno, "cannot open", NULL);
+	return SL_OK;
+}
+
+int
+store_key_valid(const char *k, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > SESSION_MAX_KEY)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e || k[i] == '=' || k[i] == '%')
+			return 0;
+	return 1;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Take "WORD " (or "WORD\n" when EOL) off the front of *P. */
+static int
+expect(const char **p, const char *end, const char *word)
+{
+	size_t	 len = strlen(word);
+
+	if ((size_t)(end - *p) < len || memcmp(*p, word, len) != 0)
+		return 0;
+	*p += len;
+	return 1;
+}
+
+static int
+parse_time(const char **p, const char *end, time_t *t)
+{
+	long long	 n = 0;
+	size_t		 digits = 0;
+
+	while (*p < end && **p >= '0' && **p <= '9') {
+		if (++digits > 18)
+			return 0;
+		n = n * 10 + (**p - '0');
+		(*p)++;
+	}
+	if (digits == 0 || *p >= end || **p != '\n')
+		return 0;
+	(*p)++;
+	*t = (time_t)n;
+	return 1;
+}
+
+/* Parse a whole file.  Returns 0 if it is not exactly version 1. */
+int
+store_parse(const char *text, size_t len, struct arena *a, struct sdata *d)
+{
+	const char	*p = text, *end = text + len, *eol, *eq, *v;
+	struct entry	*e;
+	size_t		 i, total = 0, n, cap = 8;
+	char		*o;
+	int		 hi, lo;
+
+	memset(d, 0, sizeof(*d));
+	if (!expect(&p, end, STORE_MAGIC) || !expect(&p, end, "expires ") ||
+	    !parse_time(&p, end, &d->expires))
+		return 0;
+	if ((d->ents = arena_alloc(a, cap * sizeof(*d->ents))) == NULL)
+		return 0;
+	d->cap = cap;
+	for (;;) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return 0;
+		if (eol - p == 3 && memcmp(p, "end", 3) == 0)
+			return eol + 1 == end;
+		if (!expect(&p, eol, "data "))
+			return 0;
+		if ((eq = memchr(p, '=', (size_t)(eol - p))) == NULL ||
+		    !store_key_valid(p, (size_t)(eq - p)))
+			return 0;
+		for (i = 0; i < d->nents; i++)
+			if (d->ents[i].keylen == (size_t)(eq - p) &&
+			    memcmp(d->ents[i].key, p, d->ents[i].keylen) == 0)
+				return 0;
+		if (d->nents == STORE_MAX_ENTS)
+			return 0;
+		if (d->nents == d->cap) {
+			if ((e = arena_alloc(a, 2 * d->cap * sizeof(*e))) ==
+			    NULL)
+				return 0;
+			memcpy(e, d->ents, d->nents * sizeof(*e));
+			d->ents = e;
+			d->cap *= 2;
+		}
+		e = &d->ents[d->nents];
+		if ((e->key = arena_strndup(a, p, (size_t)(eq - p))) == NULL ||
+		    (o = arena_alloc(a, (size_t)(eol - eq))) == NULL)
+			return 0;
+		e->keylen = (size_t)(eq - p);
+		for (n = 0, v = eq + 1; v < eol; v++) {
+			if (*v == '%') {
+				if (eol - v < 3 ||
+				    (hi = hexval((unsigned char)v[1])) < 0 ||
+				    (lo = hexval((unsigned char)v[2])) < 0)
+					return 0;
+				o[n++] = (char)(hi << 4 | lo);
+				v += 2;
+			} else if (*v < 0x21 || *v > 0x7e)
+				return 0;
+			else
+				o[n++] = *v;
+		}
+		o[n] = '\0';
+		e->val = o;
+		e->vallen = n;
+		total += e->keylen + n;
+		if (total > SESSION_MAX_DATA)
+			return 0;
+		d->nents++;
+		p = eol + 1;
+	}
+}
+
+void
+store_format(struct buf *b, const struct sdata *d)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const struct entry	*e;
+	size_t			 i, k;
+	unsigned char		 c;
+
+	buf_adds(b, STORE_MAGIC "expires ");
+	buf_addu(b, d->expires < 0 ? 0 : (unsigned long long)d->expires);
+	buf_addc(b, '\n');
+	for (i = 0; i < d->nents; i++) {
+		e = &d->ents[i];
+		buf_adds(b, "data ");
+		buf_add(b, e->key, e->keylen);
+		buf_addc(b, '=');
+		for (k = 0; k < e->vallen; k++) {
+			c = (unsigned char)e->val[k];
+			if (c < 0x21 || c > 0x7e || c == '%') {
+				buf_addc(b, '%');
+				buf_addc(b, hex[c >> 4]);
+				buf_addc(b, hex[c & 15]);
+			} else
+				buf_addc(b, (char)c);
+		}
+		buf_addc(b, '\n');
+	}
+	buf_adds(b, "end\n");
+}
+
+/*
+ * Open NAME for reading: a regular file of ours, not too large.  Returns
+ * the descriptor, or -1 with *WHY set (NULL: it does not exist).
+ */
+static int
+open_session(struct store *s, const char *name, struct stat *st,
+    const char **why)
+{
+	int	 fd;
+
+	*why = NULL;
+	if ((fd = openat(s->dirfd, name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return -1;
+		*why = errno == ELOOP ? "is a symbolic link" : strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, st) == -1)
+		*why = strerror(errno);
+	else if (!S_ISREG(st->st_mode))
+		*why = "is not a regular file";
+	else if (st->st_uid != geteuid())
+		*why = "is owned by another user";
+	else if (st->st_size > STORE_MAX_FILE)
+		*why = "is too large";
+	if (*why != NULL) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Read session file NAME into D.  *FOUND is 0 when there is no live
+ * session: no file, an expired one, or one that is corrupt or not ours
+ * (logged).  Fails only when the directory itself cannot be used.
+ */
+enum sl_err
+store_read(struct store *s, const char *name, struct arena *a,
+    struct sdata *d, time_t now, int *found)
+{
+	struct stat	 st;
+	const char	*why;
+	char		*text;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+	enum sl_err	 e;
+
+	*found = 0;
+	memset(d, 0, sizeof(*d));
+	if ((e = store_open(s)) != SL_OK)
+		return e;
+	if ((fd = open_session(s, name, &st, &why)) == -1) {
+		if (why != NULL)
+			log_line(s->who, "session file %s/%s %s: ignored",
+			    s->dir, name, why);
+		return SL_OK;
+	}
+	if ((text = arena_alloc(a, (size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return SL_EINTERNAL;
+	}
+	/* Read one byte past the size seen, to notice a file that grew. */
+	while (len < (size_t)st.st_size + 1 &&
+	    (n = read(fd, text + len, (size_t)st.st_size + 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_line(s->who, "session file %s/%s: %s: ignored",
+			    s->dir, name, strerror(errno));
+			close(fd);
+			return SL_OK;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len != (size_t)st.st_size || !store_parse(text, len, a, d)) {
+		log_line(s->who, "session file %s/%s is corrupt: ignored",
+		    s->dir, name);
+		memset(d, 0, sizeof(*d));
+		return SL_OK;
+	}
+	if (d->expires <= now) {
+		memset(d, 0, sizeof(*d));
+		return SL_OK;
+	}
+	*found = 1;
+	return SL_OK;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 1;
+}
+
+/* Write D as session file NAME: a temporary file, then rename(2). */
+enum sl_err
+store_write(struct store *s, const char *name, const struct sdata *d)
+{
+	struct buf	 b;
+	char		 tmp[sizeof(STORE_TMP) + STORE_NAME_LEN + 18];
+	unsigned char	 nonce[8];
+	enum sl_err	 e;
+	int		 fd, err;
+
+	if ((e = store_open(s)) != SL_OK)
+		return e;
+	memset(&b, 0, sizeof(b));
+	store_format(&b, d);
+	if (b.oom) {
+		buf_free(&b);
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return SL_EINTERNAL;
+	}
+	random_nonce(nonce, sizeof(nonce));
+	snprintf(tmp, sizeof(tmp), STORE_TMP "%s-%02x%02x%02x%02x%02x%02x"
+	    "%02x%02x", name, nonce[0], nonce[1], nonce[2], nonce[3],
+	    nonce[4], nonce[5], nonce[6], nonce[7]);
+	fd = openat(s->dirfd, tmp,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
+	if (fd == -1) {
+		buf_free(&b);
+		return fail(s, errno, "cannot create", tmp);
+	}
+	/* The umask must not change the configured mode. */
+	if (fchmod(fd, s->mode) == -1 || !write_all(fd, b.p, b.len)) {
+		err = errno;
+		close(fd);
+		unlinkat(s->dirfd, tmp, 0);
+		buf_free(&b);
+		return fail(s, err, "cannot write", tmp);
+	}
+	buf_free(&b);
+	if (close(fd) == -1) {
+		err = errno;
+		unlinkat(s->dirfd, tmp, 0);
+		return fail(s, err, "cannot write", tmp);
+	}
+	if (renameat(s->dirfd, tmp, s->dirfd, name) == -1) {
+		err = errno;
+		unlinkat(s->dirfd, tmp, 0);
+		return fail(s, err, "cannot rename to", name);
+	}
+	return SL_OK;
+}
+
+enum sl_err
+store_remove(struct store *s, const char *name)
+{
+	enum sl_err	 e;
+
+	if ((e = store_open(s)) != SL_OK)
+		return e;
+	if (unlinkat(s->dirfd, name, 0) == -1 && errno != ENOENT)
+		return fail(s, errno, "cannot remove", name);
+	return SL_OK;
+}
+
+/* The stripe of NAME: 31 bits of its hash, so distinct ids rarely share. */
+static off_t
+stripe(const char *name)
+{
+	unsigned long	 v = 0;
+	int		 i, h;
+
+	for (i = 0; i < 8; i++) {
+		h = name[i] >= 'a' ? name[i] - 'a' + 10 : name[i] - '0';
+		v = v << 4 | (unsigned long)(h & 15);
+	}
+	return (off_t)(v & 0x7fffffffUL);
+}
+
+static int
+lock_op(struct store *s, short type, off_t off)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = off;
+	fl.l_len = 1;
+	while (fcntl(s->lockfd, F_OFD_SETLKW, &fl) == -1)
+		if (errno != EINTR)
+			return 0;
+	return 1;
+}
+
+/* Hold the lock of session file NAME until store_unlock(). */
+enum sl_err
+store_lock(struct store *s, const char *name)
+{
+	enum sl_err	 e;
+
+	if ((e = store_open(s)) != SL_OK)
+		return e;
+	if (s->locked)
+		store_unlock(s);
+	if (s->lockfd == -1 && (s->lockfd = openat(s->dirfd, STORE_LOCK,
+	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
+		return fail(s, errno, "cannot open", STORE_LOCK);
+	if (!lock_op(s, F_WRLCK, stripe(name)))
+		return fail(s, errno, "cannot lock", STORE_LOCK);
+	s->locked = 1;
+	s->lockoff = stripe(name);
+	return SL_OK;
+}
+
+void
+store_unlock(struct store *s)
+{
+	if (!s->locked)
+		return;
+	lock_op(s, F_UNLCK, s->lockoff);
+	s->locked = 0;
+}
+
+static int
+is_session_name(const char *n)
+{
+	size_t	 i;
+
+	for (i = 0; i < STORE_NAME_LEN; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') ||
+		    (n[i] >= 'a' && n[i] <= 'f')))
+			return 0;
+	return n[STORE_NAME_LEN] == '\0';
+}
+
+/* The expiry in the head of file NAME, or -1 if it cannot be read. */
+static time_t
+head_expiry(struct store *s, const char *name)
+{
+	struct stat	 st;
+	const char	*why, *p;
+	char		 head[64];
+	ssize_t		 n;
+	time_t		 t;
+	int		 fd;
+
+	if ((fd = open_session(s, name, &st, &why)) == -1)
+		return -1;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	p = head;
+	if (n <= 0 || !expect(&p, head + n, STORE_MAGIC) ||
+	    !expect(&p, head + n, "expires ") ||
+	    !parse_time(&p, head + n, &t))
+		return -1;
+	return t;
+}
+
+/*
+ * Remove up to MAX expired sessions, looking at one sixteenth of the
+ * directory chosen at random, so that each pass is short and deletions
+ * come in small batches (ext4 creates files slowly for a while after many
+ * deletions).  An expired file is removed only under its lock and after a
+ * second look, so a session refreshed in between is never lost.  Returns
+ * how many files were removed.
+ */
+size_t
+store_gc(struct store *s, time_t now, size_t max)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*dir;
+	unsigned char	 r;
+	char		 prefix;
+	size_t		 removed = 0, seen = 0;
+	int		 fd;
+	time_t		 t;
+
+	if (store_open(s) != SL_OK || (fd = dup(s->dirfd)) == -1)
+		return 0;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	rewinddir(dir);
+	random_nonce(&r, 1);
+	prefix = "0123456789abcdef"[r & 15];
+	while (removed < max && seen < GC_SCAN_MAX &&
+	    (de = readdir(dir)) != NULL) {
+		if (strncmp(de->d_name, STORE_TMP, sizeof(STORE_TMP) - 1) == 0) {
+			if (fstatat(s->dirfd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 &&
+			    st.st_mtime + TMP_MAX_AGE < now &&
+			    unlinkat(s->dirfd, de->d_name, 0) == 0)
+				removed++;
+			continue;
+		}
+		if (de->d_name[0] != prefix || !is_session_name(de->d_name))
+			continue;
+		seen++;
+		if ((t = head_expiry(s, de->d_name)) == -1 || t > now)
+			continue;
+		if (store_lock(s, de->d_name) != SL_OK)
+			break;
+		if ((t = head_expiry(s, de->d_name)) != -1 && t <= now &&
+		    unlinkat(s->dirfd, de->d_name, 0) == 0)
+			removed++;
+		store_unlock(s);
+	}
+	closedir(dir);
+	return removed;
+}
