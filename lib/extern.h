@@ -286,6 +286,7 @@ struct	sl_req {
 	int		 flash_taken;
 	int		 gc;		/* clean up after answering */
 	struct buf	 cookies;	/* Set-Cookie lines to send */
+	struct buf	 deletions;	/* and those that delete, sent last */
 	int		 responded;
 	char		 errmsg[256];
 	/* Requests made in memory (tests, fuzzing). */

@@ -31,37 +31,34 @@ static const char *const methods[SL_METHOD__MAX] = {
 	NULL,		/* SL_METHOD_OTHER */
 };
 
+/*
+ * Nothing is logged here: a fault is logged once per request it spoils,
+ * so that plain CGI, where every request starts the program, gets one
+ * line per request and not two.
+ */
 struct sl_ctx *
 ctx_new(const char *name, char *const *envp)
 {
 	struct sl_ctx	*ctx;
+	char		 err[256];
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
 	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
 	if (!crypto_init(ctx->cfgmsg, sizeof(ctx->cfgmsg)) ||
 	    config_load(&ctx->cfg, envp, ctx->cfgmsg, sizeof(ctx->cfgmsg)) !=
-	    SL_OK) {
-		ctx->cfgerr = SL_ECONFIG;
-		log_line(ctx->name, "configuration: %s", ctx->cfgmsg);
-		return ctx;
-	}
-	if (!signer_init(&ctx->signer, &ctx->cfg, ctx->cfgmsg,
+	    SL_OK ||
+	    !signer_init(&ctx->signer, &ctx->cfg, ctx->cfgmsg,
 	    sizeof(ctx->cfgmsg))) {
 		ctx->cfgerr = SL_ECONFIG;
-		log_line(ctx->name, "configuration: %s", ctx->cfgmsg);
 		return ctx;
 	}
 	store_init(&ctx->store, ctx->name, ctx->cfg.session_dir,
 	    ctx->cfg.file_mode);
-	/* Read the templates every page needs now: a broken one is logged
-	 * at start, and answered with 500 until it is fixed. */
-	if (tmpl_get(ctx, "layout.html", NULL, ctx->cfgmsg,
-	    sizeof(ctx->cfgmsg)) != SL_OK ||
-	    tmpl_get(ctx, "error.html", NULL, ctx->cfgmsg,
-	    sizeof(ctx->cfgmsg)) != SL_OK)
-		log_line(ctx->name, "template: %s", ctx->cfgmsg);
-	ctx->cfgmsg[0] = '\0';
+	/* Read the templates every page needs before the first request;
+	 * one that fails is tried again, and logged, when it is needed. */
+	tmpl_get(ctx, "layout.html", NULL, err, sizeof(err));
+	tmpl_get(ctx, "error.html", NULL, err, sizeof(err));
 	return ctx;
 }
 
@@ -152,7 +149,8 @@ req_usable(struct sl_req *r, char *const *envp)
 	const char	*m;
 
 	if (r->ctx->cfgerr != SL_OK) {
-		sl_fail(r, SL_ECONFIG, r->ctx->cfgmsg);
+		req_error(r, "configuration: %s", r->ctx->cfgmsg);
+		sl_fail(r, SL_ECONFIG, NULL);
 		return 0;
 	}
 	m = env_get(envp, "REQUEST_METHOD");
@@ -226,6 +224,7 @@ sl_finish(struct sl_req *r)
 		store_gc(&ctx->store, r->now, 16);
 	arena_free(&r->arena);
 	buf_free(&r->cookies);
+	buf_free(&r->deletions);
 	free(r);
 }
 
@@ -503,7 +502,13 @@ req_set_cookie(struct sl_req *r, const char *name, const char *val,
 	o.secure = req_secure(r);
 	o.httponly = c->httponly;
 	o.samesite = c->samesite;
-	if (!cookie_emit(&r->cookies, name, val, len, &o, r->now, maxage)) {
+	/*
+	 * Deletions go after the other cookies: curl (7.88) keeps a deleted
+	 * cookie in its jar when a later Set-Cookie of the same answer sets
+	 * another one.  Browsers do not care about the order.
+	 */
+	if (!cookie_emit(maxage == 0 ? &r->deletions : &r->cookies, name,
+	    val, len, &o, r->now, maxage)) {
 		req_error(r, "cannot emit cookie %s", name);
 		return SL_EINTERNAL;
 	}

@@ -218,6 +218,10 @@ tmpl_get(struct sl_ctx *ctx, const char *name, const struct tmpl **out,
 	size_t		 i, len;
 	struct tmpl	*t;
 
+	if (ctx->cfgerr != SL_OK) {
+		snprintf(err, errlen, "no configuration");
+		return SL_ETEMPLATE;
+	}
 	if (strcmp(name, "layout.html") == 0 && ctx->css == NULL &&
 	    !load_css(ctx, err, errlen))
 		return SL_ETEMPLATE;
@@ -297,8 +301,10 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 		    "Content-Type: text/plain\r\n\r\n");
 		body = "Internal Server Error\n";
 		bodylen = strlen(body);
-	} else
+	} else {
 		buf_add(b, r->cookies.p, r->cookies.len);
+		buf_add(b, r->deletions.p, r->deletions.len);
+	}
 	buf_adds(b, "\r\n");
 	if (r->method != SL_METHOD_HEAD)
 		buf_add(b, body, bodylen);
