@@ -171,7 +171,10 @@ parse_fallbacks(struct config *c, const char *v, char *err, size_t errl)
 	return 1;
 }
 
-/* A URL path: starts with '/', RFC 3986 pchar only (no ';', no ','). */
+/*
+ * A URL path: starts with '/', RFC 3986 pchar only (no ';', no ','), no
+ * empty, dot or percent-encoded dot segment.
+ */
 static int
 path_valid(const char *v)
 {
@@ -184,8 +187,14 @@ path_valid(const char *v)
 		    (*p >= '0' && *p <= '9') ||
 		    strchr("/-._~!$&'()*+=:@%", *p) != NULL))
 			return 0;
-	return strstr(v, "//") == NULL && strstr(v, "/../") == NULL &&
-	    strstr(v, "/./") == NULL;
+	if (strstr(v, "//") != NULL || strcasestr(v, "%2e") != NULL)
+		return 0;
+	/* RFC 3986 §5.2.4: no "." or ".." segment, the last one included. */
+	for (p = v; (p = strchr(p, '/')) != NULL; p++)
+		if (strncmp(p, "/.", 2) == 0 && (p[2] == '/' || p[2] == '\0' ||
+		    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return 0;
+	return 1;
 }
 
 /* RFC 6265 §4.1.2.3 and RFC 1034: letters, digits, hyphens, dots. */

@@ -1,2 +1,580 @@
+/*
+ * t_config: the configuration, from an environment built here.  Every
+ * default of DESIGN.md's table, values that are accepted and what they
+ * become, and bad values: each is refused with a message that begins with
+ * the variable's name, never silently replaced by a default.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "extern.h"
 #include "tap.h"
-int main(void){ok(1,"placeholder");return done();}
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define KEYVAL	"0123456789abcdef0123456789abcdef"
+#define KEY	"SECRET_KEY=" KEYVAL
+#define KEY16	"SECRET_KEY=0123456789abcdef"	/* the shortest allowed */
+#define KEY15	"SECRET_KEY=0123456789abcde"
+
+/* Made at run time in a fresh directory: "SECRET_KEY_FILE=DIR/..." */
+static char	 tmpdir[200];
+static char	 kf_lf[300], kf_crlf[300], kf_bare[300], kf_nul[300];
+static char	 kf_short[300], kf_empty[300], kf_missing[300];
+
+static enum sl_err
+load(struct config *c, char *const *env, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	return config_load(c, env, err, errlen);
+}
+
+/*
+ * The environment of a row, for its test's name: every entry but the
+ * usual key, control characters shown as \xHH.
+ */
+static const char *
+describe(char *const *env)
+{
+	static char	 out[512];
+	const char	*p;
+	size_t		 o = 0;
+
+	out[0] = '\0';
+	for (; *env != NULL; env++) {
+		if (strcmp(*env, KEY) == 0)
+			continue;
+		if (o > 0 && o + 1 < sizeof(out))
+			out[o++] = ' ';
+		for (p = *env; *p != '\0' && o + 6 < sizeof(out); p++) {
+			if ((unsigned char)*p < 0x20)
+				o += (size_t)snprintf(out + o, sizeof(out) - o,
+				    "\\x%02x", (unsigned char)*p);
+			else
+				out[o++] = *p;
+		}
+		out[o] = '\0';
+	}
+	return o > 0 ? out : "the key alone";
+}
+
+static void
+test_defaults(void)
+{
+	char		*env[] = { KEY, NULL };
+	struct config	 c;
+	char		 err[256];
+
+	if (!ok(load(&c, env, err, sizeof(err)) == SL_OK,
+	    "a key alone is a whole configuration"))
+		return;
+	ok(c.secret.len == strlen(KEYVAL) &&
+	    memcmp(c.secret.p, KEYVAL, c.secret.len) == 0,
+	    "SECRET_KEY is taken as it is");
+	ok(c.nfallbacks == 0, "SECRET_KEY_FALLBACKS: none");
+	ok(c.session_dir != NULL &&
+	    strcmp(c.session_dir, SESSION_FILE_DIR_DEFAULT) == 0,
+	    "SESSION_FILE_DIR defaults to the configured directory");
+	ok(c.file_mode == 0600, "SESSION_FILE_MODE defaults to 0600");
+	ok(c.lifetime == 2678400,
+	    "PERMANENT_SESSION_LIFETIME defaults to 2678400 (31 days)");
+	ok(c.permanent == 1, "SESSION_PERMANENT defaults to true");
+	ok(c.refresh == 1, "SESSION_REFRESH_EACH_REQUEST defaults to true");
+	ok(c.cookie_name != NULL && strcmp(c.cookie_name, "session") == 0,
+	    "SESSION_COOKIE_NAME defaults to \"session\"");
+	ok(c.cookie_domain == NULL, "SESSION_COOKIE_DOMAIN defaults to none");
+	ok(c.cookie_path != NULL && strcmp(c.cookie_path, "/") == 0,
+	    "SESSION_COOKIE_PATH defaults to APPLICATION_ROOT, \"/\"");
+	ok(c.httponly == 1, "SESSION_COOKIE_HTTPONLY defaults to true");
+	ok(c.secure == -1, "SESSION_COOKIE_SECURE defaults to \"when "
+	    "HTTPS=on\" (-1)");
+	ok(c.samesite == SAMESITE_LAX, "SESSION_COOKIE_SAMESITE defaults "
+	    "to Lax");
+	ok(c.max_content_length == 16384,
+	    "MAX_CONTENT_LENGTH defaults to 16 KiB");
+	ok(c.root != NULL && strcmp(c.root, "/") == 0,
+	    "APPLICATION_ROOT defaults to \"/\"");
+	ok(c.template_dir != NULL &&
+	    strcmp(c.template_dir, TEMPLATE_DIR_DEFAULT) == 0,
+	    "TEMPLATE_DIR defaults to the installed templates");
+	config_free(&c);
+	ok(c.secret.p == NULL && c.cookie_name == NULL && c.root == NULL,
+	    "config_free leaves nothing behind");
+}
+
+/* Accepted values, and what each becomes. */
+enum	field {
+	F_SECRETLEN,
+	F_NFALLBACKS,
+	F_SESSION_DIR,
+	F_MODE,
+	F_LIFETIME,
+	F_PERMANENT,
+	F_REFRESH,
+	F_NAME,
+	F_DOMAIN,
+	F_PATH,
+	F_HTTPONLY,
+	F_SECURE,
+	F_SAMESITE,
+	F_MAXLEN,
+	F_ROOT,
+	F_TEMPLATE_DIR,
+	F__MAX
+};
+
+static const char *const fields[F__MAX] = {
+	"key length",		/* F_SECRETLEN */
+	"fallbacks",		/* F_NFALLBACKS */
+	"session_dir",		/* F_SESSION_DIR */
+	"file_mode",		/* F_MODE */
+	"lifetime",		/* F_LIFETIME */
+	"permanent",		/* F_PERMANENT */
+	"refresh",		/* F_REFRESH */
+	"cookie_name",		/* F_NAME */
+	"cookie_domain",	/* F_DOMAIN */
+	"cookie_path",		/* F_PATH */
+	"httponly",		/* F_HTTPONLY */
+	"secure",		/* F_SECURE */
+	"samesite",		/* F_SAMESITE */
+	"max_content_length",	/* F_MAXLEN */
+	"root",			/* F_ROOT */
+	"template_dir",		/* F_TEMPLATE_DIR */
+};
+
+static const struct good_test {
+	char		*env[4];
+	enum field	 f;
+	long long	 num;
+	const char	*str;	/* for strings; NULL: none */
+} good_tests[] = {
+	{ { KEY16 }, F_SECRETLEN, 16, NULL },
+	{ { KEY, "SECRET_KEY_FALLBACKS=" }, F_NFALLBACKS, 0, NULL },
+	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123" }, F_NFALLBACKS, 1,
+	    NULL },
+	{ { KEY, "SESSION_FILE_DIR=/var/lib/sessile-test" }, F_SESSION_DIR,
+	    0, "/var/lib/sessile-test" },
+	{ { KEY, "SESSION_FILE_MODE=0600" }, F_MODE, 0600, NULL },
+	{ { KEY, "SESSION_FILE_MODE=0620" }, F_MODE, 0620, NULL },
+	{ { KEY, "SESSION_FILE_MODE=0640" }, F_MODE, 0640, NULL },
+	{ { KEY, "SESSION_FILE_MODE=0660" }, F_MODE, 0660, NULL },
+	/* Octal with or without the leading zero, as chmod(1) takes it. */
+	{ { KEY, "SESSION_FILE_MODE=640" }, F_MODE, 0640, NULL },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=3600" }, F_LIFETIME, 3600, NULL },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=1" }, F_LIFETIME, 1, NULL },
+	/* Booleans as Flask users write them, in any case. */
+	{ { KEY, "SESSION_PERMANENT=false" }, F_PERMANENT, 0, NULL },
+	{ { KEY, "SESSION_PERMANENT=False" }, F_PERMANENT, 0, NULL },
+	{ { KEY, "SESSION_PERMANENT=0" }, F_PERMANENT, 0, NULL },
+	{ { KEY, "SESSION_PERMANENT=no" }, F_PERMANENT, 0, NULL },
+	{ { KEY, "SESSION_PERMANENT=off" }, F_PERMANENT, 0, NULL },
+	{ { KEY, "SESSION_PERMANENT=true" }, F_PERMANENT, 1, NULL },
+	{ { KEY, "SESSION_PERMANENT=TRUE" }, F_PERMANENT, 1, NULL },
+	{ { KEY, "SESSION_PERMANENT=1" }, F_PERMANENT, 1, NULL },
+	{ { KEY, "SESSION_PERMANENT=yes" }, F_PERMANENT, 1, NULL },
+	{ { KEY, "SESSION_PERMANENT=on" }, F_PERMANENT, 1, NULL },
+	{ { KEY, "SESSION_REFRESH_EACH_REQUEST=false" }, F_REFRESH, 0, NULL },
+	{ { KEY, "SESSION_COOKIE_NAME=sid" }, F_NAME, 0, "sid" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-session" }, F_NAME, 0,
+	    "__Host-session" },
+	{ { KEY, "SESSION_COOKIE_DOMAIN=example.org" }, F_DOMAIN, 0,
+	    "example.org" },
+	/* Set but empty is the same as not set. */
+	{ { KEY, "SESSION_COOKIE_DOMAIN=" }, F_DOMAIN, 0, NULL },
+	{ { KEY, "SESSION_COOKIE_PATH=/x" }, F_PATH, 0, "/x" },
+	{ { KEY, "SESSION_COOKIE_HTTPONLY=false" }, F_HTTPONLY, 0, NULL },
+	/* For a proxy that terminates TLS: Secure without HTTPS=on. */
+	{ { KEY, "SESSION_COOKIE_SECURE=true" }, F_SECURE, 1, NULL },
+	{ { KEY, "SESSION_COOKIE_SECURE=false" }, F_SECURE, 0, NULL },
+	{ { KEY, "SESSION_COOKIE_SAMESITE=Strict" }, F_SAMESITE,
+	    SAMESITE_STRICT, NULL },
+	{ { KEY, "SESSION_COOKIE_SAMESITE=None" }, F_SAMESITE, SAMESITE_NONE,
+	    NULL },
+	{ { KEY, "SESSION_COOKIE_SAMESITE=lax" }, F_SAMESITE, SAMESITE_LAX,
+	    NULL },
+	{ { KEY, "MAX_CONTENT_LENGTH=1" }, F_MAXLEN, 1, NULL },
+	{ { KEY, "MAX_CONTENT_LENGTH=1048576" }, F_MAXLEN, 1048576, NULL },
+	/* The root always ends in '/'; the cookie path is taken as given. */
+	{ { KEY, "APPLICATION_ROOT=/app" }, F_ROOT, 0, "/app/" },
+	{ { KEY, "APPLICATION_ROOT=/app" }, F_PATH, 0, "/app" },
+	{ { KEY, "APPLICATION_ROOT=/app/" }, F_ROOT, 0, "/app/" },
+	{ { KEY, "APPLICATION_ROOT=/app/" }, F_PATH, 0, "/app/" },
+	{ { KEY, "APPLICATION_ROOT=/a/b" }, F_ROOT, 0, "/a/b/" },
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/" }, F_PATH, 0,
+	    "/" },
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/" }, F_ROOT, 0,
+	    "/app/" },
+	{ { KEY, "SESSION_COOKIE_PATH=/x" }, F_ROOT, 0, "/" },
+	{ { KEY, "TEMPLATE_DIR=/usr/share/sessile-test/html" }, F_TEMPLATE_DIR,
+	    0, "/usr/share/sessile-test/html" },
+	/* Unrelated variables are ignored. */
+	{ { "PATH=/usr/bin", KEY, "SESSION_COOKIE_NAMES=x" }, F_NAME, 0,
+	    "session" },
+};
+
+static long long
+num_of(const struct config *c, enum field f)
+{
+	switch (f) {
+	case F_SECRETLEN:
+		return (long long)c->secret.len;
+	case F_NFALLBACKS:
+		return (long long)c->nfallbacks;
+	case F_MODE:
+		return c->file_mode;
+	case F_LIFETIME:
+		return c->lifetime;
+	case F_PERMANENT:
+		return c->permanent;
+	case F_REFRESH:
+		return c->refresh;
+	case F_HTTPONLY:
+		return c->httponly;
+	case F_SECURE:
+		return c->secure;
+	case F_SAMESITE:
+		return c->samesite;
+	case F_MAXLEN:
+		return (long long)c->max_content_length;
+	default:
+		return -999;
+	}
+}
+
+static const char *
+str_of(const struct config *c, enum field f)
+{
+	switch (f) {
+	case F_SESSION_DIR:
+		return c->session_dir;
+	case F_NAME:
+		return c->cookie_name;
+	case F_DOMAIN:
+		return c->cookie_domain;
+	case F_PATH:
+		return c->cookie_path;
+	case F_ROOT:
+		return c->root;
+	case F_TEMPLATE_DIR:
+		return c->template_dir;
+	default:
+		return "(not a string)";
+	}
+}
+
+static int
+is_string(enum field f)
+{
+	switch (f) {
+	case F_SESSION_DIR:
+	case F_NAME:
+	case F_DOMAIN:
+	case F_PATH:
+	case F_ROOT:
+	case F_TEMPLATE_DIR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+test_good(void)
+{
+	const struct good_test	*t;
+	struct config		 c;
+	const char		*s;
+	char			 err[256];
+	size_t			 i;
+	int			 good;
+
+	for (i = 0; i < NELEM(good_tests); i++) {
+		t = &good_tests[i];
+		if (load(&c, t->env, err, sizeof(err)) != SL_OK) {
+			ok(0, "%s is accepted: %s", describe(t->env), err);
+			continue;
+		}
+		if (is_string(t->f)) {
+			s = str_of(&c, t->f);
+			good = t->str == NULL ? s == NULL :
+			    s != NULL && strcmp(s, t->str) == 0;
+			ok(good, "%s gives %s \"%s\"", describe(t->env),
+			    fields[t->f], t->str ? t->str : "(none)");
+		} else if (t->f == F_MODE)
+			ok(num_of(&c, t->f) == t->num, "%s gives %s %04llo",
+			    describe(t->env), fields[t->f], t->num);
+		else if (t->f == F_SAMESITE)
+			ok(num_of(&c, t->f) == t->num, "%s gives %s %s",
+			    describe(t->env), fields[t->f], samesites[t->num]);
+		else
+			ok(num_of(&c, t->f) == t->num, "%s gives %s %lld",
+			    describe(t->env), fields[t->f], t->num);
+		config_free(&c);
+	}
+}
+
+static void
+test_keys(void)
+{
+	char		*fb[] = { KEY, "SECRET_KEY_FALLBACKS="
+			    "fallback-one-0123,fallback-two-45678", NULL };
+	char		*lf[] = { kf_lf, NULL };
+	char		*crlf[] = { kf_crlf, NULL };
+	char		*bare[] = { kf_bare, NULL };
+	char		*nul[] = { kf_nul, NULL };
+	struct config	 c;
+	char		 err[256];
+
+	ok(load(&c, fb, err, sizeof(err)) == SL_OK && c.nfallbacks == 2 &&
+	    c.fallbacks[0].len == 17 &&
+	    memcmp(c.fallbacks[0].p, "fallback-one-0123", 17) == 0 &&
+	    c.fallbacks[1].len == 18 &&
+	    memcmp(c.fallbacks[1].p, "fallback-two-45678", 18) == 0,
+	    "SECRET_KEY_FALLBACKS=k1,k2 gives the two keys, in order");
+	config_free(&c);
+
+	/* SECRET_KEY_FILE: the file, less one trailing line break. */
+	ok(load(&c, lf, err, sizeof(err)) == SL_OK && c.secret.len == 19 &&
+	    memcmp(c.secret.p, "file-key-0123456789", 19) == 0,
+	    "SECRET_KEY_FILE is read, its trailing newline stripped");
+	config_free(&c);
+	ok(load(&c, crlf, err, sizeof(err)) == SL_OK && c.secret.len == 19 &&
+	    memcmp(c.secret.p, "file-key-0123456789", 19) == 0,
+	    "SECRET_KEY_FILE ending in CRLF");
+	config_free(&c);
+	ok(load(&c, bare, err, sizeof(err)) == SL_OK && c.secret.len == 19 &&
+	    memcmp(c.secret.p, "file-key-0123456789", 19) == 0,
+	    "SECRET_KEY_FILE without a newline");
+	config_free(&c);
+	/* A key is bytes: random bytes may hold a NUL. */
+	ok(load(&c, nul, err, sizeof(err)) == SL_OK && c.secret.len == 20 &&
+	    memcmp(c.secret.p, "binary\0key-012345678", 20) == 0,
+	    "SECRET_KEY_FILE holding a NUL byte is kept whole");
+	config_free(&c);
+}
+
+/* Bad values: SL_ECONFIG, and the message begins with "VARIABLE:". */
+static const struct bad_test {
+	char		*env[4];
+	const char	*var;
+} bad_tests[] = {
+	{ { NULL }, "SECRET_KEY" },
+	{ { "SESSION_COOKIE_NAME=x" }, "SECRET_KEY" },
+	{ { "SECRET_KEY=" }, "SECRET_KEY" },
+	{ { KEY15 }, "SECRET_KEY" },
+	/* Two sources for one key: which one was meant? */
+	{ { "SECRET_KEY=another-key-0123456789", kf_lf }, "SECRET_KEY" },
+	{ { kf_missing }, "SECRET_KEY_FILE" },
+	{ { kf_short }, "SECRET_KEY_FILE" },
+	{ { kf_empty }, "SECRET_KEY_FILE" },
+	{ { KEY, "SECRET_KEY_FALLBACKS=short" }, "SECRET_KEY_FALLBACKS" },
+	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123," },
+	    "SECRET_KEY_FALLBACKS" },
+	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123,,fallback-two-0123" },
+	    "SECRET_KEY_FALLBACKS" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=abc" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=-1" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=0" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=1e3" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME= 5" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=5 " },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=+5" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=0x10" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	/* Past 2^64: an overflow must not wrap to a small number. */
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=99999999999999999999" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=18446744073709555200" },
+	    "PERMANENT_SESSION_LIFETIME" },
+	{ { KEY, "SESSION_PERMANENT=maybe" }, "SESSION_PERMANENT" },
+	{ { KEY, "SESSION_PERMANENT=" }, "SESSION_PERMANENT" },
+	{ { KEY, "SESSION_PERMANENT=true " }, "SESSION_PERMANENT" },
+	{ { KEY, "SESSION_REFRESH_EACH_REQUEST=2" },
+	    "SESSION_REFRESH_EACH_REQUEST" },
+	{ { KEY, "SESSION_COOKIE_HTTPONLY=nope" }, "SESSION_COOKIE_HTTPONLY" },
+	{ { KEY, "SESSION_COOKIE_SECURE=auto" }, "SESSION_COOKIE_SECURE" },
+	{ { KEY, "SESSION_COOKIE_SAMESITE=sometimes" },
+	    "SESSION_COOKIE_SAMESITE" },
+	{ { KEY, "SESSION_COOKIE_SAMESITE=" }, "SESSION_COOKIE_SAMESITE" },
+	/* RFC 6265 §4.1.1: a cookie-name is an RFC 2616 token. */
+	{ { KEY, "SESSION_COOKIE_NAME=a b" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=a;b" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=a=b" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=\xc3\xa9" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME="
+	    "a1234567890123456789012345678901234567890123456789012345678901234"
+	    }, "SESSION_COOKIE_NAME" },
+	/* The __Host- prefix (RFC 6265bis §4.1.3.2) binds to one host. */
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
+	    "SESSION_COOKIE_DOMAIN=example.org" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
+	    "SESSION_COOKIE_SECURE=false" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
+	    "SESSION_COOKIE_PATH=/app" }, "SESSION_COOKIE_PATH" },
+	/* A ';' would add an attribute to every Set-Cookie. */
+	{ { KEY, "SESSION_COOKIE_DOMAIN=a;b" }, "SESSION_COOKIE_DOMAIN" },
+	{ { KEY, "SESSION_COOKIE_DOMAIN=a b" }, "SESSION_COOKIE_DOMAIN" },
+	{ { KEY, "SESSION_COOKIE_DOMAIN=example.org\r\nX: y" },
+	    "SESSION_COOKIE_DOMAIN" },
+	{ { KEY, "SESSION_COOKIE_DOMAIN=a..b" }, "SESSION_COOKIE_DOMAIN" },
+	{ { KEY, "SESSION_COOKIE_PATH=x" }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "SESSION_COOKIE_PATH=/a;b" }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "SESSION_COOKIE_PATH=/a,b" }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "SESSION_COOKIE_PATH=/a b" }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "SESSION_COOKIE_PATH=/a\nb" }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "SESSION_COOKIE_PATH=" }, "SESSION_COOKIE_PATH" },
+	/* RFC 3986 §5.2.4: no dot-segments, wherever they are. */
+	{ { KEY, "SESSION_COOKIE_PATH=/a/../b" }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "SESSION_COOKIE_PATH=/a/.." }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "APPLICATION_ROOT=app" }, "APPLICATION_ROOT" },
+	{ { KEY, "APPLICATION_ROOT=" }, "APPLICATION_ROOT" },
+	{ { KEY, "APPLICATION_ROOT=/a/../b" }, "APPLICATION_ROOT" },
+	{ { KEY, "APPLICATION_ROOT=/a/./b" }, "APPLICATION_ROOT" },
+	{ { KEY, "APPLICATION_ROOT=/a/.." }, "APPLICATION_ROOT" },
+	{ { KEY, "APPLICATION_ROOT=/a/." }, "APPLICATION_ROOT" },
+	/* "//host/" in a Location header is another site. */
+	{ { KEY, "APPLICATION_ROOT=//evil.example" }, "APPLICATION_ROOT" },
+	{ { KEY, "APPLICATION_ROOT=/a?b" }, "APPLICATION_ROOT" },
+	{ { KEY, "APPLICATION_ROOT=/a\"><script>" }, "APPLICATION_ROOT" },
+	{ { KEY, "MAX_CONTENT_LENGTH=0" }, "MAX_CONTENT_LENGTH" },
+	{ { KEY, "MAX_CONTENT_LENGTH=lots" }, "MAX_CONTENT_LENGTH" },
+	{ { KEY, "MAX_CONTENT_LENGTH=-5" }, "MAX_CONTENT_LENGTH" },
+	{ { KEY, "MAX_CONTENT_LENGTH=16k" }, "MAX_CONTENT_LENGTH" },
+	/* The owner reads and writes; nobody executes; never the world. */
+	{ { KEY, "SESSION_FILE_MODE=0777" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=0644" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=0604" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=0400" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=0200" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=0700" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=0610" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=4600" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=abc" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=0680" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_MODE=" }, "SESSION_FILE_MODE" },
+	{ { KEY, "SESSION_FILE_DIR=relative" }, "SESSION_FILE_DIR" },
+	{ { KEY, "SESSION_FILE_DIR=" }, "SESSION_FILE_DIR" },
+	{ { KEY, "TEMPLATE_DIR=relative" }, "TEMPLATE_DIR" },
+	{ { KEY, "TEMPLATE_DIR=" }, "TEMPLATE_DIR" },
+};
+
+static void
+test_bad(void)
+{
+	const struct bad_test	*t;
+	struct config		 c;
+	char			 err[256];
+	size_t			 i, vl;
+	enum sl_err		 rc;
+
+	for (i = 0; i < NELEM(bad_tests); i++) {
+		t = &bad_tests[i];
+		rc = load(&c, t->env, err, sizeof(err));
+		vl = strlen(t->var);
+		ok(rc == SL_ECONFIG && strncmp(err, t->var, vl) == 0 &&
+		    err[vl] == ':', "%s is refused, naming %s",
+		    t->env[0] == NULL ? "an empty environment" :
+		    describe(t->env), t->var);
+		if (rc != SL_ECONFIG || strncmp(err, t->var, vl) != 0)
+			printf("# got %d: %s\n", (int)rc, err);
+		config_free(&c);
+	}
+}
+
+/* env_get: exact names, "NAME=" only. */
+static void
+test_env_get(void)
+{
+	char	*env[] = { "AB=2", "A=1", "B=", "C", "A=second", NULL };
+	const char *v;
+
+	ok((v = env_get(env, "A")) != NULL && strcmp(v, "1") == 0,
+	    "env_get A: not AB, the first A");
+	ok((v = env_get(env, "AB")) != NULL && strcmp(v, "2") == 0,
+	    "env_get AB");
+	ok((v = env_get(env, "B")) != NULL && strcmp(v, "") == 0,
+	    "env_get B: set and empty");
+	ok(env_get(env, "C") == NULL, "env_get C: no '=', not set");
+	ok(env_get(env, "D") == NULL, "env_get D: not set");
+	ok(env_get(NULL, "A") == NULL, "env_get in no environment");
+}
+
+static int
+make_key_file(char *var, size_t len, const char *name, const char *key,
+    size_t keylen)
+{
+	char	 path[256];
+	int	 fd, good;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	snprintf(var, len, "SECRET_KEY_FILE=%s", path);
+	if (key == NULL)
+		return 1;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+		return 0;
+	good = write(fd, key, keylen) == (ssize_t)keylen;
+	return close(fd) == 0 && good;
+}
+
+static void
+remove_key_file(const char *var)
+{
+	unlink(var + strlen("SECRET_KEY_FILE="));
+}
+
+#define MK(var, name, key)	\
+	make_key_file((var), sizeof(var), (name), (key), sizeof(key) - 1)
+
+int
+main(void)
+{
+	const char	*tmp;
+	int		 good;
+
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	snprintf(tmpdir, sizeof(tmpdir), "%s/t_config.XXXXXX", tmp);
+	if (mkdtemp(tmpdir) == NULL) {
+		ok(0, "mkdtemp in %s", tmp);
+		return done();
+	}
+	good = MK(kf_lf, "lf", "file-key-0123456789\n") &&
+	    MK(kf_crlf, "crlf", "file-key-0123456789\r\n") &&
+	    MK(kf_bare, "bare", "file-key-0123456789") &&
+	    MK(kf_nul, "nul", "binary\0key-012345678\n") &&
+	    MK(kf_short, "short", "fifteen-bytes!!\n") &&
+	    MK(kf_empty, "empty", "") &&
+	    make_key_file(kf_missing, sizeof(kf_missing), "missing", NULL, 0);
+	if (!ok(good, "key files are written"))
+		return done();
+
+	test_defaults();
+	test_good();
+	test_keys();
+	test_bad();
+	test_env_get();
+
+	remove_key_file(kf_lf);
+	remove_key_file(kf_crlf);
+	remove_key_file(kf_bare);
+	remove_key_file(kf_nul);
+	remove_key_file(kf_short);
+	remove_key_file(kf_empty);
+	ok(rmdir(tmpdir) == 0, "the test directory is removed");
+	return done();
+}
