@@ -44,13 +44,11 @@ login_post(struct sl_req *r)
 	size_t			 n, len;
 	enum sl_err		 e;
 
-	if ((e = sl_req_form(r, &f, &n)) != SL_OK) {
-		sl_fail(r, e, NULL);
-		return;
-	}
-	if ((e = sl_csrf_check(r)) != SL_OK) {
-		if (e == SL_EFORBIDDEN)
-			form(r, SL_HTTP_403, sl_errmsg(r), NULL);
+	/* Bad input (4xx): the form again, saying what was wrong. */
+	if ((e = sl_req_form(r, &f, &n)) != SL_OK ||
+	    (e = sl_csrf_check(r)) != SL_OK) {
+		if (sl_err_status(e) < SL_HTTP_500)
+			form(r, sl_err_status(e), sl_errmsg(r), NULL);
 		else
 			sl_fail(r, e, NULL);
 		return;

@@ -89,6 +89,12 @@ static const char *const hdrs[HDR__MAX] = {
 			"form-action 'self'; frame-ancestors 'none'; " \
 			"base-uri 'none'"
 
+enum sl_http
+sl_err_status(enum sl_err e)
+{
+	return e < SL_ERR__MAX ? errs[e].http : SL_HTTP_500;
+}
+
 const char *
 sl_strerror(enum sl_err e)
 {

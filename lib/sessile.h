@@ -192,6 +192,9 @@ enum sl_err	 sl_method_not_allowed(struct sl_req *, const char *);
 /* Why the last call on the request failed, for showing to the user. */
 const char	*sl_errmsg(const struct sl_req *);
 
+/* The HTTP status ERR is answered with. */
+enum sl_http	 sl_err_status(enum sl_err);
+
 /* A short name for ERR. */
 const char	*sl_strerror(enum sl_err);
 
