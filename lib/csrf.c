@@ -83,6 +83,7 @@ static int
 origin_ok(struct sl_req *r)
 {
 	const char	*o = r->origin, *rest;
+	size_t		 len;
 
 	if (o == NULL)
 		return 1;
@@ -92,7 +93,12 @@ origin_ok(struct sl_req *r)
 		rest = o + 7;
 	else
 		return 0;	/* "null", another scheme, or http on TLS */
-	return r->host == NULL || strcasecmp(rest, r->host) == 0;
+	if (r->host != NULL)
+		return strcasecmp(rest, r->host) == 0;
+	/* No Host (HTTP/1.0): compare the host part with SERVER_NAME. */
+	len = strcspn(rest, ":");
+	return r->server_name != NULL && strlen(r->server_name) == len &&
+	    strncasecmp(rest, r->server_name, len) == 0;
 }
 
 enum sl_err

@@ -189,6 +189,10 @@ struct	store {
 	char		 err[256];	/* the cause of the last failure */
 };
 
+#define STORE_NONE	0	/* store_read(): no file */
+#define STORE_LIVE	1	/* a live session */
+#define STORE_DEAD	2	/* a file without a live session */
+
 void		 store_init(struct store *, const char *, const char *,
 		    mode_t);
 void		 store_close(struct store *);
@@ -246,7 +250,8 @@ struct	sess {
 	enum sl_err	 err;		/* the first failure sticks */
 	int		 loaded;
 	int		 locked;
-	int		 exists;	/* a valid file was read */
+	int		 exists;	/* a live session was read */
+	int		 ondisk;	/* a file is there, live or not */
 	int		 modified;
 	int		 destroyed;
 	int		 resign;	/* verified by a fallback key */
@@ -270,6 +275,7 @@ struct	sl_req {
 	const char	*query;
 	const char	*cookie;
 	const char	*host;
+	const char	*server_name;
 	const char	*origin;
 	const char	*fetch_site;
 	const char	*csrf_cookie;	/* the token from the browser */

@@ -123,6 +123,7 @@ req_new(struct sl_ctx *ctx, char *const *envp)
 	r->query = copy_env(r, envp, "QUERY_STRING");
 	r->cookie = copy_env(r, envp, "HTTP_COOKIE");
 	r->host = copy_env(r, envp, "HTTP_HOST");
+	r->server_name = copy_env(r, envp, "SERVER_NAME");
 	r->origin = copy_env(r, envp, "HTTP_ORIGIN");
 	r->fetch_site = copy_env(r, envp, "HTTP_SEC_FETCH_SITE");
 	return r;

@@ -83,7 +83,8 @@ cookie_id(struct sl_req *r)
 		send_cookie(r, NULL, 0);
 		return e;
 	}
-	if (v == NULL)
+	/* "session=" is what a deletion leaves in some clients: none. */
+	if (v == NULL || len == 0)
 		return SL_OK;
 	s->cookie_seen = 1;
 	if (len != COOKIE_VALUE_LEN || v[SESSION_ID_LEN] != '.' ||
@@ -150,9 +151,10 @@ load(struct sl_req *r, int lock)
 	if ((e = store_read(st, s->file, &r->arena, &s->data, r->now,
 	    &found)) != SL_OK)
 		return s->err = store_fault(r, e);
-	s->exists = found;
+	s->exists = found == STORE_LIVE;
+	s->ondisk = found != STORE_NONE;
 	s->datalen = data_size(&s->data);
-	if (!found)
+	if (!s->exists)
 		s->id[0] = '\0';	/* strict: never adopt this id */
 	return SL_OK;
 }
@@ -287,7 +289,7 @@ sl_session_regenerate(struct sl_req *r)
 
 	if ((e = load(r, 1)) != SL_OK)
 		return e;
-	if (s->exists && s->oldfile[0] == '\0')
+	if (s->ondisk && s->oldfile[0] == '\0')
 		memcpy(s->oldfile, s->file, sizeof(s->oldfile));
 	new_id(s);
 	s->regenerated = 1;
@@ -325,7 +327,7 @@ refresh(struct sl_req *r)
 	}
 	if (store_read(st, s->file, &r->arena, &d, r->now, &found) != SL_OK)
 		goto fail;
-	if (!found)
+	if (found != STORE_LIVE)
 		return;
 	d.expires = r->now + (time_t)r->ctx->cfg.lifetime;
 	if (store_write(st, s->file, &d) != SL_OK)
@@ -355,8 +357,9 @@ session_commit(struct sl_req *r)
 	if (!s->loaded || s->err != SL_OK)
 		return SL_OK;
 	if (s->modified && s->data.nents == 0) {
-		/* Destroyed or emptied: nothing may remain. */
-		if (s->exists && !s->regenerated &&
+		/* Destroyed or emptied: nothing may remain, not even a
+		 * corrupt or expired file under this id. */
+		if (s->ondisk && !s->regenerated &&
 		    (e = store_remove(st, s->file)) != SL_OK)
 			return store_fault(r, e);
 		if (s->oldfile[0] != '\0' &&
@@ -365,8 +368,12 @@ session_commit(struct sl_req *r)
 		return s->cookie_seen ? send_cookie(r, NULL, 0) : SL_OK;
 	}
 	if (s->modified) {
-		if (s->id[0] == '\0')
+		if (s->id[0] == '\0') {
+			/* Strict: new data never goes under a dead id. */
+			if (s->ondisk && s->oldfile[0] == '\0')
+				memcpy(s->oldfile, s->file, sizeof(s->oldfile));
 			new_id(s);
+		}
 		s->data.expires = r->now + (time_t)c->lifetime;
 		if ((e = store_write(st, s->file, &s->data)) != SL_OK)
 			return store_fault(r, e);

@@ -284,9 +284,11 @@ open_session(struct store *s, const char *name, struct stat *st,
 }
 
 /*
- * Read session file NAME into D.  *FOUND is 0 when there is no live
- * session: no file, an expired one, or one that is corrupt or not ours
- * (logged).  Fails only when the directory itself cannot be used.
+ * Read session file NAME into D.  *FOUND is STORE_LIVE for a live
+ * session, STORE_NONE when there is no file, and STORE_DEAD when there is
+ * one that holds no live session: expired, or corrupt or not ours
+ * (logged), which the caller may remove.  Fails only when the directory
+ * itself cannot be used.
  */
 enum sl_err
 store_read(struct store *s, const char *name, struct arena *a,
@@ -300,16 +302,19 @@ store_read(struct store *s, const char *name, struct arena *a,
 	int		 fd;
 	enum sl_err	 e;
 
-	*found = 0;
+	*found = STORE_NONE;
 	memset(d, 0, sizeof(*d));
 	if ((e = store_open(s)) != SL_OK)
 		return e;
 	if ((fd = open_session(s, name, &st, &why)) == -1) {
-		if (why != NULL)
+		if (why != NULL) {
 			log_line(s->who, "session file %s/%s %s: ignored",
 			    s->dir, name, why);
+			*found = STORE_DEAD;
+		}
 		return SL_OK;
 	}
+	*found = STORE_DEAD;
 	if ((text = arena_alloc(a, (size_t)st.st_size + 1)) == NULL) {
 		close(fd);
 		snprintf(s->err, sizeof(s->err), "out of memory");
@@ -339,7 +344,7 @@ store_read(struct store *s, const char *name, struct arena *a,
 		memset(d, 0, sizeof(*d));
 		return SL_OK;
 	}
-	*found = 1;
+	*found = STORE_LIVE;
 	return SL_OK;
 }
 

@@ -1,0 +1,1289 @@
+#!/usr/bin/env bats
+# cgi.bats: index.fcgi, login.fcgi and logout.fcgi run as plain CGI, one
+# process per request, as DESIGN.md describes them: the table of programs,
+# the configuration, cookies, session files, and "Errors and limits".
+
+load helpers
+
+setup() {
+	common_setup
+}
+
+# A login that was refused: STATUS, the form again with MESSAGE, nothing
+# stored and no session cookie.
+assert_login_refused() {
+	assert_status "$1"
+	assert_login_form
+	assert_output --partial "<p class=\"error\" role=\"alert\">$2"
+	assert_session_files 0
+	refute_set_cookie session
+}
+
+# stdin for the program: a pipe that stays open and never carries a byte,
+# so a program that tries to read the body hangs (and the test fails).
+endless_stdin() {
+	mkfifo "$TMP/endless"
+	exec {ENDLESS_FD}<>"$TMP/endless"
+	CGI_STDIN=$TMP/endless
+}
+
+# Header lines with Set-Cookie reduced to the cookie's name: what GET and
+# HEAD must have in common (tokens and dates may differ).
+header_shape() {
+	sed -E 's/^(Set-Cookie: [^=]*)=.*/\1/' <<<"$HEADERS"
+}
+
+# ---- GET / ---------------------------------------------------------------
+
+@test "GET / without a session says 'You are not logged in' with a link to log in" {
+	cgi index GET
+	assert_anonymous
+	assert_output --partial '<a class="button" href="/login">Log in</a>'
+}
+
+@test "GET / without a session stores nothing and sets no cookie" {
+	cgi index GET
+	assert_status 200
+	assert_no_disk_use
+	refute_header Set-Cookie
+}
+
+@test "GET / accepts lighttpd's CONTENT_LENGTH=0" {
+	cgi index GET "" CONTENT_LENGTH=0
+	assert_anonymous
+}
+
+@test "GET / with the session cookie says 'Logged in as NAME' with a link to log out" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	assert_output --partial '<a class="button" href="/logout">Log out</a>'
+}
+
+@test "the first page after logging in shows 'You are logged in.'" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$FLASH"
+	assert_logged_in_as alice
+	assert_output --partial '<p class="flash" role="status">You are logged in.</p>'
+}
+
+@test "showing the flash deletes the flash cookie" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$FLASH"
+	assert_cookie_deleted session_flash
+}
+
+@test "the flash is shown once: the next page has none" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$FLASH"
+	assert_output --partial 'You are logged in.'
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	refute_output --partial 'class="flash"'
+	refute_output --partial 'You are logged in.'
+}
+
+@test "a forged flash cookie shows nothing and is deleted" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$(tamper "$FLASH" 0)"
+	assert_logged_in_as alice
+	refute_output --partial 'class="flash"'
+	assert_cookie_deleted session_flash
+}
+
+@test "NAME is HTML-escaped on the page" {
+	login '<script>alert("x")</script>'
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+	refute_output --partial '<script>'
+}
+
+@test "a username with letters beyond ASCII and a % sign is shown as typed" {
+	login 'Zoë 100% a=b'
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as 'Zoë 100% a=b'
+}
+
+# ---- GET /login ----------------------------------------------------------
+
+@test "GET /login shows the form: a username field and a CSRF token" {
+	cgi login GET
+	assert_status 200
+	assert_login_form
+	assert_output --partial '<form method="post" action="/login">'
+}
+
+@test "GET /login sets the session_csrf cookie to the form's token" {
+	cgi login GET
+	token=$(csrf_token)
+	[ -n "$token" ]
+	assert_equal "$(cookie_value session_csrf)" "$token"
+}
+
+@test "GET /login stores nothing on disk" {
+	cgi login GET
+	assert_status 200
+	assert_no_disk_use
+	refute_set_cookie session
+}
+
+@test "GET /login with a valid CSRF cookie keeps its token" {
+	fetch_csrf_token
+	cgi login GET "" HTTP_COOKIE="session_csrf=$CSRF"
+	assert_equal "$(csrf_token)" "$CSRF"
+	refute_set_cookie session_csrf
+}
+
+@test "GET /login with a forged CSRF cookie issues a fresh token" {
+	fetch_csrf_token
+	forged=$(tamper "$CSRF" 60)
+	cgi login GET "" HTTP_COOKIE="session_csrf=$forged"
+	token=$(csrf_token)
+	[ "$token" != "$forged" ]
+	assert_equal "$(cookie_value session_csrf)" "$token"
+}
+
+@test "two visitors get different CSRF tokens" {
+	fetch_csrf_token
+	first=$CSRF
+	fetch_csrf_token
+	[ "$CSRF" != "$first" ]
+}
+
+# ---- POST /login ---------------------------------------------------------
+
+@test "POST /login answers 303 See Other with an explicit Status line" {
+	post_login username=alice
+	assert_equal "$STATUS" "303 See Other"
+	[[ $HEADERS == "Status: 303 See Other"* ]]
+}
+
+@test "POST /login redirects to the application root" {
+	post_login username=alice
+	assert_header Location /
+}
+
+@test "POST /login sets a session cookie ID.TAG, both base64url" {
+	post_login username=alice
+	assert_regex "$(cookie_value session)" '^[A-Za-z0-9_-]{43,}\.[A-Za-z0-9_-]{43}$'
+}
+
+@test "POST /login stores exactly one session file, named by 64 hex digits" {
+	login alice
+	assert_session_files 1
+	assert_regex "$(session_files)" '^[0-9a-f]{64}$'
+}
+
+@test "the session file's name gives away neither the id nor the cookie" {
+	login alice
+	name=$(session_files)
+	id=$(cookie_id "$SESSION")
+	[[ $name != *"$id"* ]]
+	[[ $name != *"${SESSION#*.}"* ]]
+	run grep -rF "$id" "$SESSION_FILE_DIR"
+	assert_failure
+}
+
+@test "the session file holds the username in a versioned text format with its expiry" {
+	now=$EPOCHSECONDS
+	login alice
+	file=$(session_file)
+	assert_equal "$(sed -n 1p "$file")" "sessile 1"
+	expires=$(file_expires "$file")
+	[ "$expires" -ge $((now + 2678400)) ]
+	[ "$expires" -le $(($EPOCHSECONDS + 2678400)) ]
+	grep -qx 'data username=alice' "$file"
+	assert_equal "$(tail -n 1 "$file")" end
+}
+
+@test "values in the session file are escaped: one line per field, ASCII only" {
+	login 'Zoë 100% a=b'
+	file=$(session_file)
+	assert_equal "$(grep -c '' "$file")" 4
+	grep -qx 'data username=Zo%C3%AB%20100%25%20a=b' "$file"
+	run env LC_ALL=C grep -q '[^ -~]' "$file"
+	assert_failure
+}
+
+@test "a login leaves no temporary file behind: writes are renamed into place" {
+	login alice
+	for f in "$SESSION_FILE_DIR"/.[!.]*; do
+		[ -e "$f" ] || continue
+		[[ ${f##*/} != *tmp* ]] || fail "left behind: ${f##*/}"
+	done
+	assert_session_files 1
+}
+
+@test "POST /login also sets the flash cookie" {
+	post_login username=alice
+	cookie_value session_flash
+}
+
+@test "spaces and tabs around a username are dropped" {
+	login $' \talice\t '
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
+@test "a username of 64 characters (128 bytes) is accepted" {
+	name=$(printf 'é%.0s' $(seq 64))
+	login "$name"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as "$name"
+}
+
+@test "a username in the form twice the same is still refused: one field, one value" {
+	post_login 'username=alice&username=alice'
+	assert_login_refused 400 'The form has more than one username.'
+}
+
+@test "logging in again issues a new session id" {
+	login alice
+	old=$SESSION
+	login bob "session=$old"
+	[ "$(cookie_id "$SESSION")" != "$(cookie_id "$old")" ]
+}
+
+@test "logging in again removes the old session file" {
+	login alice
+	oldfile=$(session_file)
+	login bob "session=$SESSION"
+	[ ! -e "$oldfile" ]
+	assert_session_files 1
+	grep -qx 'data username=bob' "$(session_file)"
+}
+
+@test "after logging in again the old cookie no longer logs in" {
+	login alice
+	old=$SESSION
+	login bob "session=$old"
+	cgi index GET "" HTTP_COOKIE="session=$old"
+	assert_anonymous
+	assert_cookie_deleted session
+}
+
+@test "a refused login leaves the existing session as it was" {
+	login alice
+	cp "$(session_file)" "$TMP/before"
+	post_login 'username=' HTTP_COOKIE="session=$SESSION"
+	assert_status 400
+	cmp "$TMP/before" "$(session_file)"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
+# ---- POST /login, refused ------------------------------------------------
+
+@test "POST /login with an empty username: 400, the form again, nothing stored" {
+	post_login 'username='
+	assert_login_refused 400 'The username is empty'
+}
+
+@test "POST /login with a username of only spaces and tabs: 400, nothing stored" {
+	post_login 'username=+%09+'
+	assert_login_refused 400 'The username is empty'
+}
+
+@test "POST /login with a username of 65 characters: 400, nothing stored" {
+	post_login "username=$(printf 'a%.0s' $(seq 65))"
+	assert_login_refused 400 'The username is too long'
+}
+
+@test "a refused username refilled into the form is HTML-escaped" {
+	post_login "username=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E$(printf 'a%.0s' $(seq 60))"
+	assert_login_refused 400 'The username is too long'
+	assert_output --partial 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;aaaa'
+	refute_output --partial '<script>'
+}
+
+@test "POST /login with a control character (%01) in the username: 400, nothing stored" {
+	post_login 'username=al%01ice'
+	assert_login_refused 400 'The username contains control characters'
+}
+
+@test "POST /login with DEL (%7F) in the username: 400, nothing stored" {
+	post_login 'username=al%7Fice'
+	assert_login_refused 400 'The username contains control characters'
+}
+
+@test "POST /login with a tab inside the username: 400, nothing stored" {
+	post_login 'username=al%09ice'
+	assert_login_refused 400 'The username contains control characters'
+}
+
+@test "POST /login with a line break in the username: 400, nothing stored" {
+	post_login 'username=alice%0D%0ASet-Cookie:+x=y'
+	assert_login_refused 400 'The username contains control characters'
+}
+
+@test "POST /login with a C1 control (U+0085) in the username: 400, nothing stored" {
+	post_login 'username=al%C2%85ice'
+	assert_login_refused 400 'The username contains control characters'
+}
+
+@test "POST /login with a NUL byte (%00) in the username: 400 saying so, nothing stored" {
+	post_login 'username=al%00ice'
+	assert_status 400
+	assert_output --partial 'NUL'
+	assert_session_files 0
+	refute_set_cookie session
+}
+
+@test "POST /login with a NUL byte (%00) in the username shows the form again" {
+	post_login 'username=al%00ice'
+	assert_status 400
+	assert_login_form
+}
+
+@test "POST /login with invalid UTF-8 (%FF) in the username: 400 saying so, nothing stored" {
+	post_login 'username=al%FFice'
+	assert_status 400
+	assert_output --partial 'not valid UTF-8'
+	assert_session_files 0
+	refute_set_cookie session
+}
+
+@test "POST /login with invalid UTF-8 (%FF) in the username shows the form again" {
+	post_login 'username=al%FFice'
+	assert_status 400
+	assert_login_form
+}
+
+@test "POST /login without a username field: 400, the form again, nothing stored" {
+	post_login 'name=alice'
+	assert_login_refused 400 'Please enter a username.'
+}
+
+@test "POST /login with two username fields: 400, the form again, nothing stored" {
+	post_login 'username=alice&username=mallory'
+	assert_login_refused 400 'The form has more than one username.'
+}
+
+@test "POST /login without the csrf_token field: 403, the form again, nothing stored" {
+	fetch_csrf_token
+	cgi login POST 'username=alice' HTTP_COOKIE="session_csrf=$CSRF"
+	assert_login_refused 403 'The form has no security token.'
+}
+
+@test "POST /login with a token that differs from the cookie: 403, nothing stored" {
+	fetch_csrf_token
+	mine=$CSRF
+	fetch_csrf_token
+	cgi login POST "csrf_token=$mine&username=alice" \
+	    HTTP_COOKIE="session_csrf=$CSRF"
+	assert_login_refused 403 'The form has expired or was not sent from this site.'
+}
+
+@test "POST /login with a token whose signature was altered (in field and cookie): 403" {
+	fetch_csrf_token
+	forged=$(tamper "$CSRF" 60)
+	cgi login POST "csrf_token=$forged&username=alice" \
+	    HTTP_COOKIE="session_csrf=$forged"
+	assert_login_refused 403 'The form has expired or was not sent from this site.'
+}
+
+@test "a CSRF token signed with the key and not expired is accepted (the test's signing is right)" {
+	nonce=$(head -c 32 /dev/urandom | b64url)
+	body="$nonce.$(($EPOCHSECONDS + 3600))"
+	token="$body.$(sign csrf "$body")"
+	cgi login POST "csrf_token=$token&username=alice" \
+	    HTTP_COOKIE="session_csrf=$token"
+	assert_status 303
+}
+
+@test "POST /login with an expired CSRF token, correctly signed: 403, nothing stored" {
+	nonce=$(head -c 32 /dev/urandom | b64url)
+	body="$nonce.$(($EPOCHSECONDS - 10))"
+	token="$body.$(sign csrf "$body")"
+	cgi login POST "csrf_token=$token&username=alice" \
+	    HTTP_COOKIE="session_csrf=$token"
+	assert_login_refused 403 'The form has expired or was not sent from this site.'
+}
+
+@test "POST /login with the token in the form but no cookie: 403, nothing stored" {
+	fetch_csrf_token
+	cgi login POST "csrf_token=$CSRF&username=alice"
+	assert_login_refused 403 'The form&#39;s security cookie is missing'
+}
+
+@test "POST /login sent from another site (Sec-Fetch-Site: cross-site): 403, nothing stored" {
+	post_login username=alice HTTP_SEC_FETCH_SITE=cross-site
+	assert_login_refused 403 'The form was sent from another site.'
+}
+
+@test "POST /login with Sec-Fetch-Site: same-origin is accepted" {
+	post_login username=alice HTTP_SEC_FETCH_SITE=same-origin
+	assert_status 303
+}
+
+@test "POST /login from a foreign Origin: 403, nothing stored" {
+	post_login username=alice HTTP_HOST=sessile.test \
+	    HTTP_ORIGIN=https://evil.test
+	assert_login_refused 403 'The form was sent from another origin.'
+}
+
+@test "POST /login from a foreign Origin is refused even without HTTP_HOST" {
+	post_login username=alice SERVER_NAME=sessile.test SERVER_PORT=80 \
+	    HTTP_ORIGIN=https://evil.test
+	assert_login_refused 403 'The form was sent from another origin.'
+}
+
+@test "POST /login with Origin: null: 403, nothing stored" {
+	post_login username=alice HTTP_HOST=sessile.test HTTP_ORIGIN=null
+	assert_login_refused 403 'The form was sent from another origin.'
+}
+
+@test "POST /login from the site's own Origin is accepted" {
+	post_login username=alice HTTP_HOST=sessile.test:8080 \
+	    HTTP_ORIGIN=http://sessile.test:8080
+	assert_status 303
+}
+
+@test "POST /login over TLS from an http:// Origin: 403" {
+	post_login username=alice HTTPS=on HTTP_HOST=sessile.test \
+	    HTTP_ORIGIN=http://sessile.test
+	assert_login_refused 403 'The form was sent from another origin.'
+}
+
+# ---- Bodies --------------------------------------------------------------
+
+@test "malformed percent-encoding (a=%zz) gets 400" {
+	cgi login POST 'a=%zz'
+	assert_status 400
+	assert_output --partial 'The form has malformed percent-encoding.'
+	assert_session_files 0
+}
+
+@test "a truncated percent-escape at the end of a valid login gets 400 and stores nothing" {
+	post_login 'username=alice%4'
+	assert_status 400
+	assert_output --partial 'malformed percent-encoding'
+	assert_session_files 0
+}
+
+@test "a body shorter than CONTENT_LENGTH gets 400" {
+	post_login username=alice CONTENT_LENGTH=1000
+	assert_status 400
+	assert_output --partial 'The body is shorter than its Content-Length.'
+	assert_session_files 0
+}
+
+@test "a body longer than CONTENT_LENGTH gets 400" {
+	post_login username=alice CONTENT_LENGTH=120
+	assert_status 400
+	assert_output --partial 'The body is longer than its Content-Length.'
+	assert_session_files 0
+}
+
+@test "CONTENT_LENGTH=abc gets 400" {
+	cgi login POST 'username=alice' CONTENT_LENGTH=abc
+	assert_status 400
+	assert_output --partial 'The Content-Length is not a number.'
+}
+
+@test "CONTENT_LENGTH=-1 gets 400" {
+	cgi login POST 'username=alice' CONTENT_LENGTH=-1
+	assert_status 400
+	assert_output --partial 'The Content-Length is not a number.'
+}
+
+@test "CONTENT_LENGTH=1e3 gets 400" {
+	cgi login POST 'username=alice' CONTENT_LENGTH=1e3
+	assert_status 400
+	assert_output --partial 'The Content-Length is not a number.'
+}
+
+@test "a CONTENT_LENGTH one past MAX_CONTENT_LENGTH gets 413 before the body is read" {
+	endless_stdin
+	cgi login POST "" MAX_CONTENT_LENGTH=100 CONTENT_LENGTH=101 \
+	    CONTENT_TYPE=application/x-www-form-urlencoded
+	assert_status 413
+	assert_output --partial 'The form is larger than 100 bytes.'
+}
+
+@test "an absurd CONTENT_LENGTH (99999999999999999999) gets 413 before the body is read" {
+	endless_stdin
+	cgi login POST "" CONTENT_LENGTH=99999999999999999999 \
+	    CONTENT_TYPE=application/x-www-form-urlencoded
+	assert_status 413
+}
+
+@test "a body of exactly MAX_CONTENT_LENGTH bytes is accepted" {
+	fetch_csrf_token
+	body="csrf_token=$CSRF&username=alice&pad="
+	body+=$(printf 'x%.0s' $(seq $((200 - ${#body}))))
+	assert_equal "${#body}" 200
+	cgi login POST "$body" MAX_CONTENT_LENGTH=200 HTTP_COOKIE="session_csrf=$CSRF"
+	assert_status 303
+}
+
+@test "a body without CONTENT_LENGTH is read to its end (chunked through Apache)" {
+	post_login username=alice -CONTENT_LENGTH
+	assert_status 303
+}
+
+@test "a body without CONTENT_LENGTH, over MAX_CONTENT_LENGTH, gets 413" {
+	post_login "username=alice&pad=$(printf 'x%.0s' $(seq 300))" \
+	    -CONTENT_LENGTH MAX_CONTENT_LENGTH=200
+	assert_status 413
+	assert_session_files 0
+}
+
+@test "multipart/form-data gets 415" {
+	post_login username=alice CONTENT_TYPE='multipart/form-data; boundary=x'
+	assert_status 415
+	assert_output --partial 'Only application/x-www-form-urlencoded forms'
+	assert_session_files 0
+}
+
+@test "text/plain gets 415" {
+	post_login username=alice CONTENT_TYPE=text/plain
+	assert_status 415
+	assert_session_files 0
+}
+
+@test "application/json gets 415" {
+	cgi login POST '{"username":"alice"}' CONTENT_TYPE=application/json
+	assert_status 415
+	assert_session_files 0
+}
+
+@test "a body without CONTENT_TYPE gets 415" {
+	post_login username=alice -CONTENT_TYPE
+	assert_status 415
+}
+
+@test "a urlencoded form in another charset than UTF-8 gets 415" {
+	post_login username=alice \
+	    CONTENT_TYPE='application/x-www-form-urlencoded; charset=ISO-8859-1'
+	assert_status 415
+}
+
+@test "a urlencoded form with charset=UTF-8 is accepted" {
+	post_login username=alice \
+	    CONTENT_TYPE='application/x-www-form-urlencoded; charset=UTF-8'
+	assert_status 303
+}
+
+# ---- GET and POST /logout ------------------------------------------------
+
+@test "GET /logout answers 303 to the application root with a Status line" {
+	login alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_equal "$STATUS" "303 See Other"
+	assert_header Location /
+}
+
+@test "GET /logout deletes the session file" {
+	login alice
+	file=$(session_file)
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	[ ! -e "$file" ]
+	assert_session_files 0
+}
+
+@test "GET /logout deletes the session cookie: Expires in 1970 and the same Path" {
+	login alice
+	path=$(cookie_attr session Path)
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_cookie_deleted session
+	assert_cookie_attr session Path "$path"
+	assert_cookie_attr session Max-Age 0
+}
+
+@test "POST /logout destroys the session too" {
+	login alice
+	cgi logout POST "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	assert_header Location /
+	assert_session_files 0
+	assert_cookie_deleted session
+}
+
+@test "after logout the old cookie shows the anonymous page and is deleted" {
+	login alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_cookie_deleted session
+}
+
+@test "after logout the first page says 'You are logged out.'" {
+	login alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	flash=$(cookie_value session_flash)
+	cgi index GET "" HTTP_COOKIE="session_flash=$flash"
+	assert_anonymous
+	assert_output --partial '<p class="flash" role="status">You are logged out.</p>'
+}
+
+@test "logout without a session stores nothing and sets no session cookie" {
+	cgi logout GET
+	assert_status 303
+	assert_no_disk_use
+	refute_set_cookie session
+}
+
+@test "logout leaves the other sessions alone" {
+	login alice
+	alice=$SESSION
+	login bob
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	cgi index GET "" HTTP_COOKIE="session=$alice"
+	assert_logged_in_as alice
+}
+
+# ---- HEAD and other methods ----------------------------------------------
+
+@test "HEAD / answers as GET / does, without a body" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	get=$(header_shape)
+	[ -n "$BODY" ]
+	cgi index HEAD "" HTTP_COOKIE="session=$SESSION"
+	assert_equal "$(header_shape)" "$get"
+	assert_equal "$BODY" ""
+}
+
+@test "HEAD /login answers as GET /login does, without a body" {
+	cgi login GET
+	get=$(header_shape)
+	cgi login HEAD
+	assert_equal "$(header_shape)" "$get"
+	assert_equal "$BODY" ""
+}
+
+@test "HEAD /logout answers as GET /logout does, without a body" {
+	login alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	get=$(header_shape)
+	login bob
+	cgi logout HEAD "" HTTP_COOKIE="session=$SESSION"
+	assert_equal "$(header_shape)" "$get"
+	assert_equal "$BODY" ""
+}
+
+@test "index refuses PUT, DELETE, POST, PATCH and OPTIONS with 405 and Allow: GET, HEAD" {
+	for m in PUT DELETE POST PATCH OPTIONS; do
+		cgi index "$m"
+		assert_status 405
+		assert_header Allow 'GET, HEAD'
+	done
+}
+
+@test "login refuses PUT, DELETE, PATCH and OPTIONS with 405 and Allow: GET, HEAD, POST" {
+	for m in PUT DELETE PATCH OPTIONS; do
+		cgi login "$m"
+		assert_status 405
+		assert_header Allow 'GET, HEAD, POST'
+	done
+}
+
+@test "logout refuses PUT, DELETE, PATCH and OPTIONS with 405 and Allow: GET, HEAD, POST" {
+	for m in PUT DELETE PATCH OPTIONS; do
+		cgi logout "$m"
+		assert_status 405
+		assert_header Allow 'GET, HEAD, POST'
+	done
+}
+
+@test "DELETE /logout leaves the session alone" {
+	login alice
+	cgi logout DELETE "" HTTP_COOKIE="session=$SESSION"
+	assert_status 405
+	assert_session_files 1
+	refute_set_cookie session
+}
+
+@test "methods are case-sensitive: 'get' gets 405" {
+	cgi index get
+	assert_status 405
+}
+
+@test "a request without REQUEST_METHOD gets 400" {
+	cgi index ""
+	assert_status 400
+}
+
+# ---- Session cookies -----------------------------------------------------
+
+@test "a session cookie whose tag was altered gets 400 and is deleted" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$(tamper "$SESSION" 50)"
+	assert_status 400
+	assert_output --partial 'The session cookie is not valid'
+	assert_cookie_deleted session
+}
+
+@test "a session cookie whose id was altered gets 400 and is deleted" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$(tamper "$SESSION" 3)"
+	assert_status 400
+	assert_cookie_deleted session
+}
+
+@test "a session cookie that is not ID.TAG gets 400 and is deleted" {
+	cgi index GET "" HTTP_COOKIE="session=hello"
+	assert_status 400
+	assert_cookie_deleted session
+}
+
+@test "a forged session cookie does not log in even on /login" {
+	login alice
+	post_login username=mallory HTTP_COOKIE="session=$(tamper "$SESSION" 50)"
+	assert_status 400
+	assert_session_files 1
+}
+
+@test "two different session cookies joined with '; ' get 400" {
+	login alice
+	alice=$SESSION
+	login bob
+	cgi index GET "" HTTP_COOKIE="session=$alice; session=$SESSION"
+	assert_status 400
+	assert_output --partial 'Two different'
+	refute_output --partial 'Logged in as'
+}
+
+@test "two different session cookies joined with ', ' (Apache) get 400" {
+	login alice
+	alice=$SESSION
+	login bob
+	cgi index GET "" HTTP_COOKIE="session=$alice, session=$SESSION"
+	assert_status 400
+	refute_output --partial 'Logged in as'
+}
+
+@test "the same session cookie sent twice with the same value logs in" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION; session=$SESSION"
+	assert_logged_in_as alice
+}
+
+@test "cookies joined with ', ' (Apache) are parsed" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="lang=en, session=$SESSION, theme=dark"
+	assert_logged_in_as alice
+}
+
+@test "a session cookie the test signs for a live id logs in (the test's signing is right)" {
+	login alice
+	id=$(cookie_id "$SESSION")
+	cgi index GET "" HTTP_COOKIE="session=$id.$(sign session "$id")"
+	assert_logged_in_as alice
+}
+
+@test "a well-signed id the server never issued is treated as no session and deleted" {
+	id=$(head -c 32 /dev/urandom | b64url)
+	cgi index GET "" HTTP_COOKIE="session=$id.$(sign session "$id")"
+	assert_anonymous
+	assert_cookie_deleted session
+	assert_no_disk_use
+}
+
+@test "a well-signed id the server never issued is not adopted at login" {
+	id=$(head -c 32 /dev/urandom | b64url)
+	login alice "session=$id.$(sign session "$id")"
+	[ "$(cookie_id "$SESSION")" != "$id" ]
+	assert_session_files 1
+}
+
+@test "the id of a session whose file is gone is not adopted at login" {
+	login alice
+	old=$SESSION
+	rm "$(session_file)"
+	login bob "session=$old"
+	[ "$(cookie_id "$SESSION")" != "$(cookie_id "$old")" ]
+}
+
+@test "a session cookie naming a path (../) is refused and reads no file" {
+	printf 'sessile 1\nexpires 9999999999\ndata username=mallory\nend\n' \
+	    >"$TMP/planted"
+	cgi index GET "" HTTP_COOKIE="session=../planted"
+	assert_status 400
+	refute_output --partial mallory
+	cgi index GET "" HTTP_COOKIE="session=..%2Fplanted"
+	assert_status 400
+	refute_output --partial mallory
+}
+
+@test "PATH_INFO and QUERY_STRING name no file" {
+	cgi index GET "" PATH_INFO=/../../../../../../etc/passwd \
+	    QUERY_STRING=template=../../../../etc/passwd
+	assert_anonymous
+	refute_output --partial 'root:'
+}
+
+# ---- Expiry and damaged session files ------------------------------------
+
+@test "a session past PERMANENT_SESSION_LIFETIME is no session" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=1)
+	login alice
+	assert_cookie_attr session Max-Age 1
+	sleep 2
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_cookie_deleted session
+}
+
+@test "a session file whose expiry has passed is no session" {
+	login alice
+	set_file_expires "$(session_file)" $(($EPOCHSECONDS - 1))
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_cookie_deleted session
+}
+
+@test "a truncated session file is no session, logged in one line" {
+	login alice
+	file=$(session_file)
+	head -c 30 "$file" >"$TMP/cut" && cat "$TMP/cut" >"$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once corrupt
+}
+
+@test "a session file of another version is no session, logged in one line" {
+	login alice
+	file=$(session_file)
+	sed -i '1s/^sessile 1$/sessile 2/' "$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once corrupt
+}
+
+@test "a session file of binary junk is no session, logged in one line" {
+	login alice
+	file=$(session_file)
+	head -c 512 /dev/urandom >"$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once "${file##*/}"
+}
+
+@test "an empty session file is no session, logged in one line" {
+	login alice
+	file=$(session_file)
+	: >"$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once "${file##*/}"
+}
+
+@test "logout deletes the session file even when it is corrupt" {
+	login alice
+	file=$(session_file)
+	printf 'junk\n' >"$file"
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	[ ! -e "$file" ] || fail "the corrupt session file is still there"
+}
+
+@test "a symbolic link in place of a session file is not followed" {
+	login alice
+	file=$(session_file)
+	mv "$file" "$TMP/target"
+	cp "$TMP/target" "$TMP/target.orig"
+	ln -s "$TMP/target" "$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once 'symbolic link'
+	cmp "$TMP/target" "$TMP/target.orig"
+}
+
+@test "a session file owned by another user is ignored" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to give a file away"
+	login alice
+	chown 65534 "$(session_file)"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once 'owned by another user'
+}
+
+# ---- Headers -------------------------------------------------------------
+
+# Run one request of every kind, calling CHECK after each.
+every_kind_of_answer() {
+	local check=$1
+	cgi index GET; "$check"
+	cgi login GET; "$check"
+	login alice; "$check"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"; "$check"
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"; "$check"
+	cgi index PUT; "$check"
+	cgi login POST 'a=%zz'; "$check"
+	post_login 'username='; "$check"
+	cgi index GET "" HTTP_COOKIE=session=hello; "$check"
+	cgi login POST 'username=a' CONTENT_TYPE=text/plain; "$check"
+	cgi login POST 'username=a' MAX_CONTENT_LENGTH=5; "$check"
+	cgi index GET "" -SECRET_KEY; "$check"
+}
+
+nosniff_and_csp() {
+	assert_header X-Content-Type-Options nosniff
+	csp=$(header Content-Security-Policy) || fail "no CSP on $STATUS"
+	assert_regex "$csp" "(^|; )frame-ancestors 'none'(;|$)"
+	assert_regex "$csp" "(^|; )default-src 'none'(;|$)"
+	refute_regex "$csp" "script-src|unsafe-inline"
+}
+
+no_store_vary_cookie() {
+	assert_header Cache-Control no-store
+	assert_header Vary Cookie
+}
+
+@test "every answer sends X-Content-Type-Options: nosniff and a CSP that forbids framing and scripts" {
+	every_kind_of_answer nosniff_and_csp
+}
+
+@test "every answer sends Cache-Control: no-store and Vary: Cookie" {
+	every_kind_of_answer no_store_vary_cookie
+}
+
+@test "header lines end in CRLF and Content-Length is the body's size" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	head=${RESPONSE%%$'\r\n\r\n'*}
+	while IFS= read -r line; do
+		[[ $line == *$'\r' ]] || fail "no CR at the end of: $line"
+	done <<<"$head"$'\r'
+	assert_equal "$(header Content-Length)" "$(printf '%s' "$BODY" | wc -c)"
+}
+
+@test "the session cookie is HttpOnly, SameSite=Lax, Path=/ and persistent by default" {
+	login alice
+	assert_cookie_attr session HttpOnly
+	assert_cookie_attr session SameSite Lax
+	assert_cookie_attr session Path /
+	assert_cookie_attr session Max-Age 2678400
+	assert_cookie_attr session Expires
+	refute_cookie_attr session Secure
+}
+
+# ---- Configuration errors and server faults -----------------------------
+
+@test "without SECRET_KEY every program answers 500" {
+	unset SECRET_KEY
+	for p in index login logout; do
+		cgi "$p" GET
+		assert_status 500
+	done
+}
+
+@test "without SECRET_KEY: 500 and one log line naming SECRET_KEY" {
+	unset SECRET_KEY
+	cgi index GET
+	assert_status 500
+	assert_logged_once SECRET_KEY
+}
+
+@test "the 500 page does not show the cause" {
+	unset SECRET_KEY
+	cgi index GET
+	assert_status 500
+	refute_output --partial SECRET_KEY
+	assert_output --partial 'The server is not configured correctly.'
+}
+
+@test "PERMANENT_SESSION_LIFETIME=abc: 500 and one log line naming it" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=abc)
+	cgi index GET
+	assert_status 500
+	assert_logged_once PERMANENT_SESSION_LIFETIME
+}
+
+@test "SESSION_COOKIE_SAMESITE=Sometimes: 500 and one log line naming it" {
+	CONFIG+=(SESSION_COOKIE_SAMESITE=Sometimes)
+	cgi login GET
+	assert_status 500
+	assert_logged_once SESSION_COOKIE_SAMESITE
+}
+
+@test "SESSION_COOKIE_NAME='a b': 500 and one log line naming it" {
+	CONFIG+=('SESSION_COOKIE_NAME=a b')
+	cgi index GET
+	assert_status 500
+	assert_logged_once SESSION_COOKIE_NAME
+}
+
+@test "a SECRET_KEY shorter than 16 bytes: 500 and one log line naming it" {
+	SECRET_KEY=short
+	cgi index GET
+	assert_status 500
+	assert_logged_once SECRET_KEY
+}
+
+@test "SECRET_KEY and SECRET_KEY_FILE together: 500 and one log line" {
+	printf '%s\n' "$SECRET_KEY" >"$TMP/key"
+	CONFIG+=(SECRET_KEY_FILE="$TMP/key")
+	cgi index GET
+	assert_status 500
+	assert_logged_once SECRET_KEY
+}
+
+@test "a world-readable SESSION_FILE_MODE (0644): 500 and one log line naming it" {
+	CONFIG+=(SESSION_FILE_MODE=0644)
+	cgi index GET
+	assert_status 500
+	assert_logged_once SESSION_FILE_MODE
+}
+
+@test "a relative SESSION_FILE_DIR: 500 and one log line naming it" {
+	SESSION_FILE_DIR=sessions
+	cgi index GET
+	assert_status 500
+	assert_logged_once SESSION_FILE_DIR
+}
+
+@test "a missing template directory: 500 and one log line naming it" {
+	TEMPLATE_DIR=$TMP/no-such-dir
+	cgi index GET
+	assert_status 500
+	assert_logged_once "$TMP/no-such-dir"
+	assert_output --partial '500 Internal Server Error'
+}
+
+@test "an unusable session directory: login gets 5xx and one log line naming it" {
+	touch "$TMP/file"
+	SESSION_FILE_DIR=$TMP/file/sessions
+	post_login username=alice
+	assert_regex "$CODE" '^5[0-9][0-9]$'
+	assert_logged_once "$TMP/file/sessions"
+}
+
+@test "an unusable session directory: the 5xx answer is whole, with no redirect and no session cookie" {
+	touch "$TMP/file"
+	SESSION_FILE_DIR=$TMP/file/sessions
+	post_login username=alice
+	assert_regex "$CODE" '^5[0-9][0-9]$'
+	refute_header Location
+	refute_set_cookie session
+	refute_set_cookie session_flash
+	assert_equal "$(header Content-Length)" "$(printf '%s' "$BODY" | wc -c)"
+	assert_output --partial '</html>'
+}
+
+@test "an unusable session directory does not stop anonymous pages" {
+	touch "$TMP/file"
+	SESSION_FILE_DIR=$TMP/file/sessions
+	cgi index GET
+	assert_anonymous
+	cgi login GET
+	assert_status 200
+}
+
+@test "SECRET_KEY_FILE is read as the key" {
+	printf '%s\n' "$SECRET_KEY" >"$TMP/key"
+	unset SECRET_KEY
+	CONFIG+=(SECRET_KEY_FILE="$TMP/key")
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
+# ---- Configuration -------------------------------------------------------
+
+@test "APPLICATION_ROOT=/app/: links are under /app/" {
+	CONFIG+=(APPLICATION_ROOT=/app/)
+	cgi index GET
+	assert_output --partial 'href="/app/login"'
+	assert_output --partial 'href="/app/"'
+	refute_output --partial 'href="/login"'
+	cgi login GET
+	assert_output --partial 'action="/app/login"'
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_output --partial 'href="/app/logout"'
+}
+
+@test "APPLICATION_ROOT=/app/: login and logout redirect to /app/" {
+	CONFIG+=(APPLICATION_ROOT=/app/)
+	login alice
+	assert_header Location /app/
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_header Location /app/
+}
+
+@test "APPLICATION_ROOT=/app/: cookies have Path=/app/" {
+	CONFIG+=(APPLICATION_ROOT=/app/)
+	cgi login GET
+	assert_cookie_attr session_csrf Path /app/
+	login alice
+	assert_cookie_attr session Path /app/
+	assert_cookie_attr session_flash Path /app/
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_cookie_attr session Path /app/
+}
+
+@test "SESSION_PERMANENT=false makes a browser-session cookie: no Expires, no Max-Age" {
+	CONFIG+=(SESSION_PERMANENT=false)
+	login alice
+	refute_cookie_attr session Expires
+	refute_cookie_attr session Max-Age
+}
+
+@test "PERMANENT_SESSION_LIFETIME sets the cookie's Max-Age" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=3600)
+	login alice
+	assert_cookie_attr session Max-Age 3600
+}
+
+@test "HTTPS=on puts Secure on every cookie" {
+	CONFIG+=(HTTPS=on)
+	cgi login GET
+	assert_cookie_attr session_csrf Secure
+	login alice
+	assert_cookie_attr session Secure
+	assert_cookie_attr session_flash Secure
+}
+
+@test "without HTTPS cookies are not Secure" {
+	login alice
+	refute_cookie_attr session Secure
+	refute_cookie_attr session_flash Secure
+}
+
+@test "SESSION_COOKIE_SECURE=false overrides HTTPS=on" {
+	CONFIG+=(HTTPS=on SESSION_COOKIE_SECURE=false)
+	login alice
+	refute_cookie_attr session Secure
+}
+
+@test "SESSION_COOKIE_SECURE=true makes Secure cookies behind a TLS-terminating proxy" {
+	CONFIG+=(SESSION_COOKIE_SECURE=true)
+	login alice
+	assert_cookie_attr session Secure
+}
+
+@test "SESSION_COOKIE_SAMESITE=Strict shows in the cookies" {
+	CONFIG+=(SESSION_COOKIE_SAMESITE=Strict)
+	login alice
+	assert_cookie_attr session SameSite Strict
+	assert_cookie_attr session_flash SameSite Strict
+}
+
+@test "SESSION_COOKIE_DOMAIN shows in the cookies" {
+	CONFIG+=(SESSION_COOKIE_DOMAIN=sessile.test)
+	login alice
+	assert_cookie_attr session Domain sessile.test
+}
+
+@test "SESSION_COOKIE_HTTPONLY=false drops HttpOnly" {
+	CONFIG+=(SESSION_COOKIE_HTTPONLY=false)
+	login alice
+	refute_cookie_attr session HttpOnly
+}
+
+@test "SESSION_COOKIE_NAME renames the session cookie and its companions" {
+	CONFIG+=(SESSION_COOKIE_NAME=sid)
+	cgi login GET
+	token=$(cookie_value sid_csrf)
+	refute_set_cookie session_csrf
+	cgi login POST "csrf_token=$token&username=alice" \
+	    HTTP_COOKIE="sid_csrf=$token"
+	assert_status 303
+	sid=$(cookie_value sid)
+	cookie_value sid_flash
+	refute_set_cookie session
+	cgi index GET "" HTTP_COOKIE="sid=$sid"
+	assert_logged_in_as alice
+}
+
+@test "SECRET_KEY_FALLBACKS: a cookie signed with an old key logs in and is re-signed with the new one" {
+	old_key=$SECRET_KEY
+	login alice
+	old=$SESSION
+	SECRET_KEY=$(random_key)
+	cgi index GET "" HTTP_COOKIE="session=$old" SECRET_KEY_FALLBACKS="$old_key"
+	assert_logged_in_as alice
+	new=$(cookie_value session)
+	[ "$new" != "$old" ]
+	assert_equal "$(cookie_id "$new")" "$(cookie_id "$old")"
+	cgi index GET "" HTTP_COOKIE="session=$new"
+	assert_logged_in_as alice
+}
+
+@test "SECRET_KEY_FALLBACKS: a cookie signed with an old key is re-signed even without SESSION_REFRESH_EACH_REQUEST" {
+	old_key=$SECRET_KEY
+	login alice
+	SECRET_KEY=$(random_key)
+	CONFIG+=(SESSION_REFRESH_EACH_REQUEST=false SECRET_KEY_FALLBACKS="$old_key")
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	new=$(cookie_value session)
+	[ "$new" != "$SESSION" ]
+	assert_equal "$(cookie_id "$new")" "$(cookie_id "$SESSION")"
+}
+
+@test "without SECRET_KEY_FALLBACKS a cookie signed with an old key is refused" {
+	login alice
+	SECRET_KEY=$(random_key)
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 400
+	refute_output --partial 'Logged in as'
+	assert_cookie_deleted session
+}
+
+@test "session files are 0600 by default, whatever the umask" {
+	umask 000
+	login alice
+	assert_equal "$(stat -c %a "$(session_file)")" 600
+}
+
+@test "SESSION_FILE_MODE=0640 is honoured, whatever the umask" {
+	umask 077
+	CONFIG+=(SESSION_FILE_MODE=0640)
+	login alice
+	assert_equal "$(stat -c %a "$(session_file)")" 640
+}
+
+@test "a missing session directory is created 0700" {
+	umask 000
+	[ ! -e "$SESSION_FILE_DIR" ]
+	login alice
+	assert_equal "$(stat -c %a "$SESSION_FILE_DIR")" 700
+}
+
+@test "a read-only GET / moves the cookie's expiry forward" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=86400)
+	login alice
+	set_file_expires "$(session_file)" $(($EPOCHSECONDS + 86400 - 60))
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	assert_equal "$(cookie_value session)" "$SESSION"
+	assert_cookie_attr session Max-Age 86400
+}
+
+@test "a read-only GET / does not rewrite a recently written session file" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=86400)
+	login alice
+	file=$(session_file)
+	set_file_expires "$file" $(($EPOCHSECONDS + 86400 - 60))
+	before=$(stat -c '%i %y' "$file")
+	cp "$file" "$TMP/before"
+	for i in 1 2 3; do
+		cgi index GET "" HTTP_COOKIE="session=$SESSION"
+		assert_logged_in_as alice
+	done
+	assert_equal "$(stat -c '%i %y' "$file")" "$before"
+	cmp "$TMP/before" "$file"
+}
+
+@test "a read-only GET / rewrites a session file whose expiry lags far behind" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=86400)
+	login alice
+	file=$(session_file)
+	set_file_expires "$file" $(($EPOCHSECONDS + 86400 - 7200))
+	now=$EPOCHSECONDS
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	[ "$(file_expires "$file")" -ge $((now + 86400)) ]
+}
+
+@test "SESSION_REFRESH_EACH_REQUEST=false: a read-only GET / sends no session cookie" {
+	CONFIG+=(SESSION_REFRESH_EACH_REQUEST=false)
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	refute_set_cookie session
+}

@@ -1,0 +1,322 @@
+#!/usr/bin/env bats
+# fastcgi.bats: the same programs as long-lived FastCGI processes.  Each
+# test starts one process per program with spawn-fcgi (-F 1: exactly one),
+# the configuration in its environment, and talks to it with cgi-fcgi.
+# One process serves many requests, so nothing of one request may show in
+# the next.
+
+load helpers
+
+setup() {
+	common_setup
+	REQUEST=fcgi
+	start_fcgi index login logout
+}
+
+teardown() {
+	stop_fcgi
+}
+
+# The process PID is the program PROG, still running.
+assert_alive() {
+	running "$2" || fail "$1 (pid $2) is gone" || return
+	[ "/proc/$2/exe" -ef "$BUILDDIR/cgi-bin/$1.fcgi" ] ||
+	    fail "pid $2 is not $1.fcgi but $(readlink "/proc/$2/exe")"
+}
+
+# When process PID started, in clock ticks since boot: a restarted
+# process, even under a recycled pid, has another.
+start_time() {
+	local stat
+	read -r stat <"/proc/$1/stat"
+	stat=${stat##*) }
+	set -- $stat
+	printf '%s\n' "${20}"
+}
+
+# ---- One process -------------------------------------------------------
+
+@test "spawn-fcgi -F 1 starts exactly one process per program" {
+	for p in index login logout; do
+		pid=PID_$p
+		assert_alive "$p" "${!pid}"
+		read_file "$TMP/spawn-$p.log"
+		assert_regex "$REPLY" "PID: ${!pid}"
+		n=$(grep -c 'child spawned successfully' "$TMP/spawn-$p.log")
+		assert_equal "$n" 1
+	done
+}
+
+@test "one index process answers 60 requests, and is the same process after them" {
+	login alice
+	started=$(start_time "$PID_index")
+	for i in $(seq 30); do
+		fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+		assert_logged_in_as alice
+		fcgi index GET
+		assert_anonymous
+	done
+	assert_alive index "$PID_index"
+	assert_equal "$(start_time "$PID_index")" "$started"
+}
+
+@test "one login process answers 60 form posts, and is the same process after them" {
+	started=$(start_time "$PID_login")
+	for i in $(seq 30); do
+		post_login "username=user$i"
+		assert_status 303
+	done
+	assert_alive login "$PID_login"
+	assert_equal "$(start_time "$PID_login")" "$started"
+	assert_session_files 30
+}
+
+@test "login, the flash, index and logout work over FastCGI" {
+	login alice
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$FLASH"
+	assert_logged_in_as alice
+	assert_output --partial 'You are logged in.'
+	assert_cookie_deleted session_flash
+	fcgi logout POST "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	assert_header Location /
+	assert_cookie_deleted session
+	assert_session_files 0
+	flash=$(cookie_value session_flash)
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$flash"
+	assert_anonymous
+	assert_output --partial 'You are logged out.'
+}
+
+@test "HEAD over FastCGI sends the headers of GET and no body" {
+	fcgi index GET
+	get=$HEADERS
+	fcgi index HEAD
+	assert_equal "$HEADERS" "$get"
+	assert_equal "$BODY" ""
+}
+
+@test "other methods get 405 with Allow over FastCGI" {
+	fcgi index DELETE
+	assert_status 405
+	assert_header Allow 'GET, HEAD'
+	fcgi login PUT
+	assert_status 405
+	assert_header Allow 'GET, HEAD, POST'
+}
+
+@test "bad requests of every kind leave the same process serving" {
+	login alice
+	started=$(start_time "$PID_login")
+	fcgi login POST 'username=%zz'
+	fcgi login POST 'username=al%00ice'
+	fcgi login POST 'username=al%FFice'
+	fcgi login POST 'username=alice' CONTENT_LENGTH=abc
+	fcgi login POST 'username=alice' CONTENT_LENGTH=99999999999999999999
+	fcgi login POST 'username=alice' CONTENT_TYPE=application/json
+	fcgi login POST "" HTTP_COOKIE="session=$(tamper "$SESSION" 50)"
+	fcgi login POST "" HTTP_COOKIE="session=$SESSION; session=x"
+	fcgi login GET "" HTTP_COOKIE="session_csrf=$(printf 'A%.0s' $(seq 300))"
+	fcgi login BREW
+	assert_alive login "$PID_login"
+	assert_equal "$(start_time "$PID_login")" "$started"
+	post_login username=bob
+	assert_status 303
+}
+
+# ---- Nothing leaks from one request into the next ----------------------
+
+@test "a logged-in request followed by one without a cookie shows the anonymous page" {
+	login alice
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	fcgi index GET
+	assert_anonymous
+	refute_header Set-Cookie
+}
+
+@test "two visitors' requests interleaved on one process stay apart" {
+	login alice
+	alice=$SESSION
+	login bob
+	bob=$SESSION
+	for i in 1 2 3; do
+		fcgi index GET "" HTTP_COOKIE="session=$alice"
+		assert_logged_in_as alice
+		fcgi index GET "" HTTP_COOKIE="session=$bob"
+		assert_logged_in_as bob
+	done
+}
+
+@test "a request with a flash cookie followed by one without shows no flash" {
+	login alice
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$FLASH"
+	assert_output --partial 'You are logged in.'
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	refute_output --partial 'class="flash"'
+	refute_set_cookie session_flash
+}
+
+@test "the Set-Cookie headers of one answer are not repeated in the next" {
+	post_login username=alice
+	assert_status 303
+	cookie_value session
+	cookie_value session_flash
+	fcgi login GET
+	assert_status 200
+	cookie_value session_csrf
+	refute_set_cookie session
+	refute_set_cookie session_flash
+	fcgi login GET "" HTTP_COOKIE="session_csrf=$(cookie_value session_csrf)"
+	assert_status 200
+	refute_header Set-Cookie
+}
+
+@test "the session cookie refreshed for one visitor is not sent to the next" {
+	login alice
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$FLASH"
+	cookie_value session
+	assert_cookie_deleted session_flash
+	fcgi index GET
+	assert_anonymous
+	refute_header Set-Cookie
+}
+
+@test "HTTPS=on in one request does not make the next request's cookies Secure" {
+	fcgi login GET "" HTTPS=on
+	assert_cookie_attr session_csrf Secure
+	fcgi login GET
+	refute_cookie_attr session_csrf Secure
+}
+
+@test "a POST body does not show in the next request" {
+	post_login "username=$(printf 'x%.0s' $(seq 70))"
+	assert_status 400
+	assert_output --partial 'xxxxxxxxxx'
+	fcgi login GET
+	assert_status 200
+	refute_output --partial 'xxxxxxxxxx'
+	refute_output --partial 'class="error"'
+	assert_output --partial 'name="username" type="text" value=""'
+}
+
+@test "a POST followed by a GET on the same process reads no body for the GET" {
+	post_login username=alice
+	assert_status 303
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	fcgi login GET
+	assert_status 200
+	assert_login_form
+}
+
+@test "a 400 (malformed percent-encoding) is followed by a normal answer" {
+	fcgi login POST 'username=%zz'
+	assert_status 400
+	post_login username=alice
+	assert_status 303
+	assert_session_files 1
+}
+
+@test "a 400 (body longer than CONTENT_LENGTH) is followed by a normal answer" {
+	post_login username=alice CONTENT_LENGTH=120
+	assert_status 400
+	post_login username=alice
+	assert_status 303
+}
+
+@test "a 400 (body shorter than CONTENT_LENGTH) is followed by a normal answer" {
+	post_login username=alice CONTENT_LENGTH=1000
+	assert_status 400
+	assert_output --partial 'shorter than its Content-Length'
+	post_login username=alice
+	assert_status 303
+}
+
+@test "a 413 with a large body left unread is followed by a normal answer" {
+	fields="username=alice&pad=$(printf 'x%.0s' $(seq 20000))"
+	post_login "$fields"
+	assert_status 413
+	post_login username=alice
+	assert_status 303
+}
+
+@test "a 413 for an absurd CONTENT_LENGTH is followed by a normal answer" {
+	fcgi login POST 'username=alice' CONTENT_LENGTH=99999999999999999999
+	assert_status 413
+	post_login username=alice
+	assert_status 303
+}
+
+@test "a 415 is followed by a normal answer" {
+	post_login username=alice CONTENT_TYPE=text/plain
+	assert_status 415
+	post_login username=alice
+	assert_status 303
+}
+
+@test "a forged session cookie (400) is followed by a normal answer" {
+	login alice
+	fcgi index GET "" HTTP_COOKIE="session=$(tamper "$SESSION" 50)"
+	assert_status 400
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	refute_set_cookie session_flash
+}
+
+@test "a request without REQUEST_METHOD (400) is followed by a normal answer" {
+	fcgi index ""
+	assert_status 400
+	fcgi index GET
+	assert_anonymous
+}
+
+@test "a cross-site POST (403) is followed by a normal login" {
+	post_login username=alice HTTP_SEC_FETCH_SITE=cross-site
+	assert_status 403
+	post_login username=alice
+	assert_status 303
+}
+
+@test "one visitor's CSRF token is not handed to the next visitor" {
+	fetch_csrf_token
+	first=$CSRF
+	fcgi login GET
+	second=$(csrf_token)
+	[ "$second" != "$first" ]
+	assert_equal "$(cookie_value session_csrf)" "$second"
+}
+
+@test "one visitor's CSRF token does not log in another visitor" {
+	fetch_csrf_token
+	first=$CSRF
+	fetch_csrf_token
+	fcgi login POST "csrf_token=$first&username=mallory" \
+	    HTTP_COOKIE="session_csrf=$CSRF"
+	assert_status 403
+	assert_session_files 0
+}
+
+@test "request parameters do not change the configuration read at start" {
+	fetch_csrf_token
+	fcgi login POST "csrf_token=$CSRF&username=alice" \
+	    HTTP_COOKIE="session_csrf=$CSRF" \
+	    SESSION_FILE_DIR="$TMP/elsewhere" APPLICATION_ROOT=/evil/ \
+	    SESSION_COOKIE_NAME=evil SECRET_KEY=0123456789abcdef0123
+	assert_status 303
+	assert_header Location /
+	cookie_value session
+	[ ! -e "$TMP/elsewhere" ]
+	assert_session_files 1
+}
+
+@test "a process started without SECRET_KEY answers 500 to every request and keeps running" {
+	stop_fcgi
+	unset SECRET_KEY
+	start_fcgi index
+	for i in 1 2 3; do
+		fcgi index GET
+		assert_status 500
+	done
+	assert_alive index "$PID_index"
+}

@@ -193,8 +193,9 @@ static const struct good_test {
 	{ { KEY, "SESSION_COOKIE_SECURE=false" }, F_SECURE, 0, NULL },
 	{ { KEY, "SESSION_COOKIE_SAMESITE=Strict" }, F_SAMESITE,
 	    SAMESITE_STRICT, NULL },
-	{ { KEY, "SESSION_COOKIE_SAMESITE=None" }, F_SAMESITE, SAMESITE_NONE,
-	    NULL },
+	/* Browsers drop SameSite=None without Secure: it needs both. */
+	{ { KEY, "SESSION_COOKIE_SAMESITE=None", "SESSION_COOKIE_SECURE=true" },
+	    F_SAMESITE, SAMESITE_NONE, NULL },
 	{ { KEY, "SESSION_COOKIE_SAMESITE=lax" }, F_SAMESITE, SAMESITE_LAX,
 	    NULL },
 	{ { KEY, "MAX_CONTENT_LENGTH=1" }, F_MAXLEN, 1, NULL },
@@ -410,6 +411,9 @@ static const struct bad_test {
 	{ { KEY, "SESSION_COOKIE_SAMESITE=sometimes" },
 	    "SESSION_COOKIE_SAMESITE" },
 	{ { KEY, "SESSION_COOKIE_SAMESITE=" }, "SESSION_COOKIE_SAMESITE" },
+	{ { KEY, "SESSION_COOKIE_SAMESITE=None" }, "SESSION_COOKIE_SAMESITE" },
+	{ { KEY, "SESSION_COOKIE_SAMESITE=None", "SESSION_COOKIE_SECURE=false" },
+	    "SESSION_COOKIE_SAMESITE" },
 	/* RFC 6265 §4.1.1: a cookie-name is an RFC 2616 token. */
 	{ { KEY, "SESSION_COOKIE_NAME=a b" }, "SESSION_COOKIE_NAME" },
 	{ { KEY, "SESSION_COOKIE_NAME=a;b" }, "SESSION_COOKIE_NAME" },

@@ -360,36 +360,37 @@ test_read_write(void)
 	n = name_of("read-write");
 	ok(store_write(&s, n, &d) == SL_OK, "store_write");
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 1 &&
+	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_LIVE &&
 	    sdata_equal(&d, &back), "store_read gives back what was written");
 	ok(count_prefix(sdir, ".tmp-") == 0,
 	    "no temporary file remains after a write");
 
 	found = -1;
 	ok(store_read(&s, name_of("never written"), &a, &back, now,
-	    &found) == SL_OK && found == 0 && back.nents == 0,
-	    "store_read of a missing file: no session");
+	    &found) == SL_OK && found == STORE_NONE && back.nents == 0,
+	    "store_read of a missing file: no session, no file");
 
 	/* Expiry is inside the file and is checked on read. */
 	d.expires = now - 1;
 	store_write(&s, n, &d);
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0 &&
-	    back.nents == 0, "store_read of an expired file: no session");
+	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD &&
+	    back.nents == 0, "store_read of an expired file: a dead file");
 	d.expires = now;
 	store_write(&s, n, &d);
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0,
-	    "store_read of a file expiring this second: no session");
+	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    "store_read of a file expiring this second: a dead file");
 	ok(store_read(&s, n, &a, &back, now - 1, &found) == SL_OK &&
-	    found == 1, "the same file a second earlier: a session");
+	    found == STORE_LIVE, "the same file a second earlier: a session");
 
-	/* Corrupt or foreign files are no session, and not an error. */
+	/* Corrupt or foreign files are no session, and not an error: they
+	 * are reported dead, so that logout can remove them. */
 	n = name_of("corrupt");
 	put_file(sdir, n, S("sessile 1\nexpires 99999999999\ngarbage\n"));
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0,
-	    "store_read of a corrupt file: no session");
+	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    "store_read of a corrupt file: a dead file");
 
 	/* A symbolic link to a good file is still refused (O_NOFOLLOW). */
 	d.expires = now + 3600;
@@ -398,16 +399,16 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(symlink(name_of("target"), path) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0,
-	    "store_read of a symbolic link to a live file: no session");
+	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    "store_read of a symbolic link to a live file: a dead file");
 
 	n = name_of("big");
 	memset(big, 'x', sizeof(big));
 	memcpy(big, HEAD, sizeof(HEAD) - 1);
 	put_file(sdir, n, big, STORE_MAX_FILE + 1);
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0,
-	    "store_read of a file over %d bytes: no session", STORE_MAX_FILE);
+	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    "store_read of a file over %d bytes: a dead file", STORE_MAX_FILE);
 
 	/*
 	 * The size is checked before reading: a huge (sparse) file is
@@ -420,24 +421,24 @@ test_read_write(void)
 	ok((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1 &&
 	    (ftruncate(fd, (off_t)1 << 40) == 0 ||
 	    ftruncate(fd, (off_t)1 << 34) == 0) && close(fd) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0,
-	    "store_read of a huge sparse file: no session, nothing read");
+	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    "store_read of a huge sparse file: a dead file, nothing read");
 	unlink(path);
 
 	n = name_of("directory");
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkdir(path, 0700) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0,
-	    "store_read of a directory: no session");
+	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    "store_read of a directory: a dead file");
 
 	/* A FIFO must not hang the reader (alarm() in main guards this). */
 	n = name_of("fifo");
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkfifo(path, 0600) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 0,
-	    "store_read of a FIFO: no session, no hang");
+	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    "store_read of a FIFO: a dead file, no hang");
 
 	/*
 	 * Atomic replacement: a reader that opened the old file keeps
@@ -453,7 +454,7 @@ test_read_write(void)
 	fd = open(path, O_RDONLY);
 	d.ents = &e2;
 	ok(store_write(&s, n, &d) == SL_OK &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == 1 &&
+	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_LIVE &&
 	    back.nents == 1 && back.ents[0].vallen == 3 &&
 	    memcmp(back.ents[0].val, "two", 3) == 0,
 	    "a second write replaces the first");
