@@ -73,8 +73,7 @@ login_post(struct sl_req *r)
 		len--;
 	if ((why = sl_text_check(name, len, USERNAME_MAX)) != NULL) {
 		snprintf(msg, sizeof(msg), "The username %s: it must be 1 to "
-		    "%d characters, without control characters.", why,
-		    USERNAME_MAX);
+		    "%d visible characters.", why, USERNAME_MAX);
 		/* Refill the field only with text that is safe to show. */
 		refill = sl_text_check(name, len, 4 * USERNAME_MAX) == NULL ?
 		    name : NULL;

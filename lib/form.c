@@ -176,24 +176,79 @@ sl_pairs_get(const struct sl_pair *p, size_t n, const char *key,
 	return count;
 }
 
+/* The code point at P (valid UTF-8), and its length in *N. */
+static unsigned long
+code_point(const unsigned char *p, size_t *n)
+{
+	if (p[0] < 0x80) {
+		*n = 1;
+		return p[0];
+	}
+	if (p[0] < 0xe0) {
+		*n = 2;
+		return (unsigned long)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+	}
+	if (p[0] < 0xf0) {
+		*n = 3;
+		return (unsigned long)(p[0] & 0x0f) << 12 |
+		    (unsigned long)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	}
+	*n = 4;
+	return (unsigned long)(p[0] & 0x07) << 18 |
+	    (unsigned long)(p[1] & 0x3f) << 12 |
+	    (unsigned long)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+}
+
+/* Unicode White_Space that is not a control. */
+static int
+is_space(unsigned long c)
+{
+	return c == 0x20 || c == 0xa0 || c == 0x1680 ||
+	    (c >= 0x2000 && c <= 0x200a) || c == 0x202f || c == 0x205f ||
+	    c == 0x3000;
+}
+
+/*
+ * Invisible and direction-changing characters (Unicode Cf, as UTS #39
+ * flags them): a name holding them can pass for another, or reorder the
+ * text around it (CVE-2021-42574, "Trojan Source").
+ */
+static int
+is_invisible(unsigned long c)
+{
+	return c == 0xad || c == 0x61c || c == 0x180e ||
+	    (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206f) ||
+	    c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb);
+}
+
 const char *
 sl_text_check(const char *s, size_t len, size_t maxchars)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, chars = 0;
+	size_t			 i, n, chars = 0;
+	unsigned long		 c;
+	int			 blank = 1;
 
 	if (len == 0)
 		return "is empty";
 	if (!utf8_valid(s, len))
 		return "is not valid UTF-8";
-	for (i = 0; i < len; i++) {
-		/* C0 controls, DEL, and (as UTF-8 C2 80..9F) C1 controls. */
-		if (p[i] < 0x20 || p[i] == 0x7f ||
-		    (p[i] == 0xc2 && i + 1 < len && p[i + 1] < 0xa0))
+	for (i = 0; i < len; i += n) {
+		c = code_point(p + i, &n);
+		/* C0, DEL, C1, and the line and paragraph separators. */
+		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 ||
+		    c == 0x2029)
 			return "contains control characters";
-		if ((p[i] & 0xc0) != 0x80)
-			chars++;
+		if (is_invisible(c))
+			return "contains invisible or direction-changing "
+			    "characters";
+		if (!is_space(c))
+			blank = 0;
+		chars++;
 	}
+	if (blank)
+		return "is blank";
 	if (chars > maxchars)
 		return "is too long";
 	return NULL;

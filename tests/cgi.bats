@@ -311,6 +311,17 @@ header_shape() {
 	assert_login_refused 400 'The username contains control characters'
 }
 
+@test "POST /login with a right-to-left override in the username: 400, nothing stored" {
+	# U+202E would reorder the text around the name ("Trojan Source").
+	post_login 'username=adm%E2%80%AEnimda'
+	assert_login_refused 400 'The username contains invisible or direction-changing characters'
+}
+
+@test "POST /login with only no-break spaces as the username: 400, nothing stored" {
+	post_login 'username=%C2%A0%E3%80%80'
+	assert_login_refused 400 'The username is blank'
+}
+
 @test "POST /login with a line break in the username: 400, nothing stored" {
 	post_login 'username=alice%0D%0ASet-Cookie:+x=y'
 	assert_login_refused 400 'The username contains control characters'

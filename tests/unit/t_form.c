@@ -331,7 +331,17 @@ static const struct text_test {
 	{ S("a\xc2\x85z"), 10, "control" },
 	{ S("\xc2\x80"), 10, "control" },	/* U+0080, first C1 */
 	{ S("\xc2\x9f"), 10, "control" },	/* U+009F, last C1 */
-	{ S("\xc2\xa0"), 10, NULL },		/* U+00A0, not a control */
+	{ S("a\xc2\xa0" "b"), 10, NULL },		/* U+00A0, not a control */
+	/* Only spaces, of any kind, is no name. */
+	{ S(" "), 10, "blank" },
+	{ S("\xc2\xa0"), 10, "blank" },		/* U+00A0 */
+	{ S("\xe3\x80\x80 \xe2\x80\x83"), 10, "blank" },	/* U+3000, U+2003 */
+	{ S("a\xe2\x80\xa8" "b"), 10, "control" },	/* U+2028 LINE SEPARATOR */
+	/* Invisible or reordering: a name that passes for another. */
+	{ S("adm\xe2\x80\x8bin"), 10, "invisible" },	/* U+200B ZWSP */
+	{ S("abc\xe2\x80\xaexyz"), 10, "invisible" },	/* U+202E RLO */
+	{ S("\xef\xbb\xbf" "bob"), 10, "invisible" },	/* U+FEFF BOM */
+	{ S("a\xc2\xad" "b"), 10, "invisible" },		/* U+00AD SHY */
 	{ S("\xc3\xa9t\xc3\xa9"), 10, NULL },
 	{ S("\xff"), 10, "UTF-8" },
 	/* An overlong NUL must not pass as a non-control character. */
