@@ -253,7 +253,6 @@ struct	sess {
 	int		 exists;	/* a live session was read */
 	int		 ondisk;	/* a file is there, live or not */
 	int		 modified;
-	int		 destroyed;
 	int		 resign;	/* verified by a fallback key */
 	int		 cookie_seen;	/* the browser sent one */
 	int		 regenerated;

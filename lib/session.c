@@ -297,18 +297,11 @@ sl_session_regenerate(struct sl_req *r)
 	return SL_OK;
 }
 
+/* An emptied session keeps no file and no cookie: that is destroying it. */
 enum sl_err
 sl_session_destroy(struct sl_req *r)
 {
-	enum sl_err	 e;
-
-	if ((e = load(r, 1)) != SL_OK)
-		return e;
-	r->sess.destroyed = 1;
-	r->sess.data.nents = 0;
-	r->sess.datalen = 0;
-	r->sess.modified = 1;
-	return SL_OK;
+	return sl_session_clear(r);
 }
 
 /* Move the expiry of an unchanged session forward, under its lock. */

@@ -14,26 +14,6 @@
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXPAIRS	6
 
-/* Bytes made printable for a test's name: "a\nb" shows as "a\x0ab". */
-static const char *
-show(const char *s, size_t len)
-{
-	static char	 bufs[4][256];
-	static int	 which;
-	char		*b = bufs[which++ % 4];
-	size_t		 i, o = 0;
-
-	for (i = 0; i < len && o + 6 < sizeof(bufs[0]); i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o,
-			    "\\x%02x", (unsigned char)s[i]);
-		else
-			b[o++] = s[i];
-	}
-	b[o] = '\0';
-	return b;
-}
-
 /*
  * cookie_next: every (name, value) pair a header yields, in order.  ';'
  * and ',' both end a cookie (Apache joins repeated Cookie headers with
@@ -279,13 +259,13 @@ test_octets_names(void)
 		o = &octet_tests[i];
 		ok(cookie_octets(o->s, o->len) == o->valid,
 		    "cookie_octets \"%s\" (%zu bytes): %s",
-		    show(o->s, o->len), o->len, o->valid ? "valid" : "invalid");
+		    tap_show(o->s, o->len), o->len, o->valid ? "valid" : "invalid");
 	}
 	for (i = 0; i < NELEM(name_tests); i++) {
 		t = &name_tests[i];
 		ok(cookie_name_valid(t->s, t->len) == t->valid,
 		    "cookie_name_valid \"%s\" (%zu bytes): %s",
-		    show(t->s, t->len), t->len, t->valid ? "valid" : "invalid");
+		    tap_show(t->s, t->len), t->len, t->valid ? "valid" : "invalid");
 	}
 	/* Every RFC 2616 separator, inside a name. */
 	for (i = 0; i < sizeof(seps) - 1; i++) {
@@ -294,7 +274,7 @@ test_octets_names(void)
 		s[2] = 'b';
 		s[3] = '\0';
 		ok(!cookie_name_valid(s, 3), "cookie_name_valid refuses "
-		    "separator \"%s\"", show(s, 3));
+		    "separator \"%s\"", tap_show(s, 3));
 	}
 }
 

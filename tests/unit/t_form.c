@@ -17,26 +17,6 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Bytes made printable for a test's name: "a\x00b" shows as "a\00b". */
-static const char *
-show(const char *s, size_t len)
-{
-	static char	 bufs[4][256];
-	static int	 which;
-	char		*b = bufs[which++ % 4];
-	size_t		 i, o = 0;
-
-	for (i = 0; i < len && o + 6 < sizeof(bufs[0]); i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o,
-			    "\\x%02x", (unsigned char)s[i]);
-		else
-			b[o++] = s[i];
-	}
-	b[o] = '\0';
-	return b;
-}
-
 static int
 same(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -106,7 +86,7 @@ test_pct_decode(void)
 		    bad == t->bad && same(inplace, m, t->out, t->outlen) &&
 		    bad2 == t->bad,
 		    "pct_decode \"%s\" gives \"%s\" (%zu bytes), bad %d",
-		    show(t->in, t->inlen), show(t->out, t->outlen),
+		    tap_show(t->in, t->inlen), tap_show(t->out, t->outlen),
 		    t->outlen, t->bad);
 	}
 
@@ -229,7 +209,7 @@ test_form_decode(void)
 		rc = form_decode(&a, t->in, t->len, &p, &n, &flags);
 		ok(rc == 1 && form_matches(t, p, n, flags),
 		    "form_decode \"%s\" (%zu bytes): %zu pairs, flags %#x",
-		    show(t->in, t->len), t->len, t->n, t->flags);
+		    tap_show(t->in, t->len), t->len, t->n, t->flags);
 		arena_free(&a);
 	}
 }
@@ -303,7 +283,7 @@ test_utf8_valid(void)
 		t = &utf8_tests[i];
 		ok(utf8_valid(t->s, t->len) == t->valid,
 		    "utf8_valid \"%s\" (%zu bytes) is %s",
-		    show(t->s, t->len), t->len, t->valid ? "valid" : "invalid");
+		    tap_show(t->s, t->len), t->len, t->valid ? "valid" : "invalid");
 	}
 }
 
@@ -370,13 +350,13 @@ test_text_check(void)
 		why = sl_text_check(t->s, t->len, t->max);
 		if (t->why == NULL)
 			ok(why == NULL, "sl_text_check \"%s\" (max %zu) "
-			    "accepts it%s%s", show(t->s, t->len), t->max,
+			    "accepts it%s%s", tap_show(t->s, t->len), t->max,
 			    why != NULL ? ": got " : "",
 			    why != NULL ? why : "");
 		else
 			ok(why != NULL && strstr(why, t->why) != NULL,
 			    "sl_text_check \"%s\" (max %zu) refuses it: "
-			    "\"%s\"", show(t->s, t->len), t->max, t->why);
+			    "\"%s\"", tap_show(t->s, t->len), t->max, t->why);
 	}
 }
 

@@ -15,26 +15,6 @@
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXVARS	3
 
-/* Bytes made printable for a test's name: "a\nb" shows as "a\x0ab". */
-static const char *
-show(const char *s, size_t len)
-{
-	static char	 bufs[4][256];
-	static int	 which;
-	char		*b = bufs[which++ % 4];
-	size_t		 i, o = 0;
-
-	for (i = 0; i < len && o + 6 < sizeof(bufs[0]); i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
-			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o,
-			    "\\x%02x", (unsigned char)s[i]);
-		else
-			b[o++] = s[i];
-	}
-	b[o] = '\0';
-	return b;
-}
-
 /* Templates that parse, with their variables and exact output. */
 static const struct render_test {
 	const char	*src;
@@ -125,11 +105,11 @@ test_render(void)
 		    tmpl_render(tm, t->vars, t->nvars, &b, err, sizeof(err)) &&
 		    b.len == t->wantlen &&
 		    (b.len == 0 || memcmp(b.p, t->want, b.len) == 0);
-		ok(good, "\"%s\" renders \"%s\"", show(t->src, strlen(t->src)),
-		    show(t->want, t->wantlen));
+		ok(good, "\"%s\" renders \"%s\"", tap_show(t->src, strlen(t->src)),
+		    tap_show(t->want, t->wantlen));
 		if (!good)
 			printf("# error: %s; got \"%s\"\n", err,
-			    b.p != NULL ? show(b.p, b.len) : "");
+			    b.p != NULL ? tap_show(b.p, b.len) : "");
 		tmpl_free(tm);
 	}
 	buf_free(&b);
@@ -192,7 +172,7 @@ test_parse_errors(void)
 		err[0] = '\0';
 		tm = tmpl_parse(t->src, strlen(t->src), err, sizeof(err));
 		ok(tm == NULL && strstr(err, t->errpart) != NULL,
-		    "\"%s\" is refused: \"%s\"", show(t->src, strlen(t->src)),
+		    "\"%s\" is refused: \"%s\"", tap_show(t->src, strlen(t->src)),
 		    t->errpart);
 		if (tm != NULL || strstr(err, t->errpart) == NULL)
 			printf("# error: %s\n", err);
@@ -341,7 +321,7 @@ test_html_escape(void)
 		html_escape(&b, t->in, t->inlen);
 		ok(b.len == t->outlen + 1 && memcmp(b.p + 1, t->out,
 		    t->outlen) == 0, "html_escape \"%s\" is \"%s\"",
-		    show(t->in, t->inlen), show(t->out, t->outlen));
+		    tap_show(t->in, t->inlen), tap_show(t->out, t->outlen));
 	}
 	buf_free(&b);
 }

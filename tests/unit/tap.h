@@ -26,6 +26,28 @@ ok(int cond, const char *fmt, ...)
 	return cond;
 }
 
+/* Bytes made printable for a test's name: "a\nb" shows as "a\x0ab". */
+static const char *tap_show(const char *, size_t) __attribute__((unused));
+
+static const char *
+tap_show(const char *s, size_t len)
+{
+	static char	 bufs[4][256];
+	static int	 which;
+	char		*b = bufs[which++ % 4];
+	size_t		 i, o = 0;
+
+	for (i = 0; i < len && o + 6 < sizeof(bufs[0]); i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o,
+			    "\\x%02x", (unsigned char)s[i]);
+		else
+			b[o++] = s[i];
+	}
+	b[o] = '\0';
+	return b;
+}
+
 static int __attribute__((unused))
 done(void)
 {
