@@ -241,7 +241,6 @@ struct	sl_ctx {
 	size_t		 csslen;
 	char		*csp;
 	struct buf	 out;		/* the response, reused */
-	int		 fcgi_done;	/* CGI: the one request was taken */
 	int		 memory;	/* requests made by req_memory() */
 	struct buf	 memout;	/* their answers */
 };
@@ -320,7 +319,6 @@ enum sl_err	 session_commit(struct sl_req *);
 void		 session_release(struct sl_req *);
 
 /* response.c */
-extern const char *const sl_https[SL_HTTP__MAX];
 enum sl_err	 tmpl_get(struct sl_ctx *, const char *, const struct tmpl **,
 		    char *, size_t);
 

@@ -15,7 +15,7 @@
 
 #include "extern.h"
 
-const char *const sl_https[SL_HTTP__MAX] = {
+static const char *const http_lines[SL_HTTP__MAX] = {
 	"200 OK",			/* SL_HTTP_200 */
 	"303 See Other",		/* SL_HTTP_303 */
 	"400 Bad Request",		/* SL_HTTP_400 */
@@ -288,7 +288,7 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 	r->responded = 1;
 	buf_reset(b);
 	snprintf(num, sizeof(num), "%zu", bodylen);
-	if (!header(b, HDR_STATUS, sl_https[http]) ||
+	if (!header(b, HDR_STATUS, http_lines[http]) ||
 	    !header(b, HDR_CONTENT_TYPE, "text/html; charset=utf-8") ||
 	    !header(b, HDR_CONTENT_LENGTH, num) ||
 	    (location != NULL && !header(b, HDR_LOCATION, location)) ||
@@ -446,26 +446,26 @@ sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
 		msg = r->errmsg[0] != '\0' ? r->errmsg : errs[e].msg;
 	/* Server faults: the cause goes to the log, never to the user. */
 	if (http >= SL_HTTP_500) {
-		log_line(r->ctx->name, "%s: %s", sl_https[http], msg);
+		log_line(r->ctx->name, "%s: %s", http_lines[http], msg);
 		shown = errs[e].msg;
 	} else
 		shown = msg;
 	vars[0].name = "status";
-	vars[0].val = sl_https[http];
+	vars[0].val = http_lines[http];
 	vars[0].len = strlen(vars[0].val);
 	vars[1].name = "message";
 	vars[1].val = shown;
 	vars[1].len = strlen(shown);
 	memset(&body, 0, sizeof(body));
-	if (render(r, "error.html", sl_https[http], vars, 2, &body) != SL_OK) {
+	if (render(r, "error.html", http_lines[http], vars, 2, &body) != SL_OK) {
 		/* No template: a plain page still says what happened. */
 		if (http < SL_HTTP_500)
 			log_line(r->ctx->name, "%s", r->errmsg);
 		buf_reset(&body);
 		buf_adds(&body, "<!DOCTYPE html>\n<title>");
-		buf_adds(&body, sl_https[http]);
+		buf_adds(&body, http_lines[http]);
 		buf_adds(&body, "</title>\n<h1>");
-		buf_adds(&body, sl_https[http]);
+		buf_adds(&body, http_lines[http]);
 		buf_adds(&body, "</h1>\n<p>");
 		html_escape(&body, shown, strlen(shown));
 		buf_adds(&body, "</p>\n");
@@ -484,13 +484,13 @@ sl_method_not_allowed(struct sl_req *r, const char *allow)
 	enum sl_err	 e;
 
 	vars[0].name = "status";
-	vars[0].val = sl_https[SL_HTTP_405];
+	vars[0].val = http_lines[SL_HTTP_405];
 	vars[0].len = strlen(vars[0].val);
 	vars[1].name = "message";
 	vars[1].val = errs[SL_EMETHOD].msg;
 	vars[1].len = strlen(vars[1].val);
 	memset(&body, 0, sizeof(body));
-	if ((e = render(r, "error.html", sl_https[SL_HTTP_405], vars, 2,
+	if ((e = render(r, "error.html", http_lines[SL_HTTP_405], vars, 2,
 	    &body)) != SL_OK) {
 		buf_free(&body);
 		return sl_fail(r, e, NULL);
