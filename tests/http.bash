@@ -1,0 +1,262 @@
+# http.bash: real web servers on loopback, and the checks every deployment
+# must pass, driven over HTTP by curl with a cookie jar.  Loaded by the
+# server suites (lighttpd.bats); the servers' configurations are the
+# snippets in conf/, filled with this test's own paths.
+
+# Where a suite keeps its servers: one directory per instance.
+H="${BATS_FILE_TMPDIR:-$BATS_TMPDIR}/srv"
+
+# A free TCP port on loopback, from the kernel.
+free_port() {
+	local p
+	for _ in 1 2 3 4 5 6 7 8; do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# instance NAME: a directory with a session store, a key and a run dir.
+instance() {
+	local d="$H/$1"
+	mkdir -p "$d/www" "$d/run/sessile" "$d/logs"
+	install -d -m 0700 "$d/sessions"
+	(umask 077; head -c 32 /dev/urandom | base64 > "$d/secret_key")
+}
+
+# fill IN OUT NAME APPROOT: a conf/ snippet with this instance's paths.
+fill() {
+	local d="$H/$3"
+	sed -e "s|@cgibindir@|$BUILDDIR/cgi-bin|g" \
+	    -e "s|@templatedir@|$SRCDIR/html|g" \
+	    -e "s|@sessiondir@|$d/sessions|g" \
+	    -e "s|@secretkeyfile@|$d/secret_key|g" \
+	    -e "s|@runstatedir@|$d/run|g" \
+	    -e "s|@approot@|$4|g" "$1" > "$2"
+}
+
+# remember PID: stop_servers kills it.
+remember() {
+	echo "$1" >> "$H/pids"
+}
+
+stop_servers() {
+	local pid
+	[ -f "$H/pids" ] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null || true
+	done < "$H/pids"
+	rm -f "$H/pids"
+}
+
+# wait_http URL: until the server answers, or fail after five seconds.
+wait_http() {
+	for _ in $(seq 50); do
+		curl -sk -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	echo "no answer from $1" >&2
+	return 1
+}
+
+# self_signed DIR: a throw-away certificate and key for 127.0.0.1.
+self_signed() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null &&
+	    cat "$1/key.pem" "$1/cert.pem" > "$1/server.pem"
+}
+
+# start_lighttpd NAME SNIPPET APPROOT [tls]: lighttpd in the foreground on
+# a free port, with SNIPPET (a conf/*.in file) filled and included.  Sets
+# the instance's URL in $H/NAME/url (and the https one in url-tls).
+start_lighttpd() {
+	local name=$1 in=$2 root=$3 tls=${4:-} d="$H/$1" port tport
+	instance "$name"
+	fill "$in" "$d/sessile.conf" "$name" "$root"
+	port=$(free_port)
+	{
+		echo 'server.modules = ("mod_alias", "mod_setenv", "mod_fastcgi", "mod_cgi", "mod_openssl")'
+		echo 'server.bind = "127.0.0.1"'
+		echo "server.port = $port"
+		echo "server.document-root = \"$d/www\""
+		echo "server.errorlog = \"$d/logs/error.log\""
+		echo "server.pid-file = \"$d/run/lighttpd.pid\""
+		if [ -n "$tls" ]; then
+			self_signed "$d"
+			tport=$(free_port)
+			echo "\$SERVER[\"socket\"] == \"127.0.0.1:$tport\" {"
+			echo '	ssl.engine = "enable"'
+			echo "	ssl.pemfile = \"$d/server.pem\""
+			echo '}'
+			echo "https://127.0.0.1:$tport" > "$d/url-tls"
+		fi
+		echo "include \"$d/sessile.conf\""
+	} > "$d/lighttpd.conf"
+	echo "http://127.0.0.1:$port" > "$d/url"
+	lighttpd -D -f "$d/lighttpd.conf" 2>"$d/logs/stderr" &
+	remember $!
+	wait_http "http://127.0.0.1:$port/" || {
+		cat "$d/logs/stderr" "$d/logs/error.log" >&2
+		return 1
+	}
+}
+
+# spawn_programs NAME APPROOT: the three programs on Unix sockets in the
+# instance's run dir, started outside the web server by spawn-fcgi.
+spawn_programs() {
+	local d="$H/$1" p pid
+	for p in index login logout; do
+		env -i PATH="$PATH" SECRET_KEY_FILE="$d/secret_key" \
+		    SESSION_FILE_DIR="$d/sessions" TEMPLATE_DIR="$SRCDIR/html" \
+		    APPLICATION_ROOT="$2" \
+		    "${SPAWN_FCGI:-spawn-fcgi}" -s "$d/run/sessile/$p.sock" \
+		    -M 0660 -F 1 -P "$d/run/$p.pid" -- \
+		    "$BUILDDIR/cgi-bin/$p.fcgi" >"$d/logs/spawn-$p.log" 2>&1
+		pid=$(cat "$d/run/$p.pid")
+		remember "$pid"
+	done
+}
+
+url() {
+	cat "$H/$1/url"
+}
+
+# ---- What a visitor does ---------------------------------------------------
+
+# token BASE JAR: GET the login form, print its CSRF token.
+token() {
+	curl -sk --http1.1 -c "$2" -b "$2" "$1login" |
+	    sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p'
+}
+
+# login BASE JAR NAME: the form, then the POST; prints the answer's head.
+login_as() {
+	local tok
+	tok=$(token "$1" "$2")
+	[ -n "$tok" ] || { echo "no CSRF token in the form" >&2; return 1; }
+	curl -sk --http1.1 -D - -o /dev/null -c "$2" -b "$2" \
+	    --data-urlencode "csrf_token=$tok" --data-urlencode "username=$3" \
+	    "$1login"
+}
+
+# jar_value JAR NAME: a cookie's value in a curl cookie jar.
+jar_value() {
+	awk -v n="$2" -F '\t' '$6 == n { print $7 }' "$1"
+}
+
+# session_files DIR: how many session files (64 hex digits) DIR holds.
+session_files() {
+	find "$1" -maxdepth 1 -type f -regextype posix-extended \
+	    -regex '.*/[0-9a-f]{64}' | wc -l
+}
+
+# ---- Checks every deployment passes ----------------------------------------
+
+# check_flow NAME APPROOT: login, index, the flash once, logout, and the
+# old cookie is dead afterwards.
+check_flow() {
+	local base jar head old d="$H/$1"
+	base="$(url "$1")$2"
+	jar="$BATS_TEST_TMPDIR/jar"
+	run curl -sk -c "$jar" -b "$jar" "$base"
+	[[ "$output" == *"You are not logged in"* ]]
+	[ "$(session_files "$d/sessions")" -eq 0 ]
+
+	head=$(login_as "$base" "$jar" "Zoë <admin>")
+	[[ "$head" == "HTTP/1.1 303 See Other"* ]]
+	[[ "$head" == *$'\r\nLocation: '"$2"$'\r\n'* ]]
+	[[ "$head" == *"Set-Cookie: session="*"HttpOnly; SameSite=Lax"* ]]
+	[[ "$head" == *"Path=${2%/}"* ]] || [[ "$head" == *"Path=$2"* ]]
+	[ "$(session_files "$d/sessions")" -eq 1 ]
+
+	run curl -sk -c "$jar" -b "$jar" "$base"
+	[[ "$output" == *"Logged in as <strong>Zoë &lt;admin&gt;</strong>"* ]]
+	[[ "$output" == *"You are logged in."* ]]
+	[[ "$output" == *"href=\"$2logout\""* ]]
+	run curl -sk -c "$jar" -b "$jar" "$base"
+	[[ "$output" == *"Logged in as"* ]]
+	[[ "$output" != *"You are logged in."* ]]
+
+	old=$(jar_value "$jar" session)
+	[ -n "$old" ]
+	head=$(curl -sk -D - -o /dev/null -c "$jar" -b "$jar" "${base}logout")
+	[[ "$head" == "HTTP/1.1 303 See Other"* ]]
+	[[ "$head" == *$'\r\nLocation: '"$2"$'\r\n'* ]]
+	[ "$(session_files "$d/sessions")" -eq 0 ]
+	run curl -sk -c "$jar" -b "$jar" "$base"
+	[[ "$output" == *"You are not logged in"* ]]
+	[[ "$output" == *"You are logged out."* ]]
+	run curl -sk -H "Cookie: session=$old" "$base"
+	[[ "$output" == *"You are not logged in"* ]]
+}
+
+# check_head NAME APPROOT: HEAD has GET's status and headers, no body.
+check_head() {
+	local base
+	base="$(url "$1")$2"
+	run curl -sk -I "${base}login"
+	[[ "$output" == "HTTP/1.1 200 OK"* ]]
+	[[ "$output" == *"Content-Security-Policy: "*"frame-ancestors 'none'"* ]]
+	[[ "$output" == *"Set-Cookie: session_csrf="* ]]
+	run curl -sk -o /dev/null -w '%{http_code} %{size_download}' \
+	    -X HEAD "$base"
+	[ "$output" = "200 0" ]
+}
+
+# check_405 NAME APPROOT: PUT gets 405 with Allow.
+check_405() {
+	local base
+	base="$(url "$1")$2"
+	run curl -sk -i -X PUT "${base}login"
+	[[ "$output" == "HTTP/1.1 405 Method Not Allowed"* ]]
+	[[ "$output" == *$'\r\nAllow: GET, HEAD, POST\r\n'* ]]
+	run curl -sk -i -X DELETE "$base"
+	[[ "$output" == "HTTP/1.1 405 Method Not Allowed"* ]]
+	[[ "$output" == *$'\r\nAllow: GET, HEAD\r\n'* ]]
+}
+
+# check_413 NAME APPROOT: a body over MAX_CONTENT_LENGTH, through the server.
+check_413() {
+	local base jar tok
+	base="$(url "$1")$2"
+	jar="$BATS_TEST_TMPDIR/jar"
+	tok=$(token "$base" "$jar")
+	run curl -sk -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+	    --data-urlencode "csrf_token=$tok" \
+	    --data "username=$(head -c 20000 /dev/zero | tr '\0' a)" \
+	    "${base}login"
+	[ "$output" = 413 ]
+	[ "$(session_files "$H/$1/sessions")" -eq 0 ]
+}
+
+# check_cookie_headers NAME APPROOT: two Cookie header lines, joined by the
+# server its own way, still carry the session; two different session
+# cookies are refused.
+check_cookie_headers() {
+	local base jar tok sid
+	base="$(url "$1")$2"
+	jar="$BATS_TEST_TMPDIR/jar"
+	login_as "$base" "$jar" alice >/dev/null
+	sid=$(jar_value "$jar" session)
+	run curl -sk -H "Cookie: theme=dark" -H "Cookie: session=$sid" "$base"
+	[[ "$output" == *"Logged in as <strong>alice</strong>"* ]]
+	run curl -sk -o /dev/null -w '%{http_code}' \
+	    -H "Cookie: session=$sid" -H "Cookie: session=x${sid#?}" "$base"
+	[ "$output" = 400 ]
+}
+
+# check_secure NAME: Secure on the session cookie over https, not over http.
+check_secure() {
+	local jar head
+	jar="$BATS_TEST_TMPDIR/jar-tls"
+	head=$(login_as "$(cat "$H/$1/url-tls")/" "$jar" alice)
+	[[ "$head" == "HTTP/1.1 303"* ]]
+	[[ "$head" == *"Set-Cookie: session="*"; Secure; HttpOnly"* ]]
+	jar="$BATS_TEST_TMPDIR/jar-plain"
+	head=$(login_as "$(url "$1")/" "$jar" alice)
+	[[ "$head" == *"Set-Cookie: session="* ]]
+	[[ "$head" != *"Secure"* ]]
+}
