@@ -23,7 +23,7 @@ free_port() {
 # instance NAME: a directory with a session store, a key and a run dir.
 instance() {
 	local d="$H/$1"
-	mkdir -p "$d/www" "$d/run/sessile" "$d/logs"
+	mkdir -p "$d/www" "$d/run/sessile" "$d/run/lighttpd" "$d/logs"
 	install -d -m 0700 "$d/sessions"
 	(umask 077; head -c 32 /dev/urandom | base64 > "$d/secret_key")
 }
