@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# make install and make uninstall, into a staging directory (DESTDIR): the
+# layout a package or a sysadmin gets.
+
+setup_file() {
+	export STAGE="$BATS_FILE_TMPDIR/stage"
+	make -s -C "$BUILDDIR" install DESTDIR="$STAGE" >/dev/null
+	# Where this build installs, as configure was told.
+	eval "$(make -s -C "$BUILDDIR" --no-print-directory -f - print <<'MK'
+include Makefile
+print:
+	@echo "CGIBINDIR='$(cgibindir)' TEMPLATEDIR='$(templatedir)' SESSIONDIR='$(sessiondir)' EXAMPLEDIR='$(exampledir)' BINDIR='$(bindir)' INCLUDEDIR='$(includedir)' LIBDIR='$(libdir)' MANDIR='$(mandir)'"
+MK
+)"
+	export CGIBINDIR TEMPLATEDIR SESSIONDIR EXAMPLEDIR BINDIR INCLUDEDIR LIBDIR MANDIR
+}
+
+@test "the programs go in a cgi-bin directory of their own" {
+	for p in index login logout; do
+		[ -x "$STAGE$CGIBINDIR/$p.fcgi" ]
+	done
+	[ "$(ls "$STAGE$CGIBINDIR" | wc -l)" -eq 3 ]
+}
+
+@test "the templates and the stylesheet go in the package's data directory" {
+	for t in layout.html index.html login.html error.html style.css; do
+		[ -f "$STAGE$TEMPLATEDIR/$t" ]
+	done
+}
+
+@test "the session directory is made, mode 0700" {
+	[ -d "$STAGE$SESSIONDIR" ]
+	[ "$(stat -c %a "$STAGE$SESSIONDIR")" = 700 ]
+}
+
+@test "the configurations and units are installed as examples, filled with the install paths" {
+	for f in lighttpd-fastcgi.conf lighttpd-external.conf lighttpd-cgi.conf \
+	    apache-fcgid.conf apache-proxy-fcgi.conf apache-cgi.conf \
+	    sessile@.socket sessile@.service sessile.tmpfiles sessile.sysusers; do
+		[ -f "$STAGE$EXAMPLEDIR/$f" ] || { echo "no $f"; false; }
+		! grep -n '@[a-z]*@' "$STAGE$EXAMPLEDIR/$f"
+	done
+	grep -q "$CGIBINDIR/index.fcgi" "$STAGE$EXAMPLEDIR/lighttpd-fastcgi.conf"
+	grep -q "$CGIBINDIR/login.fcgi" "$STAGE$EXAMPLEDIR/apache-fcgid.conf"
+	grep -qx "ExecStart=$CGIBINDIR/%i.fcgi" "$STAGE$EXAMPLEDIR/sessile@.service"
+	grep -qx "ReadWritePaths=$SESSIONDIR" "$STAGE$EXAMPLEDIR/sessile@.service"
+}
+
+@test "the library, its header, its pkg-config file, the key maker and the manuals" {
+	[ -x "$STAGE$BINDIR/sessile-keygen" ]
+	[ -f "$STAGE$INCLUDEDIR/sessile.h" ]
+	ls "$STAGE$LIBDIR"/libsessile.so.* >/dev/null
+	[ -f "$STAGE$LIBDIR/pkgconfig/libsessile.pc" ]
+	[ -f "$STAGE$MANDIR/man3/sessile.3" ]
+	[ -f "$STAGE$MANDIR/man1/sessile-keygen.1" ]
+}
+
+@test "the installed programs find their installed templates by default" {
+	# No TEMPLATE_DIR: the configured default, here under DESTDIR, is
+	# what an installed program reads.
+	grep -aq "$TEMPLATEDIR" "$STAGE$CGIBINDIR/index.fcgi"
+	grep -aq "$SESSIONDIR" "$STAGE$CGIBINDIR/index.fcgi"
+}
+
+@test "sessile-keygen makes a 256-bit key in base64url, a new one each time" {
+	a=$("$BUILDDIR/tools/sessile-keygen")
+	b=$("$BUILDDIR/tools/sessile-keygen")
+	[[ "$a" =~ ^[A-Za-z0-9_-]{43}$ ]]
+	[ "$a" != "$b" ]
+}
+
+@test "make uninstall removes every file install put there" {
+	stage2="$BATS_TEST_TMPDIR/stage2"
+	make -s -C "$BUILDDIR" install DESTDIR="$stage2" >/dev/null
+	[ -n "$(find "$stage2" -type f)" ]
+	make -s -C "$BUILDDIR" uninstall DESTDIR="$stage2" >/dev/null
+	run find "$stage2" -type f
+	[ -z "$output" ] || { echo "left: $output"; false; }
+	[ ! -d "$stage2$SESSIONDIR" ]
+}
