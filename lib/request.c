@@ -18,9 +18,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include <poll.h>
+#include <unistd.h>
+
 #include <fcgi_stdio.h>
+#include <fcgiapp.h>
 
 #include "extern.h"
+
+#define DRAIN_MAX	(1024 * 1024)	/* bytes of an unread body dropped */
+#define DRAIN_SECONDS	2
 
 extern char	**environ;
 
@@ -205,6 +212,42 @@ req_memory(struct sl_ctx *ctx, char *const *envp, const char *body,
 	return r;
 }
 
+/*
+ * Plain CGI only: after the answer, read and drop what is left of a body
+ * the program did not read (a 413, a 405, a logout with a form).  Apache's
+ * mod_cgid resets the connection, losing the answer, when a CGI program
+ * exits before taking its input.  Bounded in bytes and in time, so an
+ * endless or stalled body costs at most that.
+ */
+static void
+drain_cgi(struct sl_req *r)
+{
+	struct pollfd	 pfd;
+	char		 buf[16 * 1024];
+	size_t		 total = 0;
+	ssize_t		 n;
+	time_t		 end = time(NULL) + DRAIN_SECONDS;
+	int		 body;
+
+	body = r->content_length != NULL && *r->content_length != '\0' ?
+	    strcmp(r->content_length, "0") != 0 : r->content_type != NULL;
+	if (!body || r->body_eof || !FCGX_IsCGI())
+		return;
+	FCGI_fflush(FCGI_stdout);
+	pfd.fd = STDIN_FILENO;
+	pfd.events = POLLIN;
+	while (total < DRAIN_MAX && time(NULL) <= end) {
+		if (poll(&pfd, 1, 250) <= 0)
+			break;
+		if ((n = read(STDIN_FILENO, buf, sizeof(buf))) < 0 &&
+		    errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+	}
+}
+
 void
 sl_finish(struct sl_req *r)
 {
@@ -218,8 +261,10 @@ sl_finish(struct sl_req *r)
 		sl_fail(r, SL_EINTERNAL, "the program sent no answer");
 	}
 	session_release(r);
-	if (!ctx->memory)
+	if (!ctx->memory) {
+		drain_cgi(r);
 		FCGI_Finish();
+	}
 	/* Clean up after the answer has gone out, not before. */
 	if (r->gc)
 		store_gc(&ctx->store, r->now, 16);
@@ -380,6 +425,7 @@ read_body(struct sl_req *r, char **body, size_t *len)
 		req_error(r, "The form is larger than %zu bytes.", max);
 		return SL_ETOOLARGE;
 	}
+	r->body_eof = got < want;
 	if (cl >= 0 && got < want) {
 		req_error(r, "The body is shorter than its Content-Length.");
 		return SL_EBADREQ;
@@ -388,6 +434,7 @@ read_body(struct sl_req *r, char **body, size_t *len)
 		req_error(r, "The body is longer than its Content-Length.");
 		return SL_EBADREQ;
 	}
+	r->body_eof = 1;
 	(*body)[got] = '\0';
 	*len = got;
 	return SL_OK;

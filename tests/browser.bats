@@ -7,10 +7,16 @@
 
 load http
 
+# bats before 1.9 cannot skip in setup_file: each test skips in setup.
+setup() {
+	[ -z "${MISSING-}" ] || skip "$MISSING is not installed"
+}
+
 setup_file() {
-	command -v lighttpd >/dev/null || skip "lighttpd is not installed"
-	command -v chromedriver >/dev/null || skip "chromium-driver is not installed"
-	command -v jq >/dev/null || skip "jq is not installed"
+	export MISSING=
+	for c in lighttpd chromedriver jq; do
+		command -v "$c" >/dev/null || { MISSING=$c; return 0; }
+	done
 	start_lighttpd browser "$SRCDIR/conf/lighttpd-fastcgi.conf.in" /
 	export WD_PORT
 	WD_PORT=$(free_port)

@@ -1,0 +1,1141 @@
+#!/usr/bin/env bats
+# The suite behind real Apache 2.4 servers, one per configuration in conf/:
+# mod_fcgid (Apache spawns the programs), mod_proxy_fcgi (spawn-fcgi starts
+# them on Unix sockets) and plain CGI (mod_cgid under the event MPM, and
+# mod_cgi under prefork), each mounted at / (also on https, with mod_ssl)
+# and under /app/.  Every server is /usr/sbin/apache2 in the foreground on
+# loopback ports, with its whole configuration, logs, locks and sockets in
+# a temporary directory (nothing of /etc/apache2 is read), including the
+# snippet made from conf/apache-*.conf.in with this test's paths; it is
+# driven over HTTP by curl with a cookie jar.  Run as root, Apache and the
+# programs run as www-data, as on a Debian server.
+
+APACHE=/usr/sbin/apache2
+MODULES=/usr/lib/apache2/modules
+
+# ---- Servers ---------------------------------------------------------------
+
+setup_file() {
+	# bats before 1.9 cannot skip in setup_file: setup skips each test.
+	export SESSILE_NO_APACHE=
+	if [ ! -x "$APACHE" ]; then
+		SESSILE_NO_APACHE=1
+		return 0
+	fi
+	: "${BUILDDIR:?BUILDDIR must name the build tree}"
+	: "${SRCDIR:?SRCDIR must name the source tree}"
+	command -v curl >/dev/null || {
+		echo "curl is needed to talk to Apache" >&2
+		return 1
+	}
+	make_tree
+	start_instance fcgid fcgid / event tls
+	start_instance fcgid-app fcgid /app/ event
+	start_instance proxy proxy-fcgi / event tls
+	start_instance proxy-app proxy-fcgi /app/ event
+	start_instance cgi cgi / event tls
+	start_instance cgi-app cgi /app/ prefork
+}
+
+teardown_file() {
+	stop_all
+	if [ -n "${A-}" ] && [ -d "$A" ] && [ -f "$A/.sessile-apache" ]; then
+		rm -rf "$A"
+	fi
+}
+
+setup() {
+	if [ -n "${SESSILE_NO_APACHE-}" ]; then
+		skip "Apache is not installed ($APACHE)"
+	fi
+	J=$BATS_TEST_TMPDIR/jar
+}
+
+# The tree every server shares, in $A: the programs and templates copied
+# out of the build (which may be under a home directory www-data cannot
+# enter), a secret key, and a throw-away certificate for 127.0.0.1.  It is
+# not in BATS_FILE_TMPDIR, whose parents are private to the user running
+# bats.
+make_tree() {
+	local base
+	if [ "$(id -u)" -eq 0 ] && ! id www-data >/dev/null 2>&1; then
+		echo "run as root, the test needs the user www-data" >&2
+		return 1
+	fi
+	for base in "${BATS_TMPDIR:-/tmp}" /tmp; do
+		A=$(mktemp -d "$base/sessile-apache.XXXXXX") || continue
+		chmod 755 "$A"
+		if [ "$(id -u)" -ne 0 ] ||
+		    runuser -u www-data -- test -x "$A" 2>/dev/null; then
+			break
+		fi
+		rm -rf "$A"
+		A=
+	done
+	[ -n "$A" ] || {
+		echo "no temporary directory that www-data can enter" >&2
+		return 1
+	}
+	export A
+	touch "$A/.sessile-apache"
+	mkdir -p "$A/cgi-bin" "$A/html" "$A/pids"
+	cp "$BUILDDIR"/cgi-bin/{index,login,logout}.fcgi "$A/cgi-bin/"
+	cp "$SRCDIR"/html/* "$A/html/"
+	chmod -R a+rX "$A/cgi-bin" "$A/html"
+	head -c 32 /dev/urandom | base64 >"$A/key"
+	chmod 400 "$A/key"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown www-data:www-data "$A/key"
+	fi
+	if command -v openssl >/dev/null; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		    -nodes -days 2 -subj /CN=127.0.0.1 \
+		    -addext subjectAltName=IP:127.0.0.1 \
+		    -addext basicConstraints=critical,CA:FALSE \
+		    -keyout "$A/tls-key.pem" -out "$A/tls-cert.pem" \
+		    >"$A/openssl.log" 2>&1 || true
+	fi
+}
+
+# A TCP port on loopback that nobody listens on now.
+free_port() {
+	local p
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		if ! (exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start_instance NAME CONF APPROOT MPM [tls]
+#
+# One Apache serving conf/apache-CONF.conf.in filled for mount point
+# APPROOT, under MPM (event or prefork; CGI is then mod_cgid or mod_cgi),
+# on http and, with tls, on https as well.  Its directory $A/NAME holds
+# everything; the file "failed" there says why it did not start (the
+# tests of NAME then fail with it, the others run).
+start_instance() {
+	local name=$1 conf=$2 root=$3 mpm=$4 tls=${5-} d=$A/$1
+	mkdir -p "$d/www" "$d/rt" "$d/run/sessile" "$d/sessions"
+	chmod 700 "$d/sessions"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown www-data:www-data "$d/sessions"
+	fi
+	chmod -R a+rX "$d/www" "$d/run"
+	echo "$root" >"$d/root"
+	sed -e "s|@cgibindir@|$A/cgi-bin|g" \
+	    -e "s|@templatedir@|$A/html|g" \
+	    -e "s|@sessiondir@|$d/sessions|g" \
+	    -e "s|@secretkeyfile@|$A/key|g" \
+	    -e "s|@runstatedir@|$d/run|g" \
+	    -e "s|@approot@|$root|g" \
+	    "$SRCDIR/conf/apache-$conf.conf.in" >"$d/sessile.conf"
+	if [ "$conf" = proxy-fcgi ] && ! spawn_programs "$name" "$root"; then
+		return 0
+	fi
+	# Without a certificate only the https tests fail.
+	if [ -n "$tls" ] && [ ! -s "$A/tls-cert.pem" ]; then
+		{
+			echo "no certificate for https (is openssl installed?)"
+			cat "$A/openssl.log" 2>/dev/null
+		} >"$d/no-https"
+		tls=
+	fi
+	for _ in 1 2 3 4 5; do
+		free_port >"$d/port"
+		if [ -n "$tls" ]; then
+			free_port >"$d/sport"
+		fi
+		write_httpd_conf "$name" "$conf" "$mpm" "$tls"
+		: >"$d/error.log"
+		# In a session of its own: at shutdown Apache signals its whole
+		# process group (prefork does), which must not be bats'.
+		# Apache's own pid is in its PidFile once it has started.
+		setsid -w "$APACHE" -DFOREGROUND -d "$d" -f "$d/httpd.conf" \
+		    >"$d/stderr" 2>&1 3>&- &
+		echo $! >"$A/pids/$name-apache"
+		if wait_ready "$name"; then
+			cat "$d/rt/httpd.pid" >"$A/pids/$name-apache"
+			return 0
+		fi
+		if [ -s "$d/rt/httpd.pid" ]; then
+			stop_pid "$(cat "$d/rt/httpd.pid")"
+		fi
+		stop_pid "$(cat "$A/pids/$name-apache")"
+		rm -f "$A/pids/$name-apache" "$d/rt/httpd.pid"
+		# Someone took a port between free_port and Listen: again.
+		grep -q 'Address already in use' "$d/stderr" "$d/error.log" ||
+		    break
+	done
+	{
+		echo "Apache ($name) did not start:"
+		cat "$d/stderr" "$d/error.log"
+	} >"$d/failed"
+	return 0
+}
+
+# The server configuration: the skeleton a Debian server has around the
+# snippet, with every file it writes in the instance's directory.
+write_httpd_conf() {
+	local name=$1 conf=$2 mpm=$3 tls=$4 d=$A/$1 m
+	local -a mods=("mpm_$mpm" authz_core alias)
+	case $conf in
+	fcgid) mods+=(fcgid) ;;
+	proxy-fcgi) mods+=(proxy proxy_fcgi) ;;
+	cgi) mods+=(env) ;;
+	esac
+	if [ "$conf" = cgi ] && [ "$mpm" = prefork ]; then
+		mods+=(cgi)
+	elif [ "$conf" = cgi ]; then
+		mods+=(cgid)
+	fi
+	if [ -n "$tls" ]; then
+		mods+=(ssl)
+	fi
+	{
+		echo "# Apache for tests/apache.bats: $name"
+		echo "ServerRoot \"$d\""
+		echo "ServerName 127.0.0.1"
+		echo "Listen 127.0.0.1:$(cat "$d/port")"
+		echo "PidFile \"$d/rt/httpd.pid\""
+		echo "DefaultRuntimeDir \"$d/rt\""
+		echo "Mutex file:$d/rt default"
+		echo "ErrorLog \"$d/error.log\""
+		echo "LogLevel warn"
+		echo "LogFormat \"%h \\\"%r\\\" %>s %b\" short"
+		echo "CustomLog \"$d/access.log\" short"
+		for m in "${mods[@]}"; do
+			echo "LoadModule ${m}_module $MODULES/mod_$m.so"
+		done
+		if [ "$(id -u)" -eq 0 ]; then
+			echo "User www-data"
+			echo "Group www-data"
+		fi
+		echo "DocumentRoot \"$d/www\""
+		echo "<Directory />"
+		echo "	AllowOverride None"
+		echo "	Require all denied"
+		echo "</Directory>"
+		echo "<Directory \"$d/www\">"
+		echo "	Require all granted"
+		echo "</Directory>"
+		case $conf in
+		fcgid)
+			echo "FcgidIPCDir \"$d/rt/fcgid\""
+			echo "FcgidProcessTableFile \"$d/rt/fcgid-shm\""
+			;;
+		cgi)
+			[ "$mpm" = prefork ] ||
+			    echo "ScriptSock \"$d/rt/cgid.sock\""
+			;;
+		esac
+		echo "Include \"$d/sessile.conf\""
+		if [ -n "$tls" ]; then
+			echo "Listen 127.0.0.1:$(cat "$d/sport")"
+			echo "<VirtualHost 127.0.0.1:$(cat "$d/sport")>"
+			echo "	ServerName 127.0.0.1"
+			echo "	SSLEngine on"
+			echo "	SSLCertificateFile \"$A/tls-cert.pem\""
+			echo "	SSLCertificateKeyFile \"$A/tls-key.pem\""
+			echo "</VirtualHost>"
+		fi
+	} >"$d/httpd.conf"
+}
+
+# wait_ready NAME: until every port of NAME answers (any status) and
+# Apache has written its PidFile, or false when it exits or five seconds
+# pass.
+wait_ready() {
+	local d=$A/$1 pid url
+	local -a urls=("http://127.0.0.1:$(cat "$d/port")/")
+	pid=$(cat "$A/pids/$1-apache")
+	if [ -f "$d/sport" ]; then
+		urls+=("https://127.0.0.1:$(cat "$d/sport")/")
+	fi
+	for url in "${urls[@]}"; do
+		for _ in $(seq 100); do
+			running "$pid" || return 1
+			if curl -s -o /dev/null --max-time 2 \
+			    --cacert "$A/tls-cert.pem" "$url"; then
+				continue 2
+			fi
+			sleep 0.05
+		done
+		return 1
+	done
+	[ -s "$d/rt/httpd.pid" ]
+}
+
+# spawn_programs NAME APPROOT: the three programs as FastCGI servers on
+# Unix sockets in $A/NAME/run/sessile/, started by spawn-fcgi with the
+# settings in their environment, as www-data when we are root.
+spawn_programs() {
+	local name=$1 root=$2 d=$A/$1 p ok=1
+	local -a user=()
+	local -A job=()
+	if [ -z "${SPAWN_FCGI-}" ] || [ ! -x "$SPAWN_FCGI" ]; then
+		echo "SPAWN_FCGI must name spawn-fcgi (is it installed?)" \
+		    >"$d/failed"
+		return 1
+	fi
+	if [ "$(id -u)" -eq 0 ]; then
+		user=(-u www-data -g www-data -U www-data -G www-data)
+	fi
+	# spawn-fcgi waits a moment to see its child live: side by side.
+	for p in index login logout; do
+		env -i PATH=/usr/bin:/bin SECRET_KEY_FILE="$A/key" \
+		    SESSION_FILE_DIR="$d/sessions" TEMPLATE_DIR="$A/html" \
+		    APPLICATION_ROOT="$root" \
+		    "$SPAWN_FCGI" -s "$d/run/sessile/$p.sock" -M 0660 "${user[@]}" \
+		    -F 1 -P "$A/pids/$name-$p" -- "$A/cgi-bin/$p.fcgi" \
+		    >"$d/spawn-$p.log" 2>&1 3>&- &
+		job[$p]=$!
+	done
+	for p in index login logout; do
+		if ! wait "${job[$p]}"; then
+			ok=0
+			{
+				echo "spawn-fcgi could not start $p:"
+				cat "$d/spawn-$p.log"
+			} >>"$d/failed"
+		fi
+	done
+	[ "$ok" = 1 ]
+}
+
+# running PID: the process exists and is not a zombie.
+running() {
+	local stat
+	[ -r "/proc/$1/stat" ] || return 1
+	read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# stop_pid PID: TERM, and KILL if it is still there after five seconds.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null || return 0
+	for _ in $(seq 100); do
+		running "$1" || return 0
+		sleep 0.05
+	done
+	kill -9 "$1" 2>/dev/null || true
+}
+
+# Every server and program this file started, by the pids it wrote down.
+stop_all() {
+	local f
+	if [ -z "${A-}" ] || [ ! -d "$A/pids" ]; then
+		return 0
+	fi
+	for f in "$A"/pids/*; do
+		[ -f "$f" ] || continue
+		stop_pid "$(cat "$f")"
+		rm -f "$f"
+	done
+}
+
+# use NAME [https]: talk to instance NAME from now on.  Sets B (the URL of
+# the suite: scheme, host, port and mount point), ROOT (the mount point),
+# PORT and SESSIONS (its session directory); fails with the reason when
+# the instance did not start.
+use() {
+	local d=$A/$1
+	[ ! -f "$d/failed" ] || fail "$(cat "$d/failed")" || return
+	running "$(cat "$A/pids/$1-apache")" ||
+	    fail "Apache ($1) is not running: $(cat "$d/error.log")" || return
+	ROOT=$(cat "$d/root")
+	PORT=$(cat "$d/port")
+	SESSIONS=$d/sessions
+	if [ "${2-}" = https ]; then
+		[ ! -f "$d/no-https" ] || fail "$(cat "$d/no-https")" || return
+		B="https://127.0.0.1:$(cat "$d/sport")$ROOT"
+	else
+		B="http://127.0.0.1:$PORT$ROOT"
+	fi
+}
+
+# ---- Requests and assertions -----------------------------------------------
+
+fail() {
+	printf '%s\n' "$*" >&2
+	return 1
+}
+
+# request [CURL-OPTION...] URL
+#
+# One request with curl (no cookie jar unless the options name one).
+# Sets CODE (the status), HEADERS (the header lines without CR) and BODY.
+request() {
+	local t=$BATS_TEST_TMPDIR rc=0
+	rm -f "$t/headers" "$t/body"
+	CODE=$(curl -sS --max-time 10 --cacert "$A/tls-cert.pem" \
+	    -D "$t/headers" -o "$t/body" -w '%{http_code}' "$@") || rc=$?
+	[ "$rc" = 0 ] || fail "curl $* failed ($rc)" || return
+	HEADERS=$(tr -d '\r' <"$t/headers")
+	BODY=$(cat "$t/body")
+}
+
+expect_code() {
+	[ "$CODE" = "$1" ] ||
+	    fail "expected status $1, got $CODE"$'\n'"$HEADERS"$'\n'"$BODY"
+}
+
+# header NAME: prints the value of the (first) header NAME, or fails.
+header() {
+	local line
+	while IFS= read -r line; do
+		if [[ ${line,,} == "${1,,}:"* ]]; then
+			line=${line#*:}
+			printf '%s\n' "${line# }"
+			return 0
+		fi
+	done <<<"$HEADERS"
+	return 1
+}
+
+expect_header() {
+	local v
+	v=$(header "$1") || fail "no $1 header in:"$'\n'"$HEADERS" || return
+	[ "$v" = "$2" ] || fail "$1 is \"$v\", expected \"$2\""
+}
+
+expect_body() {
+	[[ $BODY == *"$1"* ]] || fail "the page does not contain: $1"$'\n'"$BODY"
+}
+
+refute_body() {
+	if [[ $BODY == *"$1"* ]]; then
+		fail "the page contains, and should not: $1"
+	fi
+}
+
+# set_cookie NAME: prints the Set-Cookie header of cookie NAME, or fails.
+set_cookie() {
+	local line
+	while IFS= read -r line; do
+		if [[ ${line,,} == set-cookie:* ]]; then
+			line=${line#*:}
+			line=${line# }
+			if [[ $line == "$1="* ]]; then
+				printf '%s\n' "$line"
+				return 0
+			fi
+		fi
+	done <<<"$HEADERS"
+	return 1
+}
+
+# cookie_value NAME: the value the answer gives cookie NAME.
+cookie_value() {
+	local c
+	c=$(set_cookie "$1") || fail "no Set-Cookie for $1 in:"$'\n'"$HEADERS" ||
+	    return
+	c=${c#*=}
+	printf '%s\n' "${c%%;*}"
+}
+
+# cookie_attrs NAME: the attributes of cookie NAME, as "; A; B=v; ".
+cookie_attrs() {
+	local c
+	c=$(set_cookie "$1") || fail "no Set-Cookie for $1 in:"$'\n'"$HEADERS" ||
+	    return
+	printf '; %s; \n' "${c#*; }"
+}
+
+expect_cookie_attr() {
+	local a
+	a=$(cookie_attrs "$1") || return
+	[[ ${a,,} == *"; ${2,,}; "* ]] ||
+	    fail "cookie $1 does not have $2: $(set_cookie "$1")"
+}
+
+refute_cookie_attr() {
+	local a
+	a=$(cookie_attrs "$1") || return
+	if [[ ${a,,} == *"; ${2,,}"[\;=]* ]]; then
+		fail "cookie $1 has $2, and should not: $(set_cookie "$1")"
+	fi
+}
+
+# A redirect made by the program and sent on by Apache as it is: 303 with
+# the mount point in Location (relative, or made absolute), not a page
+# that Apache fetched itself (an internal redirect answers 200).
+expect_see_other() {
+	local loc
+	expect_code 303 || return
+	loc=$(header Location) || fail "no Location in:"$'\n'"$HEADERS" || return
+	[ "$loc" = "$ROOT" ] || [ "$loc" = "${B%"$ROOT"}$ROOT" ] ||
+	    fail "Location is $loc, expected $ROOT"
+	expect_body "<title>See Other</title>" || return
+	refute_body "<h1>"
+}
+
+# The CSRF token in the login form's hidden field.
+form_token() {
+	local re='name="csrf_token" value="([^"]*)"'
+	[[ $BODY =~ $re ]] || fail "no csrf_token field in:"$'\n'"$BODY" || return
+	printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# login NAME [CURL-OPTION...]: the form, then the POST, with the cookie
+# jar; sets TOKEN, and SESSION to the new session cookie's value.
+login() {
+	local name=$1
+	shift
+	request -c "$J" -b "$J" "$@" "${B}login" || return
+	expect_code 200 || return
+	TOKEN=$(form_token) || return
+	request -c "$J" -b "$J" "$@" --data-urlencode "csrf_token=$TOKEN" \
+	    --data-urlencode "username=$name" "${B}login" || return
+	expect_see_other || return
+	SESSION=$(cookie_value session)
+}
+
+# session_file VALUE: the path of the file of session cookie VALUE
+# (ID.TAG): its name is the hex SHA-256 of ID.
+session_file() {
+	local sum
+	sum=$(printf '%s' "${1%%.*}" | sha256sum)
+	printf '%s/%s\n' "$SESSIONS" "${sum%% *}"
+}
+
+# The names in the session directory that are not hidden (the lock file
+# and temporary files start with a dot).
+session_files() {
+	ls "$SESSIONS"
+}
+
+expect_logged_in_as() {
+	expect_code 200 || return
+	expect_body "Logged in as <strong>$1</strong>"
+}
+
+expect_anonymous() {
+	expect_code 200 || return
+	expect_body "You are not logged in" || return
+	refute_body "Logged in as"
+}
+
+# raw_request REQUEST: send REQUEST (HTTP/1.0: the server closes the
+# connection after its answer) to the instance's http port without curl,
+# which would not tell a body after HEAD from none.  Sets RESPONSE.
+raw_request() {
+	timeout 10 bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1" &&
+	    printf "%s" "$2" >&5 && cat <&5' - "$PORT" "$1" \
+	    >"$BATS_TEST_TMPDIR/raw" || fail "no answer to: $1" || return
+	IFS= read -r -d '' RESPONSE <"$BATS_TEST_TMPDIR/raw" || true
+}
+
+# ---- The checks every configuration must pass ------------------------------
+
+check_login_form() {
+	request -c "$J" -b "$J" "${B}login"
+	expect_code 200
+	expect_body '<form method="post" action="'"$ROOT"'login">'
+	tok=$(form_token)
+	[ -n "$tok" ]
+	[ "$(cookie_value session_csrf)" = "$tok" ] ||
+	    fail "session_csrf is not the form's token: $(set_cookie session_csrf)"
+}
+
+check_anonymous_costs_nothing() {
+	before=$(session_files)
+	request -c "$J" -b "$J" "$B"
+	expect_anonymous
+	request -c "$J" -b "$J" "${B}login"
+	expect_code 200
+	[ "$(session_files)" = "$before" ] ||
+	    fail "new session files: $(session_files)"
+}
+
+check_login() {
+	login "Zoë <admin>"
+	[[ $SESSION =~ ^[A-Za-z0-9_-]{43,}\.[A-Za-z0-9_-]{43}$ ]] ||
+	    fail "the session cookie is not ID.TAG: $SESSION"
+	expect_cookie_attr session "Path=$ROOT"
+	expect_cookie_attr session HttpOnly
+	expect_cookie_attr session SameSite=Lax
+	cookie_value session_flash >/dev/null
+	[ -f "$(session_file "$SESSION")" ] ||
+	    fail "no session file for the new session in: $(session_files)"
+}
+
+check_index_and_flash() {
+	login "Zoë <admin>"
+	request -c "$J" -b "$J" "$B"
+	expect_logged_in_as "Zoë &lt;admin&gt;"
+	expect_body "You are logged in."
+	expect_body "href=\"${ROOT}logout\""
+	request -c "$J" -b "$J" "$B"
+	expect_logged_in_as "Zoë &lt;admin&gt;"
+	refute_body "You are logged in."
+}
+
+check_logout() {
+	login alice
+	file=$(session_file "$SESSION")
+	[ -f "$file" ]
+	request -c "$J" -b "$J" "${B}logout"
+	expect_see_other
+	c=$(set_cookie session) || fail "the session cookie is not deleted"
+	[[ $c == "session=;"* && $c == *"Expires=Thu, 01 Jan 1970"* ]] ||
+	    fail "the session cookie is not deleted: $c"
+	[ ! -e "$file" ] || fail "the session file is still there: $file"
+	request -c "$J" -b "$J" "$B"
+	expect_anonymous
+	expect_body "You are logged out."
+}
+
+check_old_cookie_dead() {
+	login alice
+	old=$SESSION
+	request -H "Cookie: session=$old" "$B"
+	expect_logged_in_as alice
+	request -c "$J" -b "$J" -X POST "${B}logout"
+	expect_see_other
+	request -H "Cookie: session=$old" "$B"
+	expect_anonymous
+}
+
+check_redirects() {
+	login bob
+	request -c "$J" -b "$J" "${B}logout"
+	expect_see_other
+	login bob
+	request -c "$J" -b "$J" -X POST "${B}logout"
+	expect_see_other
+}
+
+check_head() {
+	local host=127.0.0.1:$PORT path re headers rest
+	for path in "$ROOT" "${ROOT}login"; do
+		raw_request "HEAD $path HTTP/1.0"$'\r\n'"Host: $host"$'\r\n\r\n'
+		[[ $RESPONSE == *$'\r\n\r\n'* ]] ||
+		    fail "no end of the headers in: $RESPONSE"
+		headers=${RESPONSE%%$'\r\n\r\n'*}
+		rest=${RESPONSE#*$'\r\n\r\n'}
+		[[ $headers == "HTTP/1.1 200 OK"$'\r\n'* ]] ||
+		    fail "HEAD $path: $headers"
+		re=$'\r\nContent-Type: text/html; charset=utf-8(\r|$)'
+		[[ $headers =~ $re ]] || fail "HEAD $path: no Content-Type: $headers"
+		[[ $headers == *$'\r\nContent-Security-Policy: '* ]] ||
+		    fail "HEAD $path: no Content-Security-Policy: $headers"
+		[ -z "$rest" ] || fail "HEAD $path has a body: $rest"
+	done
+}
+
+check_405() {
+	request -X PUT "${B}login"
+	expect_code 405
+	expect_header Allow "GET, HEAD, POST"
+	request -X DELETE "$B"
+	expect_code 405
+	expect_header Allow "GET, HEAD"
+	request -X PUT "${B}logout"
+	expect_code 405
+	expect_header Allow "GET, HEAD, POST"
+}
+
+check_413() {
+	request -c "$J" -b "$J" "${B}login"
+	tok=$(form_token)
+	before=$(session_files)
+	head -c 20000 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/big"
+	request -c "$J" -b "$J" --data-urlencode "csrf_token=$tok" \
+	    --data-urlencode "username@$BATS_TEST_TMPDIR/big" "${B}login"
+	expect_code 413
+	refute_body "Logged in"
+	if set_cookie session >/dev/null; then
+		fail "a session cookie with the 413: $(set_cookie session)"
+	fi
+	[ "$(session_files)" = "$before" ]
+}
+
+# The programs answer some requests without reading their body (logout
+# reads no form, a 405 needs none): the whole answer must still reach the
+# browser, at once.
+check_unread_body() {
+	login heidi
+	file=$(session_file "$SESSION")
+	request --max-time 3 -c "$J" -b "$J" --data "submit=Log+out" \
+	    "${B}logout"
+	expect_see_other
+	[ ! -e "$file" ] || fail "the session file is still there: $file"
+	request --max-time 3 -X PUT --data "username=judy" "${B}login"
+	expect_code 405
+	expect_body "</html>"
+}
+
+# A chunked body has no Content-Length: CGI then passes no CONTENT_LENGTH,
+# and the program reads to the end of the body.
+check_chunked() {
+	request -c "$J" -b "$J" "${B}login"
+	tok=$(form_token)
+	request -c "$J" -b "$J" -H "Transfer-Encoding: chunked" \
+	    --data-urlencode "csrf_token=$tok" --data "username=ivan" \
+	    "${B}login"
+	expect_see_other
+	request -c "$J" -b "$J" "$B"
+	expect_logged_in_as ivan
+}
+
+# Apache joins a request's Cookie headers into one HTTP_COOKIE with ", ".
+check_joined_cookies() {
+	request "${B}login"
+	tok=$(form_token)
+	request -H "Cookie: theme=dark" -H "Cookie: session_csrf=$tok" \
+	    --data-urlencode "csrf_token=$tok" --data "username=carol" \
+	    "${B}login"
+	expect_see_other
+	s=$(cookie_value session)
+	request -H "Cookie: theme=dark" -H "Cookie: session=$s" "$B"
+	expect_logged_in_as carol
+	request -H "Cookie: session=$s" -H "Cookie: theme=dark" "$B"
+	expect_logged_in_as carol
+}
+
+check_two_session_cookies() {
+	login dave
+	first=$SESSION
+	rm -f "$J"
+	login erin
+	request -H "Cookie: session=$first" -H "Cookie: session=$SESSION" "$B"
+	expect_code 400
+	refute_body "Logged in as"
+	request -H "Cookie: session=$first; session=$SESSION" "$B"
+	expect_code 400
+}
+
+# Only the mount point, login and logout belong to the suite.
+check_only_three_urls() {
+	local path
+	for path in "${ROOT}x" "${ROOT}login/" "${ROOT}loginx" "${ROOT}logout/x" \
+	    "${ROOT}index.fcgi" "${ROOT}login.fcgi"; do
+		request "${B%"$ROOT"}$path"
+		[ "$CODE" = 404 ] || fail "$path: $CODE, expected 404"
+	done
+}
+
+check_secure_on_https_only() {
+	use "$1" https
+	login "over https"
+	expect_cookie_attr session Secure
+	expect_cookie_attr session_flash Secure
+	request -c "$J" -b "$J" "$B"
+	expect_logged_in_as "over https"
+	rm -f "$J"
+	use "$1"
+	login "over http"
+	refute_cookie_attr session Secure
+	refute_cookie_attr session_flash Secure
+}
+
+check_prefix_links() {
+	request "$B"
+	expect_code 200
+	expect_body "href=\"/app/login\""
+	expect_body "class=\"brand\" href=\"/app/\""
+	request "${B}login"
+	expect_body 'action="/app/login"'
+}
+
+check_prefix_cookies() {
+	request -c "$J" -b "$J" "${B}login"
+	expect_cookie_attr session_csrf Path=/app/
+	login frank
+	expect_cookie_attr session Path=/app/
+	expect_cookie_attr session_flash Path=/app/
+	request -c "$J" -b "$J" "${B}logout"
+	expect_cookie_attr session Path=/app/
+}
+
+check_prefix_redirects() {
+	local loc
+	login grace
+	loc=$(header Location)
+	[ "$loc" = /app/ ] || [ "$loc" = "$B" ] ||
+	    fail "login redirects to $loc, not /app/"
+	request -c "$J" -b "$J" "${B}logout"
+	expect_see_other
+	loc=$(header Location)
+	[ "$loc" = /app/ ] || [ "$loc" = "$B" ] ||
+	    fail "logout redirects to $loc, not /app/"
+}
+
+# /app, without the slash, has none of the cookies (Path=/app/): Apache
+# sends the browser to /app/.
+check_prefix_without_slash() {
+	request "${B%/}"
+	[ "$CODE" = 301 ] || fail "/app: $CODE, expected 301"
+	[ "$(header Location)" = "$B" ] ||
+	    fail "/app redirects to $(header Location), expected $B"
+}
+
+check_prefix_outside() {
+	local path base=${B%/app/}
+	for path in / /login /logout /app/x /apps/ /application; do
+		request "$base$path"
+		[ "$CODE" = 404 ] || fail "$path: $CODE, expected 404"
+	done
+}
+
+# ---- mod_fcgid ---------------------------------------------------------------
+
+@test "mod_fcgid: the login form carries a token equal to its session_csrf cookie" {
+	use fcgid
+	check_login_form
+}
+
+@test "mod_fcgid: an anonymous visit stores no session file" {
+	use fcgid
+	check_anonymous_costs_nothing
+}
+
+@test "mod_fcgid: logging in sets an HttpOnly session cookie and stores its file" {
+	use fcgid
+	check_login
+}
+
+@test "mod_fcgid: the start page shows the escaped name, and the flash once" {
+	use fcgid
+	check_index_and_flash
+}
+
+@test "mod_fcgid: logging out deletes the session file and the cookie" {
+	use fcgid
+	check_logout
+}
+
+@test "mod_fcgid: the cookie of a logged-out session is dead" {
+	use fcgid
+	check_old_cookie_dead
+}
+
+@test "mod_fcgid: every redirect is a real 303 to /, not an internal redirect" {
+	use fcgid
+	check_redirects
+}
+
+@test "mod_fcgid: HEAD answers the headers and no body" {
+	use fcgid
+	check_head
+}
+
+@test "mod_fcgid: PUT and DELETE get 405 with Allow" {
+	use fcgid
+	check_405
+}
+
+@test "mod_fcgid: a body over MAX_CONTENT_LENGTH gets 413" {
+	use fcgid
+	check_413
+}
+
+@test "mod_fcgid: answers that leave the request body unread arrive whole" {
+	use fcgid
+	check_unread_body
+}
+
+@test "mod_fcgid: a chunked POST, without Content-Length, logs in" {
+	use fcgid
+	check_chunked
+}
+
+@test "mod_fcgid: two Cookie headers, joined by Apache with ', ', still log in" {
+	use fcgid
+	check_joined_cookies
+}
+
+@test "mod_fcgid: two different session cookies get 400" {
+	use fcgid
+	check_two_session_cookies
+}
+
+@test "mod_fcgid: only /, /login and /logout are the suite" {
+	use fcgid
+	check_only_three_urls
+}
+
+@test "mod_fcgid: the cookies are Secure over https, and not over http" {
+	check_secure_on_https_only fcgid
+}
+
+@test "mod_fcgid under /app/: login, index and logout" {
+	use fcgid-app
+	check_index_and_flash
+	check_logout
+}
+
+@test "mod_fcgid under /app/: the links and the form carry the prefix" {
+	use fcgid-app
+	check_prefix_links
+}
+
+@test "mod_fcgid under /app/: the cookies have Path=/app/" {
+	use fcgid-app
+	check_prefix_cookies
+}
+
+@test "mod_fcgid under /app/: login and logout redirect to /app/" {
+	use fcgid-app
+	check_prefix_redirects
+}
+
+@test "mod_fcgid under /app/: /app is redirected to /app/" {
+	use fcgid-app
+	check_prefix_without_slash
+}
+
+@test "mod_fcgid under /app/: the rest of the site is not the suite" {
+	use fcgid-app
+	check_prefix_outside
+}
+
+# ---- mod_proxy_fcgi: programs started by spawn-fcgi, on Unix sockets ---------
+
+@test "mod_proxy_fcgi: the login form carries a token equal to its session_csrf cookie" {
+	use proxy
+	check_login_form
+}
+
+@test "mod_proxy_fcgi: an anonymous visit stores no session file" {
+	use proxy
+	check_anonymous_costs_nothing
+}
+
+@test "mod_proxy_fcgi: logging in sets an HttpOnly session cookie and stores its file" {
+	use proxy
+	check_login
+}
+
+@test "mod_proxy_fcgi: the start page shows the escaped name, and the flash once" {
+	use proxy
+	check_index_and_flash
+}
+
+@test "mod_proxy_fcgi: logging out deletes the session file and the cookie" {
+	use proxy
+	check_logout
+}
+
+@test "mod_proxy_fcgi: the cookie of a logged-out session is dead" {
+	use proxy
+	check_old_cookie_dead
+}
+
+@test "mod_proxy_fcgi: every redirect is a real 303 to /, not an internal redirect" {
+	use proxy
+	check_redirects
+}
+
+@test "mod_proxy_fcgi: HEAD answers the headers and no body" {
+	use proxy
+	check_head
+}
+
+@test "mod_proxy_fcgi: PUT and DELETE get 405 with Allow" {
+	use proxy
+	check_405
+}
+
+@test "mod_proxy_fcgi: a body over MAX_CONTENT_LENGTH gets 413" {
+	use proxy
+	check_413
+}
+
+@test "mod_proxy_fcgi: answers that leave the request body unread arrive whole" {
+	use proxy
+	check_unread_body
+}
+
+@test "mod_proxy_fcgi: a chunked POST, without Content-Length, logs in" {
+	use proxy
+	check_chunked
+}
+
+@test "mod_proxy_fcgi: two Cookie headers, joined by Apache with ', ', still log in" {
+	use proxy
+	check_joined_cookies
+}
+
+@test "mod_proxy_fcgi: two different session cookies get 400" {
+	use proxy
+	check_two_session_cookies
+}
+
+@test "mod_proxy_fcgi: only /, /login and /logout are the suite" {
+	use proxy
+	check_only_three_urls
+}
+
+@test "mod_proxy_fcgi: the cookies are Secure over https, and not over http" {
+	check_secure_on_https_only proxy
+}
+
+@test "mod_proxy_fcgi under /app/: login, index and logout" {
+	use proxy-app
+	check_index_and_flash
+	check_logout
+}
+
+@test "mod_proxy_fcgi under /app/: the links and the form carry the prefix" {
+	use proxy-app
+	check_prefix_links
+}
+
+@test "mod_proxy_fcgi under /app/: the cookies have Path=/app/" {
+	use proxy-app
+	check_prefix_cookies
+}
+
+@test "mod_proxy_fcgi under /app/: login and logout redirect to /app/" {
+	use proxy-app
+	check_prefix_redirects
+}
+
+@test "mod_proxy_fcgi under /app/: /app is redirected to /app/" {
+	use proxy-app
+	check_prefix_without_slash
+}
+
+@test "mod_proxy_fcgi under /app/: the rest of the site is not the suite" {
+	use proxy-app
+	check_prefix_outside
+}
+
+# ---- CGI: mod_cgid (event MPM) at /, mod_cgi (prefork MPM) under /app/ -------
+
+@test "CGI (mod_cgid): the login form carries a token equal to its session_csrf cookie" {
+	use cgi
+	check_login_form
+}
+
+@test "CGI (mod_cgid): an anonymous visit stores no session file" {
+	use cgi
+	check_anonymous_costs_nothing
+}
+
+@test "CGI (mod_cgid): logging in sets an HttpOnly session cookie and stores its file" {
+	use cgi
+	check_login
+}
+
+@test "CGI (mod_cgid): the start page shows the escaped name, and the flash once" {
+	use cgi
+	check_index_and_flash
+}
+
+@test "CGI (mod_cgid): logging out deletes the session file and the cookie" {
+	use cgi
+	check_logout
+}
+
+@test "CGI (mod_cgid): the cookie of a logged-out session is dead" {
+	use cgi
+	check_old_cookie_dead
+}
+
+@test "CGI (mod_cgid): every redirect is a real 303 to /, not an internal redirect" {
+	use cgi
+	check_redirects
+}
+
+@test "CGI (mod_cgid): HEAD answers the headers and no body" {
+	use cgi
+	check_head
+}
+
+@test "CGI (mod_cgid): PUT and DELETE get 405 with Allow" {
+	use cgi
+	check_405
+}
+
+@test "CGI (mod_cgid): a body over MAX_CONTENT_LENGTH gets 413" {
+	use cgi
+	check_413
+}
+
+@test "CGI (mod_cgid): answers that leave the request body unread arrive whole" {
+	use cgi
+	check_unread_body
+}
+
+@test "CGI (mod_cgid): a chunked POST, without Content-Length, logs in" {
+	use cgi
+	check_chunked
+}
+
+@test "CGI (mod_cgid): two Cookie headers, joined by Apache with ', ', still log in" {
+	use cgi
+	check_joined_cookies
+}
+
+@test "CGI (mod_cgid): two different session cookies get 400" {
+	use cgi
+	check_two_session_cookies
+}
+
+@test "CGI (mod_cgid): only /, /login and /logout are the suite" {
+	use cgi
+	check_only_three_urls
+}
+
+@test "CGI (mod_cgid): the cookies are Secure over https, and not over http" {
+	check_secure_on_https_only cgi
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: login, index and logout" {
+	use cgi-app
+	check_index_and_flash
+	check_logout
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: the links and the form carry the prefix" {
+	use cgi-app
+	check_prefix_links
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: the cookies have Path=/app/" {
+	use cgi-app
+	check_prefix_cookies
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: login and logout redirect to /app/" {
+	use cgi-app
+	check_prefix_redirects
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: /app is redirected to /app/" {
+	use cgi-app
+	check_prefix_without_slash
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: the rest of the site is not the suite" {
+	use cgi-app
+	check_prefix_outside
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: HEAD answers the headers and no body" {
+	use cgi-app
+	check_head
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: PUT and DELETE get 405 with Allow" {
+	use cgi-app
+	check_405
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: a body over MAX_CONTENT_LENGTH gets 413" {
+	use cgi-app
+	check_413
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: answers that leave the request body unread arrive whole" {
+	use cgi-app
+	check_unread_body
+}
