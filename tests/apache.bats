@@ -10,6 +10,8 @@
 # driven over HTTP by curl with a cookie jar.  Run as root, Apache and the
 # programs run as www-data, as on a Debian server.
 
+load faults
+
 APACHE=/usr/sbin/apache2
 MODULES=/usr/lib/apache2/modules
 
@@ -1139,3 +1141,33 @@ check_prefix_outside() {
 	use cgi-app
 	check_unread_body
 }
+
+# ---- Worker faults ---------------------------------------------------------
+
+# The pids of the mod_fcgid workers of PROG in instance fcgid: children of
+# its process manager, itself a child of that Apache (not the programs
+# spawn-fcgi started for the proxy instance, nor other suites').
+fcgid_workers() {
+	local apache pid pm
+	apache=$(cat "$A/fcgid/rt/httpd.pid")
+	for pid in $(pgrep -f "^$A/cgi-bin/$1.fcgi"); do
+		pm=$(ps -o ppid= -p "$pid" | tr -d ' ')
+		[ -n "$pm" ] && [ "$(ps -o ppid= -p "$pm" | tr -d ' ')" = "$apache" ] &&
+		    echo "$pid"
+	done
+	return 0
+}
+
+@test "mod_fcgid: SIGKILL of FastCGI workers under load: new workers, requests go on, no torn file" {
+	use fcgid
+	# Warm up: every program has its workers.
+	login warm
+	request -b "$J" "${B}logout"
+	storm "$B" "$SESSIONS" "$A/fcgid/error.log" fcgid_workers
+	# The new workers serve.
+	login ada
+	request -b "$J" "$B"
+	expect_code 200
+	expect_body 'Logged in as'
+}
+

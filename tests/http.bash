@@ -263,13 +263,3 @@ check_secure() {
 	[[ "$head" == *"Set-Cookie: session="* ]]
 	[[ "$head" != *"Secure"* ]]
 }
-
-# valid_session_file FILE: a whole version-1 session file, not a torn one.
-valid_session_file() {
-	awk 'NR == 1 { ok = ($0 == "sessile 1"); next }
-	    NR == 2 { ok = ok && ($0 ~ /^expires [0-9]+$/); next }
-	    { if (last != "") ok = ok && (last ~ /^data [!-<>-~]+=[!-~]*$/)
-	      last = $0 }
-	    END { exit !(ok && NR >= 3 && last == "end") }' "$1" &&
-	    [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ]
-}
