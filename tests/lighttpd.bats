@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The suite behind real lighttpd servers, one per way of deploying it in
 # conf/: lighttpd spawning the programs (FastCGI), programs started outside
-# it by spawn-fcgi, and plain CGI; and the first mounted under /app/ and on
-# https.  Each server runs in the foreground on a loopback port with its
+# it by spawn-fcgi, and plain CGI; each also mounted under /app/, and the
+# first on https too.  Each server runs in the foreground on a loopback port with its
 # configuration and logs in a temporary directory, and is driven over HTTP
 # by curl with a cookie jar.
 
@@ -24,6 +24,10 @@ setup_file() {
 	spawn_programs external /
 	start_lighttpd external "$SRCDIR/conf/lighttpd-external.conf.in" /
 	start_lighttpd cgi "$SRCDIR/conf/lighttpd-cgi.conf.in" /
+	instance external-app
+	spawn_programs external-app /app/
+	start_lighttpd external-app "$SRCDIR/conf/lighttpd-external.conf.in" /app/
+	start_lighttpd cgi-app "$SRCDIR/conf/lighttpd-cgi.conf.in" /app/
 }
 
 teardown_file() {
@@ -120,3 +124,18 @@ teardown_file() {
 	check_413 cgi /
 	check_cookie_headers cgi /
 }
+
+@test "lighttpd, FastCGI started by spawn-fcgi, under /app/: the flow, HEAD, 405, 413" {
+	check_flow external-app /app/
+	check_head external-app /app/
+	check_405 external-app /app/
+	check_413 external-app /app/
+}
+
+@test "lighttpd, plain CGI, under /app/: the flow, HEAD, 405, 413" {
+	check_flow cgi-app /app/
+	check_head cgi-app /app/
+	check_405 cgi-app /app/
+	check_413 cgi-app /app/
+}
+
