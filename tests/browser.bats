@@ -7,16 +7,12 @@
 
 load http
 
-# bats before 1.9 cannot skip in setup_file: each test skips in setup.
 setup() {
-	[ -z "${MISSING-}" ] || skip "$MISSING is not installed"
+	skip_if_missing
 }
 
 setup_file() {
-	export MISSING=
-	for c in lighttpd chromedriver jq; do
-		command -v "$c" >/dev/null || { MISSING=$c; return 0; }
-	done
+	require lighttpd chromedriver jq || return 0
 	start_lighttpd browser "$SRCDIR/conf/lighttpd-fastcgi.conf.in" /
 	export WD_PORT
 	WD_PORT=$(free_port)

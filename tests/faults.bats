@@ -7,16 +7,12 @@
 load http
 load faults
 
-# bats before 1.9 cannot skip in setup_file: each test skips in setup.
 setup() {
-	[ -z "${MISSING-}" ] || skip "$MISSING is not installed"
+	skip_if_missing
 }
 
 setup_file() {
-	export MISSING=
-	for c in lighttpd; do
-		command -v "$c" >/dev/null || { MISSING=$c; return 0; }
-	done
+	require lighttpd || return 0
 	start_lighttpd faults "$SRCDIR/conf/lighttpd-fastcgi.conf.in" /
 }
 

@@ -3,6 +3,20 @@
 # server suites (lighttpd.bats); the servers' configurations are the
 # snippets in conf/, filled with this test's own paths.
 
+# require COMMAND...: in setup_file, note the first one missing, and
+# return 1 so that setup_file can stop there.  bats before 1.9 cannot skip
+# in setup_file: each test then skips in setup, with skip_if_missing.
+require() {
+	export MISSING=
+	for c; do
+		command -v "$c" >/dev/null || { MISSING=$c; return 1; }
+	done
+}
+
+skip_if_missing() {
+	[ -z "${MISSING-}" ] || skip "$MISSING is not installed"
+}
+
 # Where a suite keeps its servers: one directory per instance.
 H="${BATS_FILE_TMPDIR:-$BATS_TMPDIR}/srv"
 
