@@ -33,12 +33,17 @@ MK
 	[ "$(stat -c %a "$STAGE$SESSIONDIR")" = 700 ]
 }
 
-@test "the configurations and units are installed as examples, filled with the install paths" {
+@test "the configurations and units are installed as examples, filled with the install paths, also under /app/" {
 	for f in lighttpd-fastcgi.conf lighttpd-external.conf lighttpd-cgi.conf \
 	    apache-fcgid.conf apache-proxy-fcgi.conf apache-cgi.conf \
 	    sessile@.socket sessile@.service sessile.tmpfiles sessile.sysusers; do
 		[ -f "$STAGE$EXAMPLEDIR/$f" ] || { echo "no $f"; false; }
 		! grep -n '@[a-z]*@' "$STAGE$EXAMPLEDIR/$f"
+	done
+	for f in lighttpd-fastcgi lighttpd-external lighttpd-cgi apache-fcgid \
+	    apache-proxy-fcgi apache-cgi; do
+		grep -q '/app/login' "$STAGE$EXAMPLEDIR/$f-app.conf"
+		! grep -q '/app/login' "$STAGE$EXAMPLEDIR/$f.conf"
 	done
 	grep -q "$CGIBINDIR/index.fcgi" "$STAGE$EXAMPLEDIR/lighttpd-fastcgi.conf"
 	grep -q "$CGIBINDIR/login.fcgi" "$STAGE$EXAMPLEDIR/apache-fcgid.conf"
