@@ -370,10 +370,6 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 	if (!path_valid(v) || strlen(v) > 256)
 		return bad(err, errl, "SESSION_COOKIE_PATH",
 		    "not a URL path starting with '/'");
-	/* Browsers drop a SameSite=None cookie that is not Secure. */
-	if (c->samesite == SAMESITE_NONE && c->secure != 1)
-		return bad(err, errl, "SESSION_COOKIE_SAMESITE",
-		    "None needs SESSION_COOKIE_SECURE=true");
 	if (strncmp(c->cookie_name, "__Host-", 7) == 0 && strcmp(v, "/") != 0)
 		return bad(err, errl, "SESSION_COOKIE_PATH",
 		    "a __Host- cookie needs Path=/");
