@@ -93,7 +93,7 @@ start_lighttpd() {
 	fill "$in" "$d/sessile.conf" "$name" "$root"
 	port=$(free_port)
 	{
-		echo 'server.modules = ("mod_alias", "mod_setenv", "mod_fastcgi", "mod_cgi", "mod_openssl")'
+		echo "server.modules = (\"mod_alias\", \"mod_setenv\", \"mod_fastcgi\", \"mod_cgi\"${tls:+, \"mod_openssl\"})"
 		echo 'server.bind = "127.0.0.1"'
 		echo "server.port = $port"
 		echo "server.document-root = \"$d/www\""
