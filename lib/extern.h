@@ -254,7 +254,6 @@ struct	sess {
 	int		 modified;
 	int		 resign;	/* verified by a fallback key */
 	int		 cookie_seen;	/* the browser sent one */
-	int		 regenerated;
 	char		 id[SESSION_ID_LEN + 1];	/* "" when none */
 	char		 file[STORE_NAME_LEN + 1];
 	char		 oldfile[STORE_NAME_LEN + 1];	/* to delete */

@@ -256,10 +256,9 @@ sl_finish(struct sl_req *r)
 	if (r == NULL)
 		return;
 	ctx = r->ctx;
-	if (!r->responded) {
-		log_line(ctx->name, "the program sent no answer");
+	/* sl_fail() logs it: one line. */
+	if (!r->responded)
 		sl_fail(r, SL_EINTERNAL, "the program sent no answer");
-	}
 	session_release(r);
 	if (!ctx->memory) {
 		drain_cgi(r);

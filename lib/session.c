@@ -278,6 +278,20 @@ sl_session_clear(struct sl_req *r)
 }
 
 /*
+ * Give the session a new id.  The file under the old one, live or dead,
+ * becomes OLDFILE, removed once the new one is written; nothing is on
+ * disk under the new id yet.
+ */
+static void
+rekey(struct sess *s)
+{
+	if (s->ondisk && s->oldfile[0] == '\0')
+		memcpy(s->oldfile, s->file, sizeof(s->oldfile));
+	s->ondisk = 0;
+	new_id(s);
+}
+
+/*
  * A new id for the same data (do this at login: no fixation).  The old
  * file is removed when the new one has been written.
  */
@@ -289,10 +303,7 @@ sl_session_regenerate(struct sl_req *r)
 
 	if ((e = load(r, 1)) != SL_OK)
 		return e;
-	if (s->ondisk && s->oldfile[0] == '\0')
-		memcpy(s->oldfile, s->file, sizeof(s->oldfile));
-	new_id(s);
-	s->regenerated = 1;
+	rekey(s);
 	s->modified = 1;
 	return SL_OK;
 }
@@ -352,8 +363,7 @@ session_commit(struct sl_req *r)
 	if (s->modified && s->data.nents == 0) {
 		/* Destroyed or emptied: nothing may remain, not even a
 		 * corrupt or expired file under this id. */
-		if (s->ondisk && !s->regenerated &&
-		    (e = store_remove(st, s->file)) != SL_OK)
+		if (s->ondisk && (e = store_remove(st, s->file)) != SL_OK)
 			return store_fault(r, e);
 		if (s->oldfile[0] != '\0' &&
 		    (e = store_remove(st, s->oldfile)) != SL_OK)
@@ -361,12 +371,9 @@ session_commit(struct sl_req *r)
 		return s->cookie_seen ? send_cookie(r, NULL, 0) : SL_OK;
 	}
 	if (s->modified) {
-		if (s->id[0] == '\0') {
-			/* Strict: new data never goes under a dead id. */
-			if (s->ondisk && s->oldfile[0] == '\0')
-				memcpy(s->oldfile, s->file, sizeof(s->oldfile));
-			new_id(s);
-		}
+		/* Strict: new data never goes under a dead id. */
+		if (s->id[0] == '\0')
+			rekey(s);
 		s->data.expires = r->now + (time_t)c->lifetime;
 		if ((e = store_write(st, s->file, &s->data)) != SL_OK)
 			return store_fault(r, e);
