@@ -10,6 +10,7 @@
 # driven over HTTP by curl with a cookie jar.  Run as root, Apache and the
 # programs run as www-data, as on a Debian server.
 
+load port
 load faults
 
 APACHE=/usr/sbin/apache2
@@ -97,19 +98,6 @@ make_tree() {
 		    -keyout "$A/tls-key.pem" -out "$A/tls-cert.pem" \
 		    >"$A/openssl.log" 2>&1 || true
 	fi
-}
-
-# A TCP port on loopback that nobody listens on now.
-free_port() {
-	local p
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		if ! (exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
 }
 
 # start_instance NAME CONF APPROOT MPM [tls]

@@ -19,6 +19,8 @@
 # send requests switch the trap off while they run (quiet ... loud).  A
 # failure inside one is reported at the helper's call.
 
+load port
+
 # ---- Assertions -----------------------------------------------------------
 
 fail() {
@@ -568,7 +570,7 @@ start_fcgi() {
 	config_env
 	for try in 1 2 3 4 5 6 7 8 9 10; do
 		for prog in "$@"; do
-			port[$prog]=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+			port[$prog]=$(free_port)
 			# fd 3 is bats' own: the daemon must not keep it open.
 			env -i "${CONFIG_ENV[@]}" "$SPAWN_FCGI" -a 127.0.0.1 \
 			    -p "${port[$prog]}" -F 1 -P "$TMP/$prog.pid" -- \
