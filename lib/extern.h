@@ -189,6 +189,13 @@ struct	store {
 	char		 err[256];	/* the cause of the last failure */
 };
 
+struct	sweep {
+	size_t	 files;		/* session files looked at */
+	size_t	 removed;	/* expired sessions removed */
+	size_t	 corrupt;	/* corrupt or not ours: kept */
+	size_t	 tmp;		/* crashed writers' temporary files removed */
+};
+
 #define STORE_NONE	0	/* store_read(): no file */
 #define STORE_LIVE	1	/* a live session */
 #define STORE_DEAD	2	/* a file without a live session */
@@ -205,6 +212,8 @@ enum sl_err	 store_remove(struct store *, const char *);
 enum sl_err	 store_lock(struct store *, const char *);
 void		 store_unlock(struct store *);
 size_t		 store_gc(struct store *, time_t, size_t);
+enum sl_err	 store_sweep(struct store *, time_t, size_t, unsigned int,
+		    struct sweep *);
 int		 store_parse(const char *, size_t, struct arena *,
 		    struct sdata *);
 void		 store_format(struct buf *, const struct sdata *);

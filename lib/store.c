@@ -11,6 +11,9 @@
  * - Read-modify-write holds a per-session lock: an OFD byte-range lock on
  *   one ".lock" file, at an offset taken from the file's name, so there is
  *   no lock file per session to clean up.  Readers never lock.
+ * - Expired files are removed under their lock, after a second look at
+ *   their expiry: a few after some requests (store_gc()), all of them by
+ *   sessile-gc (store_sweep()).
  *
  * The format (version 1) is plain text, one field a line:
  *
@@ -488,20 +491,55 @@ store_unlock(struct store *s)
 }
 
 static int
-is_session_name(const char *n)
+is_hex(const char *p, size_t len)
 {
 	size_t	 i;
 
-	for (i = 0; i < STORE_NAME_LEN; i++)
-		if (!((n[i] >= '0' && n[i] <= '9') ||
-		    (n[i] >= 'a' && n[i] <= 'f')))
+	for (i = 0; i < len; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		    (p[i] >= 'a' && p[i] <= 'f')))
 			return 0;
-	return n[STORE_NAME_LEN] == '\0';
+	return 1;
 }
 
-/* The expiry in the head of file NAME, or -1 if it cannot be read. */
-static time_t
-head_expiry(struct store *s, const char *name)
+static int
+is_session_name(const char *n)
+{
+	return is_hex(n, STORE_NAME_LEN) && n[STORE_NAME_LEN] == '\0';
+}
+
+/* A name store_write() gives its temporary files: ".tmp-NAME-NONCE". */
+static int
+is_tmp_name(const char *n)
+{
+	const size_t	 pre = sizeof(STORE_TMP) - 1;
+
+	return strncmp(n, STORE_TMP, pre) == 0 &&
+	    is_hex(n + pre, STORE_NAME_LEN) && n[pre + STORE_NAME_LEN] == '-' &&
+	    is_hex(n + pre + STORE_NAME_LEN + 1, 16) &&
+	    n[pre + STORE_NAME_LEN + 17] == '\0';
+}
+
+/* What clean-up found at one name of the directory. */
+enum	gcact {
+	GC_OTHER = 0,	/* not ours to touch, or a fresh temporary file */
+	GC_GONE,	/* removed by someone else meanwhile */
+	GC_LIVE,	/* a live session: kept */
+	GC_EXPIRED,	/* an expired session, not removed yet */
+	GC_REMOVED,	/* an expired session: removed */
+	GC_CORRUPT,	/* corrupt, or not a regular file of ours: kept */
+	GC_TMP,		/* a crashed writer's temporary file: removed */
+	GC_FAIL		/* the lock or the removal failed: see s->err */
+};
+
+/*
+ * Look at the head of session file NAME: GC_LIVE, GC_EXPIRED, GC_GONE or
+ * GC_CORRUPT.  Only the head counts: an expired file is dead whatever
+ * follows, and a file that does not start like version 1 (a corrupt one,
+ * or one a newer version wrote) is never taken for an expired one.
+ */
+static enum gcact
+head_state(struct store *s, const char *name, time_t now)
 {
 	struct stat	 st;
 	const char	*why, *p;
@@ -511,68 +549,212 @@ head_expiry(struct store *s, const char *name)
 	int		 fd;
 
 	if ((fd = open_session(s, name, &st, &why)) == -1)
-		return -1;
-	n = read(fd, head, sizeof(head));
+		return why == NULL ? GC_GONE : GC_CORRUPT;
+	while ((n = read(fd, head, sizeof(head))) == -1 && errno == EINTR)
+		continue;
 	close(fd);
 	p = head;
 	if (n <= 0 || !expect(&p, head + n, STORE_MAGIC) ||
 	    !expect(&p, head + n, "expires ") ||
 	    !parse_time(&p, head + n, &t))
-		return -1;
-	return t;
+		return GC_CORRUPT;
+	return t <= now ? GC_EXPIRED : GC_LIVE;
+}
+
+/*
+ * Clean up at NAME: remove it if it is an expired session or a crashed
+ * writer's temporary file more than TMP_MAX_AGE old; touch nothing else.
+ * An expired session is removed only under its lock (the one writers
+ * take), after a second look: a session refreshed in between is kept, and
+ * a write in progress is waited for, never raced.
+ */
+static enum gcact
+gc_one(struct store *s, const char *name, time_t now)
+{
+	struct stat	 st;
+	enum gcact	 a;
+
+	if (is_tmp_name(name)) {
+		if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+			return errno == ENOENT ? GC_GONE : GC_OTHER;
+		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		    st.st_mtime + TMP_MAX_AGE >= now)
+			return GC_OTHER;
+		if (unlinkat(s->dirfd, name, 0) == -1) {
+			if (errno == ENOENT)
+				return GC_GONE;
+			fail(s, errno, "cannot remove", name);
+			return GC_FAIL;
+		}
+		return GC_TMP;
+	}
+	if (!is_session_name(name))
+		return GC_OTHER;
+	if ((a = head_state(s, name, now)) != GC_EXPIRED)
+		return a;
+	if (store_lock(s, name) != SL_OK)
+		return GC_FAIL;
+	if ((a = head_state(s, name, now)) == GC_EXPIRED) {
+		a = GC_REMOVED;
+		if (unlinkat(s->dirfd, name, 0) == -1) {
+			a = errno == ENOENT ? GC_GONE : GC_FAIL;
+			if (a == GC_FAIL)
+				fail(s, errno, "cannot remove", name);
+		}
+	}
+	store_unlock(s);
+	return a;
+}
+
+/* A listing of the directory, from its start. */
+static DIR *
+listing(struct store *s)
+{
+	DIR	*dir;
+	int	 fd;
+
+	if ((fd = dup(s->dirfd)) == -1)
+		return NULL;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	rewinddir(dir);
+	return dir;
 }
 
 /*
  * Remove up to MAX expired sessions, looking at one sixteenth of the
  * directory chosen at random, so that each pass is short and deletions
  * come in small batches (ext4 creates files slowly for a while after many
- * deletions).  An expired file is removed only under its lock and after a
- * second look, so a session refreshed in between is never lost.  Returns
- * how many files were removed.
+ * deletions).  Returns how many files were removed.
  */
 size_t
 store_gc(struct store *s, time_t now, size_t max)
 {
 	struct dirent	*de;
-	struct stat	 st;
 	DIR		*dir;
 	unsigned char	 r;
 	char		 prefix;
 	size_t		 removed = 0, seen = 0;
-	int		 fd;
-	time_t		 t;
+	enum gcact	 a;
 
-	if (store_open(s) != SL_OK || (fd = dup(s->dirfd)) == -1)
+	if (store_open(s) != SL_OK || (dir = listing(s)) == NULL)
 		return 0;
-	if ((dir = fdopendir(fd)) == NULL) {
-		close(fd);
-		return 0;
-	}
-	rewinddir(dir);
 	random_nonce(&r, 1);
 	prefix = "0123456789abcdef"[r & 15];
 	while (removed < max && seen < GC_SCAN_MAX &&
 	    (de = readdir(dir)) != NULL) {
-		if (strncmp(de->d_name, STORE_TMP, sizeof(STORE_TMP) - 1) == 0) {
-			if (fstatat(s->dirfd, de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) == 0 &&
-			    st.st_mtime + TMP_MAX_AGE < now &&
-			    unlinkat(s->dirfd, de->d_name, 0) == 0)
-				removed++;
+		if (de->d_name[0] == prefix && is_session_name(de->d_name))
+			seen++;
+		else if (!is_tmp_name(de->d_name))
 			continue;
-		}
-		if (de->d_name[0] != prefix || !is_session_name(de->d_name))
-			continue;
-		seen++;
-		if ((t = head_expiry(s, de->d_name)) == -1 || t > now)
-			continue;
-		if (store_lock(s, de->d_name) != SL_OK)
+		if ((a = gc_one(s, de->d_name, now)) == GC_FAIL)
 			break;
-		if ((t = head_expiry(s, de->d_name)) != -1 && t <= now &&
-		    unlinkat(s->dirfd, de->d_name, 0) == 0)
+		if (a == GC_REMOVED || a == GC_TMP)
 			removed++;
-		store_unlock(s);
 	}
 	closedir(dir);
 	return removed;
+}
+
+/*
+ * The directory of a sweep: it must exist (a sweep never creates it), be
+ * a directory and not a symbolic link to one, and belong to this user:
+ * only the owner can read the session files, and a ".lock" made by
+ * another user would lock the programs out.
+ */
+static enum sl_err
+open_existing(struct store *s)
+{
+	struct stat	 st;
+	int		 err;
+
+	if (s->dirfd != -1)
+		return SL_OK;
+	if ((s->dirfd = open(s->dir,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		err = errno;
+		if ((err == ENOTDIR || err == ELOOP) &&
+		    lstat(s->dir, &st) == 0) {
+			snprintf(s->err, sizeof(s->err),
+			    "session store: %s %s", s->dir,
+			    S_ISLNK(st.st_mode) ? "is a symbolic link" :
+			    "is not a directory");
+			return SL_ESTORE;
+		}
+		return fail(s, err, "cannot open", NULL);
+	}
+	if (fstat(s->dirfd, &st) == -1) {
+		err = errno;
+		close(s->dirfd);
+		s->dirfd = -1;
+		return fail(s, err, "cannot open", NULL);
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(s->err, sizeof(s->err), "session store: %s is owned "
+		    "by uid %lu, not by this user (uid %lu)", s->dir,
+		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+		close(s->dirfd);
+		s->dirfd = -1;
+		return SL_ESTORE;
+	}
+	return SL_OK;
+}
+
+static void
+nap(unsigned int ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (ms > 0 && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		continue;
+}
+
+/*
+ * Walk the whole directory once, doing what store_gc() does for every
+ * name, and pause PAUSE_MS milliseconds after each BATCH removals.  On
+ * failure, SW counts what was done until then.
+ */
+enum sl_err
+store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
+    struct sweep *sw)
+{
+	struct dirent	*de;
+	DIR		*dir;
+	size_t		 inbatch = 0;
+	enum gcact	 a;
+	enum sl_err	 e;
+
+	memset(sw, 0, sizeof(*sw));
+	if ((e = open_existing(s)) != SL_OK)
+		return e;
+	if ((dir = listing(s)) == NULL)
+		return fail(s, errno, "cannot read", NULL);
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(dir)) == NULL) {
+			if (errno != 0)
+				e = fail(s, errno, "cannot read", NULL);
+			break;
+		}
+		a = gc_one(s, de->d_name, now);
+		if (a == GC_FAIL) {
+			e = SL_ESTORE;
+			break;
+		}
+		sw->files += a == GC_LIVE || a == GC_REMOVED ||
+		    a == GC_CORRUPT;
+		sw->removed += a == GC_REMOVED;
+		sw->corrupt += a == GC_CORRUPT;
+		sw->tmp += a == GC_TMP;
+		if ((a == GC_REMOVED || a == GC_TMP) && ++inbatch == batch) {
+			inbatch = 0;
+			nap(pause_ms);
+		}
+	}
+	closedir(dir);
+	return e;
 }

@@ -9,10 +9,11 @@ setup_file() {
 	eval "$(make -s -C "$BUILDDIR" --no-print-directory -f - print <<'MK'
 include Makefile
 print:
-	@echo "CGIBINDIR='$(cgibindir)' TEMPLATEDIR='$(templatedir)' SESSIONDIR='$(sessiondir)' EXAMPLEDIR='$(exampledir)' BINDIR='$(bindir)' INCLUDEDIR='$(includedir)' LIBDIR='$(libdir)' MANDIR='$(mandir)'"
+	@echo "CGIBINDIR='$(cgibindir)' TEMPLATEDIR='$(templatedir)' SESSIONDIR='$(sessiondir)' EXAMPLEDIR='$(exampledir)' BINDIR='$(bindir)' SBINDIR='$(sbindir)' INCLUDEDIR='$(includedir)' LIBDIR='$(libdir)' MANDIR='$(mandir)'"
 MK
 )"
-	export CGIBINDIR TEMPLATEDIR SESSIONDIR EXAMPLEDIR BINDIR INCLUDEDIR LIBDIR MANDIR
+	export CGIBINDIR TEMPLATEDIR SESSIONDIR EXAMPLEDIR BINDIR SBINDIR INCLUDEDIR \
+	    LIBDIR MANDIR
 }
 
 @test "the programs go in a cgi-bin directory of their own" {
@@ -36,7 +37,8 @@ MK
 @test "the configurations and units are installed as examples, filled with the install paths, also under /app/" {
 	for f in lighttpd-fastcgi.conf lighttpd-external.conf lighttpd-cgi.conf \
 	    apache-fcgid.conf apache-proxy-fcgi.conf apache-cgi.conf \
-	    sessile@.socket sessile@.service sessile.tmpfiles sessile.sysusers; do
+	    sessile@.socket sessile@.service sessile.tmpfiles sessile.sysusers \
+	    sessile-gc.service sessile-gc.timer sessile-gc.cron; do
 		[ -f "$STAGE$EXAMPLEDIR/$f" ] || { echo "no $f"; false; }
 		! grep -n '@[a-z]*@' "$STAGE$EXAMPLEDIR/$f"
 	done
@@ -49,6 +51,18 @@ MK
 	grep -q "$CGIBINDIR/login.fcgi" "$STAGE$EXAMPLEDIR/apache-fcgid.conf"
 	grep -qx "ExecStart=$CGIBINDIR/%i.fcgi" "$STAGE$EXAMPLEDIR/sessile@.service"
 	grep -qx "ReadWritePaths=$SESSIONDIR" "$STAGE$EXAMPLEDIR/sessile@.service"
+}
+
+@test "sessile-gc goes in sbin with its manual in section 8, and its examples name it there" {
+	[ -x "$STAGE$SBINDIR/sessile-gc" ]
+	[ ! -e "$STAGE$BINDIR/sessile-gc" ]
+	[ -f "$STAGE$MANDIR/man8/sessile-gc.8" ]
+	grep -qx "ExecStart=$SBINDIR/sessile-gc -d $SESSIONDIR" \
+	    "$STAGE$EXAMPLEDIR/sessile-gc.service"
+	grep -qx "ReadWritePaths=$SESSIONDIR" "$STAGE$EXAMPLEDIR/sessile-gc.service"
+	grep -qxF "*/15 * * * *	sessile	$SBINDIR/sessile-gc -d $SESSIONDIR" \
+	    "$STAGE$EXAMPLEDIR/sessile-gc.cron"
+	grep -aq "$SESSIONDIR" "$STAGE$SBINDIR/sessile-gc"
 }
 
 @test "the library, its header, its pkg-config file, the key maker and the manuals" {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The systemd units in conf/: a socket and a hardened service per program,
-# filled with this build's paths and checked by systemd-analyze.
+# and sessile-gc's service and timer, filled with this build's paths and
+# checked by systemd-analyze.
 
 load http
 
@@ -16,6 +17,11 @@ setup() {
 		fill "$SRCDIR/conf/sessile@.service.in" "$U/sessile@$p.service" \
 		    units /
 	done
+	fill "$SRCDIR/conf/sessile-gc.service.in" "$U/gc.service.in" units /
+	sed "s|@sbindir@|$BUILDDIR/tools|g" "$U/gc.service.in" \
+	    >"$U/sessile-gc.service"
+	rm "$U/gc.service.in"
+	cp "$SRCDIR/conf/sessile-gc.timer" "$U/sessile-gc.timer"
 }
 
 @test "systemd-analyze verify accepts every socket and service, without a warning" {
@@ -25,6 +31,26 @@ setup() {
 		[ "$status" -eq 0 ]
 		[ -z "$output" ] || { echo "$output"; false; }
 	done
+}
+
+@test "systemd-analyze verify accepts sessile-gc's timer and service, without a warning" {
+	run systemd-analyze verify --man=no "$U/sessile-gc.timer" \
+	    "$U/sessile-gc.service"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] || { echo "$output"; false; }
+	! grep -n '@[a-z]*@' "$U/sessile-gc.service"
+}
+
+@test "systemd-analyze verify would notice a broken sessile-gc unit" {
+	sed 's|^OnCalendar=.*|OnCalendar=every quarter hour|' \
+	    "$U/sessile-gc.timer" >"$U/typo.timer"
+	cp "$U/sessile-gc.service" "$U/typo.service"
+	run systemd-analyze verify --man=no "$U/typo.timer" "$U/typo.service"
+	[ "$status" -ne 0 ]
+	sed 's|^ExecStart=[^ ]*|ExecStart=/nonexistent/sessile-gc|' \
+	    "$U/sessile-gc.service" >"$U/broken.service"
+	run systemd-analyze verify --man=no "$U/broken.service"
+	[ "$status" -ne 0 ]
 }
 
 @test "systemd-analyze verify would notice a broken unit (the check is real)" {
@@ -59,4 +85,26 @@ setup() {
 	grep -qx 'ProtectSystem=strict' "$U/sessile@index.service"
 	grep -qx "ReadWritePaths=$H/units/sessions" "$U/sessile@index.service"
 	[ "$(grep -c '^ReadWritePaths=' "$U/sessile@index.service")" -eq 1 ]
+}
+
+@test "sessile-gc runs every 15 minutes at a random moment, as sessile, writing only the session directory" {
+	grep -qx 'OnCalendar=\*:0/15' "$U/sessile-gc.timer"
+	grep -qx 'RandomizedDelaySec=5min' "$U/sessile-gc.timer"
+	grep -qx 'Type=oneshot' "$U/sessile-gc.service"
+	grep -qx "ExecStart=$BUILDDIR/tools/sessile-gc -d $H/units/sessions" \
+	    "$U/sessile-gc.service"
+	grep -qx 'User=sessile' "$U/sessile-gc.service"
+	grep -qx 'NoNewPrivileges=yes' "$U/sessile-gc.service"
+	grep -qx 'ProtectSystem=strict' "$U/sessile-gc.service"
+	grep -qx "ReadWritePaths=$H/units/sessions" "$U/sessile-gc.service"
+	[ "$(grep -c '^ReadWritePaths=' "$U/sessile-gc.service")" -eq 1 ]
+}
+
+@test "sessile-gc's service is hardened: systemd-analyze security rates it 1.5 or better" {
+	run systemd-analyze security --offline=yes "$U/sessile-gc.service"
+	[ "$status" -eq 0 ]
+	level=$(printf '%s\n' "$output" |
+	    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	[ -n "$level" ]
+	awk -v l="$level" 'BEGIN { exit !(l <= 1.5) }'
 }

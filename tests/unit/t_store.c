@@ -784,6 +784,7 @@ test_gc(void)
 	static const char	 junk[] = "sessile 1\nexpires 1\nend\n";
 	struct store		 s;
 	char			 gdir[256], what[32], upper[80];
+	char			 tmpold[100], tmpfresh[100];
 	char			 live[NLIVE][STORE_NAME_LEN + 1];
 	char			 dead[NDEAD][STORE_NAME_LEN + 1];
 	time_t			 now = time(NULL), exp;
@@ -807,11 +808,15 @@ test_gc(void)
 		exp = i % 4 == 0 ? now : i % 4 == 1 ? 0 : now - 3600;
 		all &= put_session(&s, dead[i], exp);
 	}
-	/* A crashed writer's leftovers, old and fresh. */
-	all &= put_file(gdir, ".tmp-old", S("x")) &&
-	    set_mtime(gdir, ".tmp-old", now - 7200);
-	all &= put_file(gdir, ".tmp-fresh", S("x")) &&
-	    set_mtime(gdir, ".tmp-fresh", now - 60);
+	/* A crashed writer's leftovers, old and fresh, named as
+	 * store_write() names them. */
+	snprintf(tmpold, sizeof(tmpold), ".tmp-%s-0011223344556677", dead[0]);
+	snprintf(tmpfresh, sizeof(tmpfresh), ".tmp-%s-8899aabbccddeeff",
+	    live[0]);
+	all &= put_file(gdir, tmpold, S("x")) &&
+	    set_mtime(gdir, tmpold, now - 7200);
+	all &= put_file(gdir, tmpfresh, S("x")) &&
+	    set_mtime(gdir, tmpfresh, now - 60);
 	/* Expired content under names that are not session names. */
 	for (i = 0; i < 64; i++)
 		upper[i] = "0123456789ABCDEF"[i % 16];
@@ -840,9 +845,9 @@ test_gc(void)
 	    NLIVE);
 	ok(total == NDEAD + 1, "store_gc counted what it removed (%zu)",
 	    total);
-	ok(!exists(gdir, ".tmp-old"),
+	ok(!exists(gdir, tmpold),
 	    "store_gc removed a temporary file two hours old");
-	ok(exists(gdir, ".tmp-fresh"),
+	ok(exists(gdir, tmpfresh),
 	    "store_gc kept a temporary file a minute old");
 	ok(exists(gdir, upper) && exists(gdir, "README") &&
 	    exists(gdir, what),
@@ -873,6 +878,192 @@ test_gc(void)
 	for (i = 0, n = 0; i < NLIVE; i++)
 		n += exists(gdir, live[i]);
 	ok(n == NLIVE, "and still no live session");
+	store_close(&s);
+}
+
+/*
+ * store_sweep(): one pass over the whole directory.  Each row is one name
+ * in the directory, what is there, and what the sweep must do with it.
+ */
+#define TMPHEX	".tmp-0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
+
+enum	kind {
+	K_SESSION,	/* a well-formed session expiring at NOW + REL */
+	K_TEXT,		/* a file holding TEXT */
+	K_LINK,		/* a symbolic link to an expired session elsewhere */
+	K_DIR		/* a directory */
+};
+
+enum	fate {
+	F_LIVE,		/* kept, counted as a live session */
+	F_REMOVED,	/* removed, counted as an expired session */
+	F_CORRUPT,	/* kept, counted as corrupt */
+	F_TMP,		/* removed, counted as a temporary file */
+	F_OTHER		/* kept, not counted */
+};
+
+static const struct sweep_test {
+	const char	*what;
+	const char	*name;	/* NULL: a session name made from WHAT */
+	enum kind	 kind;
+	long		 rel;	/* K_SESSION: expiry; K_TEXT: age, seconds */
+	const char	*text;
+	enum fate	 fate;
+} sweeps[] = {
+	{ "a session live for an hour", NULL, K_SESSION, 3600, NULL, F_LIVE },
+	{ "a session live one more second", NULL, K_SESSION, 1, NULL,
+	    F_LIVE },
+	{ "a session expiring this second", NULL, K_SESSION, 0, NULL,
+	    F_REMOVED },
+	{ "a session expired an hour ago", NULL, K_SESSION, -3600, NULL,
+	    F_REMOVED },
+	{ "expiry 0", NULL, K_TEXT, 0, "sessile 1\nexpires 0\nend\n",
+	    F_REMOVED },
+	{ "an expired head on a corrupt body", NULL, K_TEXT, 0,
+	    "sessile 1\nexpires 1\ndata\n", F_REMOVED },
+	{ "another version", NULL, K_TEXT, 0, "sessile 2\nexpires 1\nend\n",
+	    F_CORRUPT },
+	{ "an empty file", NULL, K_TEXT, 0, "", F_CORRUPT },
+	{ "no magic", NULL, K_TEXT, 0, "expires 1\nend\n", F_CORRUPT },
+	{ "an expiry without its newline", NULL, K_TEXT, 0,
+	    "sessile 1\nexpires 1", F_CORRUPT },
+	{ "a negative expiry", NULL, K_TEXT, 0, "sessile 1\nexpires -1\n",
+	    F_CORRUPT },
+	{ "an expiry of 19 digits", NULL, K_TEXT, 0,
+	    "sessile 1\nexpires 1000000000000000000\n", F_CORRUPT },
+	{ "a symbolic link", NULL, K_LINK, 0, NULL, F_CORRUPT },
+	{ "a directory", NULL, K_DIR, 0, NULL, F_CORRUPT },
+	{ "a temporary file two hours old", TMPHEX "-0011223344556677",
+	    K_TEXT, 7200, "x", F_TMP },
+	{ "a temporary file an hour and a second old",
+	    TMPHEX "-1111223344556677", K_TEXT, 3601, "x", F_TMP },
+	{ "a temporary file an hour old", TMPHEX "-2211223344556677",
+	    K_TEXT, 3600, "x", F_OTHER },
+	{ "a temporary file a minute old", TMPHEX "-3311223344556677",
+	    K_TEXT, 60, "x", F_OTHER },
+	{ "a temporary name without its nonce", TMPHEX, K_TEXT, 7200, "x",
+	    F_OTHER },
+	{ "a temporary name with a short nonce", TMPHEX "-00112233",
+	    K_TEXT, 7200, "x", F_OTHER },
+	{ "a temporary name with something after", TMPHEX
+	    "-0011223344556677.x", K_TEXT, 7200, "x", F_OTHER },
+	{ "another temporary name", ".tmp-old", K_TEXT, 7200, "x", F_OTHER },
+	{ "a temporary name on a directory", TMPHEX "-4411223344556677",
+	    K_DIR, 7200, NULL, F_OTHER },
+	{ "uppercase hex", "0123456789ABCDEF0123456789ABCDEF"
+	    "0123456789ABCDEF0123456789ABCDEF", K_TEXT, 0,
+	    "sessile 1\nexpires 1\nend\n", F_OTHER },
+	{ "63 hex digits", "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcde", K_TEXT, 0,
+	    "sessile 1\nexpires 1\nend\n", F_OTHER },
+	{ "65 hex digits", "0123456789abcdef0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef0", K_TEXT, 0,
+	    "sessile 1\nexpires 1\nend\n", F_OTHER },
+	{ "README", "README", K_TEXT, 0, "sessile 1\nexpires 1\nend\n",
+	    F_OTHER },
+};
+
+static const char *
+sweep_name(const struct sweep_test *t)
+{
+	return t->name != NULL ? t->name : name_of(t->what);
+}
+
+static int
+sweep_put(const char *dir, const struct sweep_test *t, time_t now)
+{
+	char		 path[1024], text[64];
+	const char	*n = sweep_name(t);
+	int		 len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, n);
+	switch (t->kind) {
+	case K_SESSION:
+		len = snprintf(text, sizeof(text),
+		    "sessile 1\nexpires %lld\nend\n",
+		    (long long)now + t->rel);
+		return put_file(dir, n, text, (size_t)len);
+	case K_TEXT:
+		return put_file(dir, n, t->text, strlen(t->text)) &&
+		    set_mtime(dir, n, now - t->rel);
+	case K_LINK:
+		return symlink("../expired-elsewhere", path) == 0;
+	case K_DIR:
+		return mkdir(path, 0700) == 0 && set_mtime(dir, n, now - t->rel);
+	}
+	return 0;
+}
+
+static void
+test_sweep(void)
+{
+	static const char	 dead[] = "sessile 1\nexpires 1\nend\n";
+	const struct sweep_test	*t;
+	struct store		 s;
+	struct sweep		 sw, want;
+	struct stat		 st;
+	char			 wdir[256], path[512];
+	time_t			 now = time(NULL);
+	size_t			 i;
+	int			 all = 1, kept;
+
+	snprintf(wdir, sizeof(wdir), "%s/w", base);
+	all &= mkdir(wdir, 0700) == 0 &&
+	    put_file(base, "expired-elsewhere", S(dead));
+	memset(&want, 0, sizeof(want));
+	for (i = 0; i < NELEM(sweeps); i++) {
+		t = &sweeps[i];
+		all &= sweep_put(wdir, t, now);
+		want.files += t->fate == F_LIVE || t->fate == F_REMOVED ||
+		    t->fate == F_CORRUPT;
+		want.removed += t->fate == F_REMOVED;
+		want.corrupt += t->fate == F_CORRUPT;
+		want.tmp += t->fate == F_TMP;
+	}
+	ok(all, "a directory with %zu kinds of names", NELEM(sweeps));
+
+	/* A fresh store, as the command has: batches of 2, no pause. */
+	store_init(&s, "t_store", wdir, 0600);
+	ok(store_sweep(&s, now, 2, 0, &sw) == SL_OK, "store_sweep succeeds");
+	for (i = 0; i < NELEM(sweeps); i++) {
+		t = &sweeps[i];
+		kept = exists(wdir, sweep_name(t));
+		ok(kept == (t->fate != F_REMOVED && t->fate != F_TMP),
+		    "store_sweep: %s: %s", t->what, kept ? "kept" : "removed");
+	}
+	ok(exists(base, "expired-elsewhere"),
+	    "store_sweep did not follow the symbolic link");
+	ok(sw.files == want.files && sw.removed == want.removed &&
+	    sw.corrupt == want.corrupt && sw.tmp == want.tmp,
+	    "store_sweep counts %zu files, %zu removed, %zu corrupt, "
+	    "%zu temporary (want %zu, %zu, %zu, %zu)", sw.files, sw.removed,
+	    sw.corrupt, sw.tmp, want.files, want.removed, want.corrupt,
+	    want.tmp);
+	ok(store_sweep(&s, now, 2, 0, &sw) == SL_OK && sw.removed == 0 &&
+	    sw.tmp == 0 && sw.files == want.files - want.removed,
+	    "a second sweep finds nothing more to remove");
+	store_close(&s);
+
+	/* The directory must be there, a directory, not a link to one. */
+	snprintf(path, sizeof(path), "%s/missing", base);
+	store_init(&s, "t_store", path, 0600);
+	ok(store_sweep(&s, now, 2, 0, &sw) == SL_ESTORE &&
+	    strstr(s.err, path) != NULL && stat(path, &st) == -1,
+	    "store_sweep of a missing directory fails, names it, and does "
+	    "not make it: %s", s.err);
+	store_close(&s);
+	snprintf(path, sizeof(path), "%s/link", base);
+	store_init(&s, "t_store", path, 0600);
+	ok(symlink("w", path) == 0 && store_sweep(&s, now, 2, 0, &sw) ==
+	    SL_ESTORE && strstr(s.err, "symbolic link") != NULL,
+	    "store_sweep of a symbolic link to a directory fails: %s", s.err);
+	store_close(&s);
+	snprintf(path, sizeof(path), "%s/expired-elsewhere", base);
+	store_init(&s, "t_store", path, 0600);
+	ok(store_sweep(&s, now, 2, 0, &sw) == SL_ESTORE &&
+	    strstr(s.err, "not a directory") != NULL,
+	    "store_sweep of a file fails: %s", s.err);
 	store_close(&s);
 }
 
@@ -914,6 +1105,7 @@ main(void)
 	test_lock();
 	test_atomic();
 	test_gc();
+	test_sweep();
 
 	ok(nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
 	    "the test directory is removed");

@@ -1,0 +1,70 @@
+/*
+ * lockhold: a session writer that takes its time, for tests/gc.bats.
+ *
+ *	lockhold DIR NAME
+ *
+ * Takes the lock of session file NAME in DIR, as the programs do before
+ * they rewrite a session, and says "locked".  Then, for each line read:
+ * "renew SECONDS" rewrites the file with its expiry SECONDS from now, the
+ * way a request refreshes it, and says "renewed".  At the end of its input
+ * it releases the lock and exits.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "extern.h"
+
+int
+main(int argc, char *argv[])
+{
+	struct store	 s;
+	struct arena	 a;
+	struct sdata	 d;
+	char		 line[64], err[128];
+	long		 secs;
+	int		 found;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: lockhold dir name\n");
+		return 2;
+	}
+	if (!crypto_init(err, sizeof(err))) {
+		fprintf(stderr, "lockhold: %s\n", err);
+		return 1;
+	}
+	store_init(&s, "lockhold", argv[1], 0600);
+	if (store_lock(&s, argv[2]) != SL_OK) {
+		fprintf(stderr, "lockhold: %s\n", s.err);
+		return 1;
+	}
+	printf("locked\n");
+	fflush(stdout);
+	memset(&a, 0, sizeof(a));
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		if (sscanf(line, "renew %ld", &secs) != 1) {
+			fprintf(stderr, "lockhold: unknown command: %s", line);
+			return 1;
+		}
+		/* Time 0: an expired session is read like a live one. */
+		if (store_read(&s, argv[2], &a, &d, 0, &found) != SL_OK ||
+		    found != STORE_LIVE) {
+			fprintf(stderr, "lockhold: cannot read %s\n", argv[2]);
+			return 1;
+		}
+		d.expires = time(NULL) + secs;
+		if (store_write(&s, argv[2], &d) != SL_OK) {
+			fprintf(stderr, "lockhold: %s\n", s.err);
+			return 1;
+		}
+		printf("renewed\n");
+		fflush(stdout);
+	}
+	arena_free(&a);
+	store_unlock(&s);
+	store_close(&s);
+	return 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * sessile-gc: remove expired sessions, and the temporary files of writers
+ * that crashed, from the session directory while the programs serve: run
+ * by cron or a systemd timer (conf/sessile-gc.*) as the directory's owner.
+ *
+ * Each removal is decided under the session's lock, the one writers take,
+ * after a second look at its expiry (store_sweep()): a session refreshed at
+ * that moment stays.  Removals come in batches with a pause between them,
+ * as ext4 creates files slowly for a while after many deletions.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "extern.h"
+
+#define BATCH_DEFAULT	100
+#define BATCH_MAX	100000
+#define PAUSE_DEFAULT	100	/* milliseconds */
+#define PAUSE_MAX	60000
+
+static int
+usage(FILE *f)
+{
+	fprintf(f, "usage: sessile-gc [-hv] [-d dir] [-n batch] [-p ms]\n");
+	return f == stdout ? 0 : 2;
+}
+
+/* Digits only, from MIN to MAX. */
+static int
+number(const char *s, unsigned long min, unsigned long max,
+    unsigned long *out)
+{
+	unsigned long	 n = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' ||
+		    n > (max - (unsigned long)(*s - '0')) / 10)
+			return 0;
+		n = n * 10 + (unsigned long)(*s - '0');
+	}
+	if (n < min)
+		return 0;
+	*out = n;
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct store	 s;
+	struct sweep	 sw;
+	const char	*dir;
+	unsigned long	 batch = BATCH_DEFAULT, pause = PAUSE_DEFAULT;
+	int		 c, verbose = 0;
+
+	/* The programs' variable and default; no key is needed. */
+	if ((dir = getenv("SESSION_FILE_DIR")) == NULL)
+		dir = SESSION_FILE_DIR_DEFAULT;
+	else if (*dir != '/') {
+		fprintf(stderr, "sessile-gc: SESSION_FILE_DIR: not an "
+		    "absolute path\n");
+		return 1;
+	}
+	while ((c = getopt(argc, argv, "d:hn:p:v")) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'h':
+			return usage(stdout);
+		case 'n':
+			if (!number(optarg, 1, BATCH_MAX, &batch)) {
+				fprintf(stderr, "sessile-gc: -n %s: not a "
+				    "number from 1 to %d\n", optarg,
+				    BATCH_MAX);
+				return 2;
+			}
+			break;
+		case 'p':
+			if (!number(optarg, 0, PAUSE_MAX, &pause)) {
+				fprintf(stderr, "sessile-gc: -p %s: not a "
+				    "number from 0 to %d\n", optarg,
+				    PAUSE_MAX);
+				return 2;
+			}
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			return usage(stderr);
+		}
+	}
+	if (optind != argc)
+		return usage(stderr);
+
+	store_init(&s, "sessile-gc", dir, 0600);
+	if (store_sweep(&s, time(NULL), batch, (unsigned int)pause, &sw) !=
+	    SL_OK) {
+		fprintf(stderr, "sessile-gc: %s\n", s.err);
+		store_close(&s);
+		return 1;
+	}
+	store_close(&s);
+	if (verbose && (printf("sessile-gc: %zu files, %zu expired removed, "
+	    "%zu corrupt kept, %zu temporary removed\n", sw.files, sw.removed,
+	    sw.corrupt, sw.tmp) < 0 || fflush(stdout) != 0)) {
+		fprintf(stderr, "sessile-gc: standard output: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	return 0;
+}
