@@ -268,3 +268,40 @@ check_secure() {
 	[[ "$head" == *"Set-Cookie: session="* ]]
 	[[ "$head" != *"Secure"* ]]
 }
+
+# ---- Concurrency and load --------------------------------------------------
+
+# counter_snippet OUT: the suite (conf/lighttpd-fastcgi.conf.in) and the
+# counter example at APPROOT/counter (tests/lighttpd-counter.conf.in) in
+# one snippet for start_lighttpd, the counter's templates in $H/html.
+counter_snippet() {
+	mkdir -p "$H/html"
+	cp "$SRCDIR"/html/* "$H/html/"
+	echo '<p class="visits">Visits: <strong>{{ visits }}</strong></p>' \
+	    > "$H/html/counter.html"
+	{
+		cat "$SRCDIR/conf/lighttpd-fastcgi.conf.in"
+		sed -e "s|@exampledir@|$BUILDDIR/examples|g" \
+		    -e "s|@countertemplatedir@|$H/html|g" \
+		    "$SRCDIR/tests/lighttpd-counter.conf.in"
+	} > "$1"
+}
+
+# lighttpd_workers NAME [PROG...]: the pids of the FastCGI workers this
+# instance's lighttpd spawned (of PROG only: index, login, logout, counter),
+# not those of the suites running beside it.
+lighttpd_workers() {
+	local ppid p
+	ppid=$(cat "$H/$1/run/lighttpd.pid")
+	shift
+	[ $# -gt 0 ] || set -- index login logout
+	for p; do
+		pgrep -P "$ppid" -f "/$p(\\.fcgi)?\$" || true
+	done | sort -n
+}
+
+# session_file COOKIE: the name of the file of the session whose cookie
+# value (ID.TAG) is COOKIE: the hex SHA-256 of the id.
+session_file() {
+	printf %s "${1%%.*}" | sha256sum | cut -d' ' -f1
+}
