@@ -283,8 +283,13 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 		log_line(ctx->name, "a second answer to one request dropped");
 		return SL_EINTERNAL;
 	}
-	if (commit && (e = session_commit(r)) != SL_OK)
+	if (commit && (e = session_commit(r)) != SL_OK) {
+		/* Nothing was saved: the cookies queued for the answer that
+		 * was meant (a flash saying "You are logged in.") must not
+		 * go out with the error. */
+		buf_reset(&r->cookies);
 		return sl_fail(r, e, NULL);
+	}
 	r->responded = 1;
 	buf_reset(b);
 	snprintf(num, sizeof(num), "%zu", bodylen);

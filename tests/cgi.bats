@@ -272,6 +272,35 @@ header_shape() {
 	assert_logged_in_as alice
 }
 
+@test "bad requests of every kind from a logged-in visitor leave the session file as it was" {
+	login alice
+	file=$(session_file)
+	cp "$file" "$TMP/before"
+	c="session=$SESSION; session_csrf=$CSRF"
+	bad() {
+		cgi "$@"
+		[[ $CODE == 4[0-9][0-9] ]] ||
+		    fail "expected a 4xx for $*, got $STATUS" || return
+		cmp "$TMP/before" "$file"
+	}
+	bad login POST "csrf_token=$CSRF&username=a%zz" HTTP_COOKIE="$c"
+	bad login POST "csrf_token=$CSRF&username=bob" HTTP_COOKIE="$c" \
+	    CONTENT_LENGTH=999
+	bad login POST "csrf_token=$CSRF&username=bob" HTTP_COOKIE="$c" \
+	    CONTENT_TYPE=text/plain
+	bad login POST "csrf_token=$CSRF&username=bob" HTTP_COOKIE="$c" \
+	    MAX_CONTENT_LENGTH=10
+	bad login POST "csrf_token=$(tamper "$CSRF" 60)&username=bob" \
+	    HTTP_COOKIE="$c"
+	bad login POST "csrf_token=$CSRF&username=al%0D%0Aice" HTTP_COOKIE="$c"
+	bad login POST "csrf_token=$CSRF&username=al%FFice" HTTP_COOKIE="$c"
+	bad login POST "csrf_token=$CSRF&username=bob" \
+	    HTTP_COOKIE="$c; session=$(tamper "$SESSION" 50)"
+	bad logout PUT "" HTTP_COOKIE="$c"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
 # ---- POST /login, refused ------------------------------------------------
 
 @test "POST /login with an empty username: 400, the form again, nothing stored" {
@@ -344,6 +373,19 @@ header_shape() {
 	post_login 'username=al%00ice'
 	assert_status 400
 	assert_login_form
+}
+
+@test "POST /login with a raw NUL byte in the body (not %00): 400 saying so, nothing stored" {
+	fetch_csrf_token
+	printf 'csrf_token=%s&username=al\0ice' "$CSRF" >"$TMP/nul-body"
+	CGI_STDIN=$TMP/nul-body
+	cgi login POST "" CONTENT_LENGTH="$(wc -c <"$TMP/nul-body")" \
+	    CONTENT_TYPE=application/x-www-form-urlencoded \
+	    HTTP_COOKIE="session_csrf=$CSRF"
+	assert_status 400
+	assert_output --partial 'NUL'
+	assert_session_files 0
+	refute_set_cookie session
 }
 
 @test "POST /login with invalid UTF-8 (%FF) in the username: 400 saying so, nothing stored" {
@@ -626,14 +668,6 @@ header_shape() {
 	assert_cookie_deleted session
 }
 
-@test "after logout the old cookie shows the anonymous page and is deleted" {
-	login alice
-	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
-	cgi index GET "" HTTP_COOKIE="session=$SESSION"
-	assert_anonymous
-	assert_cookie_deleted session
-}
-
 @test "after logout the first page says 'You are logged out.'" {
 	login alice
 	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
@@ -840,6 +874,104 @@ header_shape() {
 	refute_output --partial 'root:'
 }
 
+# RFC 6265 §6.1 asks browsers to keep at least 50 cookies of 4096 bytes
+# for a site, so a Cookie header of 64 KiB is not absurd, and one of
+# thousands of pairs not impossible.  The servers in front cap a header
+# (8 KiB by default in Apache and lighttpd); when one lets more through,
+# the program still parses it in place, in linear time, and finds the
+# session: refusing it would lock out a visitor whose browser holds many
+# cookies for the site, as sibling applications set them.
+
+@test "a Cookie header of 64 KiB with the session among other cookies logs in" {
+	login alice
+	printf -v pad '%4000s' ''
+	pad=${pad// /x}
+	cookies=
+	for i in $(seq 8); do
+		cookies+="big$i=$pad; "
+	done
+	cookies+="session=$SESSION"
+	for i in $(seq 9 17); do
+		cookies+="; big$i=$pad"
+	done
+	[ "${#cookies}" -gt 65536 ]
+	cgi index GET "" HTTP_COOKIE="$cookies"
+	assert_logged_in_as alice
+}
+
+@test "five thousand cookies with the session cookie last log in" {
+	login alice
+	cookies=
+	for i in $(seq 5000); do
+		cookies+="c$i=v$i; "
+	done
+	cookies+="session=$SESSION"
+	cgi index GET "" HTTP_COOKIE="$cookies"
+	assert_logged_in_as alice
+}
+
+@test "a session cookie of 64 KiB gets 400 and is deleted" {
+	printf -v pad '%65536s' ''
+	cgi index GET "" HTTP_COOKIE="session=${pad// /A}"
+	assert_status 400
+	assert_cookie_deleted session
+	assert_no_disk_use
+}
+
+# ---- Replayed cookies ----------------------------------------------------
+
+@test "replay after logout: GET / with the old cookie is anonymous and deletes it" {
+	login alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_cookie_deleted session
+}
+
+@test "replay after logout: POST /login with the old cookie issues a fresh id, never the old one" {
+	login alice
+	old=$SESSION
+	cgi logout GET "" HTTP_COOKIE="session=$old"
+	login bob "session=$old"
+	[ "$(cookie_id "$SESSION")" != "$(cookie_id "$old")" ]
+	assert_session_files 1
+	grep -qx 'data username=bob' "$(session_file)"
+	cgi index GET "" HTTP_COOKIE="session=$old"
+	assert_anonymous
+}
+
+@test "replay after logout: /logout with the old cookie answers 303, deletes it and stores nothing" {
+	login alice
+	old=$SESSION
+	cgi logout GET "" HTTP_COOKIE="session=$old"
+	cgi logout GET "" HTTP_COOKIE="session=$old"
+	assert_status 303
+	assert_cookie_deleted session
+	assert_session_files 0
+}
+
+@test "replay after expiry: POST /login with the expired cookie issues a fresh id and removes the expired file" {
+	login alice
+	old=$SESSION
+	file=$(session_file)
+	set_file_expires "$file" $(($EPOCHSECONDS - 1))
+	login bob "session=$old"
+	[ "$(cookie_id "$SESSION")" != "$(cookie_id "$old")" ]
+	[ ! -e "$file" ] || fail "the expired session file is still there"
+	assert_session_files 1
+	grep -qx 'data username=bob' "$(session_file)"
+}
+
+@test "replay after expiry: /logout with the expired cookie removes the expired file and deletes the cookie" {
+	login alice
+	file=$(session_file)
+	set_file_expires "$file" $(($EPOCHSECONDS - 1))
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	assert_cookie_deleted session
+	assert_session_files 0
+}
+
 # ---- Expiry and damaged session files ------------------------------------
 
 @test "a session past PERMANENT_SESSION_LIFETIME is no session" {
@@ -926,6 +1058,50 @@ header_shape() {
 	assert_logged_once 'owned by another user'
 }
 
+@test "a session file over 64 KiB is refused unread: no session, one log line, the file untouched" {
+	login alice
+	file=$(session_file)
+	printf -v pad '%70000s' ''
+	printf 'sessile 1\nexpires %s\ndata username=alice\ndata pad=%s\nend\n' \
+	    $(($EPOCHSECONDS + 3600)) "${pad// /x}" >"$file"
+	cp "$file" "$TMP/before"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once 'too large'
+	cmp "$TMP/before" "$file"
+}
+
+@test "a sparse session file of 8 GiB is refused without being read: one log line, no hang" {
+	login alice
+	truncate -s 8G "$(session_file)"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once 'too large'
+}
+
+@test "a named pipe in place of a session file does not block the request: no session, one log line" {
+	login alice
+	file=$(session_file)
+	rm "$file"
+	mkfifo "$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once 'not a regular file'
+}
+
+@test "a logout that cannot remove the session file (a directory in its place): 500, the cause logged, no 'You are logged out.' flash" {
+	login alice
+	file=$(session_file)
+	rm "$file"
+	mkdir "$file"
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 500
+	[[ $LOG == *"cannot remove $file"* ]] ||
+	    fail "the log does not name the removal: $LOG"
+	refute_set_cookie session_flash
+	refute_header Location
+}
+
 # ---- Headers -------------------------------------------------------------
 
 # Run one request of every kind, calling CHECK after each.
@@ -984,6 +1160,191 @@ no_store_vary_cookie() {
 	assert_cookie_attr session Max-Age 2678400
 	assert_cookie_attr session Expires
 	refute_cookie_attr session Secure
+}
+
+# ---- Header injection ----------------------------------------------------
+
+# Every value that comes from the request or the configuration, with a
+# line break in it (raw, or percent-encoded where it could be decoded),
+# must leave the header block as it always is (assert_header_lines): no
+# line added, split or cut.  A request gets a 4xx; a configuration, a
+# 500 and one log line naming the variable.
+
+# The line breaks tried: raw (CR LF, LF, CR), and percent-encoded.
+INJECT_RAW=($'x\r\nSet-Cookie: evil=1' $'x\nSet-Cookie: evil=1'
+    $'x\rSet-Cookie: evil=1')
+INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
+
+@test "a line break in the username, raw or percent-encoded, adds no header line: 400" {
+	fetch_csrf_token
+	for name in 'alice%0D%0ASet-Cookie:+evil=1' 'alice%0ASet-Cookie:+evil=1' \
+	    'alice%0DSet-Cookie:+evil=1' $'alice\r\nSet-Cookie: evil=1'; do
+		cgi login POST "csrf_token=$CSRF&username=$name" \
+		    HTTP_COOKIE="session_csrf=$CSRF"
+		assert_status 400
+		assert_header_lines
+	done
+	assert_session_files 0
+}
+
+@test "a username with a line break, written into the session file by hand, is shown in the page and in no header" {
+	login alice
+	evil='alice%0D%0ASet-Cookie:%20evil=1'
+	sed -i "s/^data username=alice\$/data username=$evil/" "$(session_file)"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 200
+	assert_output --partial 'Logged in as <strong>alice'
+	assert_header_lines session
+}
+
+@test "a session cookie with a line break, raw or percent-encoded, gets 400, is deleted, and adds no header line" {
+	for v in "${INJECT_RAW[@]}" "$INJECT_PCT"; do
+		cgi index GET "" HTTP_COOKIE="session=$v"
+		assert_status 400
+		assert_header_lines session
+		assert_cookie_deleted session
+	done
+}
+
+@test "a flash cookie with a line break, raw or percent-encoded, is deleted unshown and adds no header line" {
+	login alice
+	cp "$(session_file)" "$TMP/before"
+	for v in "${INJECT_RAW[@]}" "$INJECT_PCT"; do
+		cgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$v"
+		assert_logged_in_as alice
+		refute_output --partial 'class="flash"'
+		assert_header_lines session session_flash
+		assert_cookie_deleted session_flash
+	done
+	cmp "$TMP/before" "$(session_file)"
+}
+
+@test "a CSRF cookie with a line break, raw or percent-encoded, is replaced by a fresh token and adds no header line" {
+	for v in "${INJECT_RAW[@]}" "$INJECT_PCT"; do
+		cgi login GET "" HTTP_COOKIE="session_csrf=$v"
+		assert_status 200
+		assert_header_lines session_csrf
+		assert_regex "$(cookie_value session_csrf)" \
+		    '^[A-Za-z0-9_-]{43}\.[0-9]+\.[A-Za-z0-9_-]{43}$'
+	done
+}
+
+@test "a CSRF token with a line break, in the field and the cookie: 403 and no header line added" {
+	cgi login POST "csrf_token=$INJECT_PCT&username=alice" \
+	    HTTP_COOKIE="session_csrf=$INJECT_PCT"
+	assert_status 403
+	assert_header_lines session_csrf
+	cgi login POST "csrf_token=x%0D%0ASet-Cookie:%20evil=1&username=alice" \
+	    HTTP_COOKIE="session_csrf=${INJECT_RAW[0]}"
+	assert_status 403
+	assert_header_lines session_csrf
+	assert_session_files 0
+}
+
+@test "QUERY_STRING with a line break, raw or percent-encoded, reaches no header" {
+	for q in "${INJECT_RAW[0]}" "$INJECT_PCT"; do
+		cgi index GET "" QUERY_STRING="$q"
+		assert_anonymous
+		assert_header_lines
+		cgi login GET "" QUERY_STRING="$q"
+		assert_status 200
+		assert_header_lines session_csrf
+		cgi logout GET "" QUERY_STRING="$q"
+		assert_status 303
+		assert_header Location /
+		assert_header_lines session_flash
+	done
+}
+
+@test "PATH_INFO and REQUEST_URI with a line break, raw or percent-encoded, reach no header" {
+	for v in "${INJECT_RAW[0]}" "$INJECT_PCT"; do
+		cgi index GET "" PATH_INFO="/$v" REQUEST_URI="/$v"
+		assert_anonymous
+		assert_header_lines
+		cgi logout GET "" PATH_INFO="/$v" REQUEST_URI="/logout/$v"
+		assert_status 303
+		assert_header Location /
+		assert_header_lines session_flash
+	done
+}
+
+@test "HTTP_HOST and SERVER_NAME with a line break never reach Location" {
+	post_login username=alice HTTP_HOST="sessile.test${INJECT_RAW[0]#x}" \
+	    SERVER_NAME="sessile.test${INJECT_RAW[1]#x}"
+	assert_status 303
+	assert_header Location /
+	assert_header_lines session_flash session
+}
+
+@test "an Origin with a line break, raw or percent-encoded, is a foreign origin: 403 and no header line added" {
+	fetch_csrf_token
+	for v in "${INJECT_RAW[@]}" "$INJECT_PCT"; do
+		cgi login POST "csrf_token=$CSRF&username=alice" \
+		    HTTP_COOKIE="session_csrf=$CSRF" HTTP_HOST=sessile.test \
+		    HTTP_ORIGIN="http://sessile.test${v#x}"
+		assert_login_refused 403 'The form was sent from another origin.'
+		assert_header_lines
+	done
+}
+
+@test "a Host or SERVER_NAME with a line break does not pass the Origin check: 403" {
+	post_login username=alice HTTP_HOST="sessile.test${INJECT_RAW[0]#x}" \
+	    HTTP_ORIGIN=http://sessile.test
+	assert_login_refused 403 'The form was sent from another origin.'
+	assert_header_lines
+	post_login username=alice SERVER_NAME="sessile.test${INJECT_RAW[0]#x}" \
+	    HTTP_ORIGIN=http://sessile.test
+	assert_login_refused 403 'The form was sent from another origin.'
+	assert_header_lines
+}
+
+@test "APPLICATION_ROOT with a line break: 500, one log line naming it, no header line added" {
+	for v in "${INJECT_RAW[@]}"; do
+		CONFIG=("APPLICATION_ROOT=/app/$v")
+		cgi logout GET
+		assert_status 500
+		assert_logged_once APPLICATION_ROOT
+		assert_header_lines
+	done
+}
+
+@test "APPLICATION_ROOT with a percent-encoded line break stays encoded in Location and the cookie Path" {
+	root='/app%0D%0ASet-Cookie:evil=1/'
+	CONFIG+=("APPLICATION_ROOT=$root")
+	login alice
+	assert_header Location "$root"
+	assert_cookie_attr session Path "$root"
+	assert_header_lines session_flash session
+}
+
+@test "SESSION_COOKIE_NAME with a line break: 500, one log line naming it, no header line added" {
+	for v in "${INJECT_RAW[@]}"; do
+		CONFIG=("SESSION_COOKIE_NAME=s$v")
+		cgi login GET
+		assert_status 500
+		assert_logged_once SESSION_COOKIE_NAME
+		assert_header_lines
+	done
+}
+
+@test "SESSION_COOKIE_DOMAIN with a line break, raw or percent-encoded: 500, one log line naming it, no header line added" {
+	for v in "${INJECT_RAW[@]}" "$INJECT_PCT"; do
+		CONFIG=("SESSION_COOKIE_DOMAIN=sessile.test${v#x}")
+		cgi login GET
+		assert_status 500
+		assert_logged_once SESSION_COOKIE_DOMAIN
+		assert_header_lines
+	done
+}
+
+@test "SESSION_COOKIE_PATH with a line break: 500, one log line naming it, no header line added" {
+	for v in "${INJECT_RAW[@]}"; do
+		CONFIG=("SESSION_COOKIE_PATH=/$v")
+		cgi login GET
+		assert_status 500
+		assert_logged_once SESSION_COOKIE_PATH
+		assert_header_lines
+	done
 }
 
 # ---- Configuration errors and server faults -----------------------------

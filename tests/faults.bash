@@ -1,7 +1,8 @@
 # faults.bash: worker faults under load, for any server: visitors log in,
 # look and log out while workers are killed with SIGKILL, then every
 # answer and every session file is checked.  Loaded by faults.bats
-# (lighttpd) and apache.bats (mod_fcgid).
+# (lighttpd) and apache.bats (mod_fcgid); store-faults.bats kills the
+# programs run as plain CGI (kill_writes).
 
 # valid_session_file FILE: a whole version-1 session file, not a torn one.
 valid_session_file() {
@@ -106,4 +107,90 @@ storm() {
 	done
 	echo "$n session files, all whole" >&3
 	[ "$n" -ge 10 ]
+}
+
+# ---- Programs killed while they write -------------------------------------
+
+# kill_writes RUNS STATE RUN: run a program RUNS times, each killed with
+# SIGKILL after a delay meant to fall while it writes a session file in
+# SESSION_FILE_DIR.
+#
+# RUN I WORD... runs the program once, as run I, with the words WORD...
+# (the timeout that kills it) in front; STATE sets REPLY to something
+# that changes when a run has written (the number of session files, an
+# expiry).  The delay follows an up-and-down staircase: it shrinks after a
+# run that wrote, and grows after one killed before it got that far, so
+# the kills gather around the moment of the write, however fast the
+# machine (or the sanitizers) run the program; the step shrinks each time
+# the direction turns.  A run killed between the creation of its
+# temporary file and the rename leaves that file behind: it was killed in
+# the middle of writing.  Should fewer than 5 runs do so, up to 3 * RUNS
+# more are made until 5 have.
+#
+# Sets RUNS (runs made), KILLED (runs ended by the signal), WROTE (runs
+# that wrote) and LANDED (runs that left a temporary file).
+kill_writes() {
+	quiet
+	local runs=$1 state=$2 run=$3 i t0 d step j t before rc ntmp dir=0
+	local -a tmps
+	shopt -s nullglob
+	# One run left alone: its length sets where the staircase starts.
+	t0=${EPOCHREALTIME//[!0-9]/}
+	"$run" 0
+	t0=$((${EPOCHREALTIME//[!0-9]/} - t0))
+	d=$((t0 / 2))
+	step=$((t0 / 20 + 10))
+	KILLED=0 WROTE=0 LANDED=0
+	for ((i = 1; i <= runs || (LANDED < 5 && i <= 4 * runs); i++)); do
+		tmps=("$SESSION_FILE_DIR"/.tmp-*)
+		ntmp=${#tmps[@]}
+		"$state"
+		before=$REPLY
+		j=$((d - step + SRANDOM % (2 * step + 1)))
+		[ "$j" -gt 0 ] || j=1
+		printf -v t '%d.%06d' $((j / 1000000)) $((j % 1000000))
+		rc=0
+		# (The braces take bash's "Killed" notice off stderr.)
+		{ "$run" "$i" timeout -s KILL "$t"; } 2>/dev/null || rc=$?
+		[ "$rc" -ne 137 ] || KILLED=$((KILLED + 1))
+		tmps=("$SESSION_FILE_DIR"/.tmp-*)
+		"$state"
+		if [ "${#tmps[@]}" -gt "$ntmp" ]; then
+			LANDED=$((LANDED + 1))
+		elif [ "$REPLY" != "$before" ]; then
+			WROTE=$((WROTE + 1))
+			[ "$dir" != up ] || step=$((step * 3 / 4 + 5))
+			dir=down
+			d=$((d - step))
+		else
+			[ "$dir" != down ] || step=$((step * 3 / 4 + 5))
+			dir=up
+			d=$((d + step))
+		fi
+	done
+	RUNS=$((i - 1))
+	shopt -u nullglob
+	loud
+}
+
+# assert_whole_store: every session file in SESSION_FILE_DIR parses whole,
+# and every other name is the lock or a temporary file (".tmp-" and the
+# name of the session file it was to replace, "-" and 16 hex digits),
+# which nothing reads.  Sets TMP_FILES to the number of those.
+assert_whole_store() {
+	local f n
+	TMP_FILES=0
+	for f in "$SESSION_FILE_DIR"/* "$SESSION_FILE_DIR"/.[!.]*; do
+		[ -e "$f" ] || [ -L "$f" ] || continue
+		n=${f##*/}
+		if [[ $n =~ ^[0-9a-f]{64}$ ]]; then
+			valid_session_file "$f" ||
+			    fail "torn session file $n: $(od -c "$f" | tail -n 3)" ||
+			    return
+		elif [[ $n =~ ^\.tmp-[0-9a-f]{64}-[0-9a-f]{16}$ ]]; then
+			TMP_FILES=$((TMP_FILES + 1))
+		elif [ "$n" != .lock ]; then
+			fail "stray file in the session directory: $n" || return
+		fi
+	done
 }

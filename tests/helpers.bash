@@ -263,6 +263,47 @@ refute_header() {
 	fi
 }
 
+# assert_header_lines [COOKIE...]: the answer's header block is exactly
+# the lines every answer has (with Location on a 303 and Allow on a
+# 405), in their order, then one Set-Cookie for each COOKIE named, in
+# that order; and every line ends in CRLF, with no other CR or LF in the
+# block.  So no value from the request or the configuration added a
+# header line, split one, or ended the block early.  (A NUL byte would
+# cut the answer short for read_file: parse_response fails on it.)
+assert_header_lines() {
+	quiet
+	local want got line head c
+	head=${RESPONSE%%$'\r\n\r\n'*}$'\r\n'
+	c=${head//$'\r\n'/}
+	[[ $c != *[$'\r\n']* ]] ||
+	    fail "a bare CR or LF in the header block: $head" || return
+	want="Status Content-Type Content-Length"
+	case $CODE in
+	303) want+=" Location" ;;
+	405) want+=" Allow" ;;
+	esac
+	want+=" Cache-Control Vary X-Content-Type-Options"
+	want+=" Content-Security-Policy X-Frame-Options Referrer-Policy"
+	for c in "$@"; do
+		want+=" Set-Cookie:$c"
+	done
+	got=
+	while IFS= read -r line; do
+		[[ $line =~ ^([A-Za-z-]+):\ [^\ ] ]] ||
+		    fail "not a header line: '$line'" || return
+		c=${BASH_REMATCH[1]}
+		if [ "$c" = Set-Cookie ]; then
+			c+=":${line#Set-Cookie: }"
+			c=${c%%=*}
+		fi
+		got+=" $c"
+	done <<<"$HEADERS"
+	got=${got# }
+	[ "$got" = "$want" ] || fail "-- header lines differ --"$'\n'"expected:" \
+	    "$want"$'\n'"actual:   $got"$'\n'"$HEADERS" || return
+	loud
+}
+
 # set_cookie_line NAME: REPLY is the Set-Cookie header for cookie NAME,
 # without "Set-Cookie: "; status 1 when there is none, and a failure
 # when there are several.

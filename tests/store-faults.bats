@@ -1,0 +1,340 @@
+#!/usr/bin/env bats
+# store-faults.bats: the session store when the disk fails it, the
+# programs run as plain CGI.  DESIGN.md, "Errors and limits": a full or
+# unwritable session directory gets a 503 or 500 and one log line naming
+# the cause, and the existing session files are left as they were;
+# "Sessions": a crash never leaves a torn session.
+#
+# - A full filesystem, with no free blocks or no free inodes: a small
+#   tmpfs, mounted when the suite runs as root (as in CI); otherwise
+#   those tests are skipped and say so.
+# - A read-only session directory: a read-only tmpfs as root (root writes
+#   through permission bits), a directory of mode 0500 otherwise.
+# - Programs killed with SIGKILL in the middle of writing a session file,
+#   hundreds of times.
+
+load helpers
+load faults
+
+setup() {
+	common_setup
+	MNT=
+}
+
+teardown() {
+	if [ -n "$MNT" ] && mountpoint -q "$MNT"; then
+		umount "$MNT" || umount -l "$MNT"
+	fi
+	# A directory made read-only for a user who is not root: bats must be
+	# able to remove it.
+	if [ -d "$SESSION_FILE_DIR" ]; then
+		chmod u+rwx "$SESSION_FILE_DIR" 2>/dev/null || true
+	fi
+}
+
+# mount_tmpfs OPTIONS: the session directory goes on a tmpfs of its own,
+# mounted on $MNT with OPTIONS (size=, nr_inodes=).
+mount_tmpfs() {
+	local err
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a tmpfs"
+	mkdir -p "$TMP/fs"
+	err=$(mount -t tmpfs -o "mode=0700,$1" sessile-test "$TMP/fs" 2>&1) ||
+	    skip "cannot mount a tmpfs here: $err"
+	MNT=$TMP/fs
+	SESSION_FILE_DIR=$MNT/sessions
+}
+
+# Two visitors logged in: ALICE and BOB hold their cookies.  Bob's expiry
+# lags a day behind, so that his next page moves it forward: a write.
+# Then the session files are copied aside (save_sessions).
+two_sessions() {
+	login alice
+	ALICE=$SESSION
+	ALICE_FILE=$(session_file)
+	login bob
+	BOB=$SESSION
+	for f in "$SESSION_FILE_DIR"/[0-9a-f]*; do
+		[ "$f" = "$ALICE_FILE" ] || BOB_FILE=$f
+	done
+	set_file_expires "$BOB_FILE" $((EPOCHSECONDS + 2678400 - 86400))
+	save_sessions
+}
+
+save_sessions() {
+	rm -rf "$TMP/saved"
+	mkdir "$TMP/saved"
+	cp "$SESSION_FILE_DIR"/[0-9a-f]* "$TMP/saved/"
+}
+
+# The session files are those saved, byte for byte, each whole, and
+# nothing else is there but the lock: no other session, no temporary file.
+assert_sessions_unchanged() {
+	local f
+	assert_whole_store || return
+	[ "$TMP_FILES" -eq 0 ] ||
+	    fail "$TMP_FILES temporary file(s) left behind" || return
+	for f in "$TMP/saved"/*; do
+		cmp "$f" "$SESSION_FILE_DIR/${f##*/}" ||
+		    fail "session file ${f##*/} changed" || return
+	done
+	assert_session_files "$(ls "$TMP/saved" | wc -l)"
+}
+
+# No free block left on the tmpfs: a big file takes them all.  (Inodes
+# are left: a file can still be created, not written.)
+fill_blocks() {
+	dd if=/dev/zero of="$MNT/filler" bs=64k 2>/dev/null || true
+	assert_equal "$(stat -f -c %a "$MNT")" 0
+}
+
+# No free inode left on the tmpfs: empty files take them all.
+fill_inodes() {
+	local i=0
+	while { : >"$MNT/inode-$i"; } 2>/dev/null; do
+		i=$((i + 1))
+	done
+	assert_equal "$(stat -f -c %d "$MNT")" 0
+}
+
+# The session directory can no longer be written.  Root writes through
+# permission bits, so for root the filesystem itself becomes read-only.
+read_only_sessions() {
+	if [ "$(id -u)" -eq 0 ]; then
+		mount -o remount,ro "$MNT"
+	else
+		chmod 0500 "$SESSION_FILE_DIR"
+	fi
+}
+
+# As root the sessions go on a tmpfs that can be made read-only.
+read_only_setup() {
+	if [ "$(id -u)" -eq 0 ]; then
+		mount_tmpfs size=1m
+	fi
+	two_sessions
+	read_only_sessions
+}
+
+# ---- A full filesystem ------------------------------------------------------
+
+@test "a full filesystem: a new login gets 503 and one log line naming ENOSPC" {
+	mount_tmpfs size=256k
+	two_sessions
+	fill_blocks
+	post_login username=carol
+	assert_status 503
+	assert_output --partial 'The server cannot keep more sessions right now.'
+	assert_logged_once 'No space left on device'
+}
+
+@test "a full filesystem: the 503 sets no session cookie, no redirect and no 'You are logged in.' flash" {
+	mount_tmpfs size=256k
+	two_sessions
+	fill_blocks
+	post_login username=carol
+	assert_status 503
+	refute_header Location
+	refute_set_cookie session
+	refute_set_cookie session_flash
+}
+
+@test "a full filesystem: a login over an existing session gets 503 and the old session goes on" {
+	mount_tmpfs size=256k
+	two_sessions
+	fill_blocks
+	post_login username=carol HTTP_COOKIE="session=$ALICE"
+	assert_status 503
+	refute_set_cookie session
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
+}
+
+@test "a full filesystem: existing sessions still show the name" {
+	mount_tmpfs size=256k
+	two_sessions
+	fill_blocks
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
+	assert_equal "$(log_lines)" 0
+}
+
+@test "a full filesystem: a session whose expiry cannot be moved forward still shows the name, with one log line" {
+	mount_tmpfs size=256k
+	two_sessions
+	fill_blocks
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	assert_logged_in_as bob
+	assert_logged_once 'No space left on device'
+}
+
+@test "a full filesystem: logout still works, as removing needs no space" {
+	mount_tmpfs size=256k
+	two_sessions
+	fill_blocks
+	cgi logout GET "" HTTP_COOKIE="session=$ALICE"
+	assert_status 303
+	assert_cookie_deleted session
+	assert_equal "$(log_lines)" 0
+	[ ! -e "$ALICE_FILE" ]
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_anonymous
+}
+
+@test "a full filesystem: after every kind of request no session file is cut or changed, and no temporary file is left" {
+	mount_tmpfs size=256k
+	two_sessions
+	fill_blocks
+	post_login username=carol
+	post_login username=carol HTTP_COOKIE="session=$ALICE"
+	post_login username=carol HTTP_COOKIE="session=$BOB"
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	cgi login GET "" HTTP_COOKIE="session=$BOB"
+	assert_sessions_unchanged
+}
+
+@test "no free inode: a new login gets 503 and one log line naming ENOSPC, and nothing changes" {
+	mount_tmpfs size=1m,nr_inodes=32
+	two_sessions
+	fill_inodes
+	post_login username=carol
+	assert_status 503
+	assert_logged_once 'No space left on device'
+	refute_set_cookie session_flash
+	post_login username=carol HTTP_COOKIE="session=$ALICE"
+	assert_status 503
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	assert_sessions_unchanged
+}
+
+@test "no free inode: existing sessions still show the name and can log out" {
+	mount_tmpfs size=1m,nr_inodes=32
+	two_sessions
+	fill_inodes
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	assert_logged_in_as bob
+	cgi logout GET "" HTTP_COOKIE="session=$BOB"
+	assert_status 303
+	assert_cookie_deleted session
+	[ ! -e "$BOB_FILE" ]
+}
+
+# ---- A read-only session directory -------------------------------------
+
+# A read-only or unwritable directory is a fault of the set-up, which
+# waiting does not cure: 500, as for any other store failure.  503 is
+# kept for a full store, which frees up as sessions expire.
+
+@test "a read-only session directory: a new login gets 500 and one log line naming the directory" {
+	read_only_setup
+	post_login username=carol
+	assert_status 500
+	assert_logged_once "$SESSION_FILE_DIR"
+	refute_set_cookie session
+	refute_set_cookie session_flash
+}
+
+@test "a read-only session directory: existing sessions still show the name" {
+	read_only_setup
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
+	assert_equal "$(log_lines)" 0
+	# Bob's expiry cannot be moved forward: said once in the log.
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	assert_logged_in_as bob
+	assert_logged_once 'cannot refresh'
+}
+
+@test "a read-only session directory: logout gets 500 and one log line, and no 'You are logged out.' flash" {
+	read_only_setup
+	cgi logout GET "" HTTP_COOKIE="session=$ALICE"
+	assert_status 500
+	assert_logged_once "$SESSION_FILE_DIR"
+	refute_set_cookie session_flash
+	refute_header Location
+}
+
+@test "a read-only session directory: after every kind of request no session file has changed" {
+	read_only_setup
+	post_login username=carol
+	post_login username=carol HTTP_COOKIE="session=$ALICE"
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	cgi logout GET "" HTTP_COOKIE="session=$BOB"
+	assert_sessions_unchanged
+}
+
+# ---- SIGKILL in the middle of a write -------------------------------------
+
+# One POST /login (run I, after the words given), with the token of
+# fetch_csrf_token: a new session file each time it gets that far.
+run_login() {
+	shift
+	"$@" env -i "${CONFIG_ENV[@]}" REQUEST_METHOD=POST \
+	    CONTENT_TYPE=application/x-www-form-urlencoded \
+	    CONTENT_LENGTH="$BODY_LENGTH" HTTP_COOKIE="session_csrf=$CSRF" \
+	    "$BUILDDIR/cgi-bin/login.fcgi" <"$TMP/body" >/dev/null 2>&1
+}
+
+session_count() {
+	list_session_files
+	REPLY=${#SESSION_FILES[@]}
+}
+
+# One GET / of Bob's session (run I): each run has a lifetime longer by
+# more than the largest refresh step (an hour), so each moves the expiry
+# forward and rewrites the file.
+run_refresh() {
+	local i=$1
+	shift
+	"$@" env -i "${CONFIG_ENV[@]}" REQUEST_METHOD=GET \
+	    HTTP_COOKIE="session=$BOB" \
+	    PERMANENT_SESSION_LIFETIME=$((2678400 + 4000 * (i + 1))) \
+	    "$BUILDDIR/cgi-bin/index.fcgi" >/dev/null 2>&1
+}
+
+bob_expiry() {
+	REPLY=
+	{ read -r _ && read -r REPLY; } <"$BOB_FILE" 2>/dev/null || true
+}
+
+@test "SIGKILL in the middle of login writes, hundreds of times: every session file whole, only temporary files left over" {
+	two_sessions
+	fetch_csrf_token
+	printf 'csrf_token=%s&username=carol' "$CSRF" >"$TMP/body"
+	BODY_LENGTH=$(wc -c <"$TMP/body")
+	config_env
+	kill_writes 400 session_count run_login
+	echo "# $KILLED of $RUNS logins killed; $WROTE wrote their session," \
+	    "$LANDED were killed in the middle of writing it" >&3
+	assert_whole_store
+	# The kills did fall in the write window, or the test proves nothing.
+	[ "$LANDED" -ge 1 ]
+	[ "$WROTE" -ge 1 ]
+	assert_equal "$TMP_FILES" "$LANDED"
+	# The sessions from before are as they were, and still work.
+	for f in "$TMP/saved"/*; do
+		cmp "$f" "$SESSION_FILE_DIR/${f##*/}"
+	done
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
+}
+
+@test "SIGKILL in the middle of expiry refreshes, hundreds of times: the session stays whole and works, the others are untouched" {
+	two_sessions
+	config_env
+	kill_writes 400 bob_expiry run_refresh
+	echo "# $KILLED of $RUNS refreshes killed; $WROTE wrote the file," \
+	    "$LANDED were killed in the middle of writing it" >&3
+	assert_whole_store
+	[ "$LANDED" -ge 1 ]
+	[ "$WROTE" -ge 1 ]
+	assert_equal "$TMP_FILES" "$LANDED"
+	assert_session_files 2
+	grep -qx 'data username=bob' "$BOB_FILE"
+	cmp "$TMP/saved/${ALICE_FILE##*/}" "$ALICE_FILE"
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	assert_logged_in_as bob
+}
