@@ -153,6 +153,13 @@ http_date(time_t t, char out[30])
 	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm	 tm;
 
+	/*
+	 * The year has four digits: a time before the epoch becomes the
+	 * epoch (as much in the past for a cookie: RFC 6265 §5.1.1 reads no
+	 * year before 1601), one past 9999 the last date.
+	 */
+	if (t < 0)
+		t = 0;
 	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999) {
 		memcpy(out, "Fri, 31 Dec 9999 23:59:59 GMT", 30);
 		return;

@@ -54,7 +54,8 @@ void	 arena_free(struct arena *);
 
 void	 log_line(const char *, const char *, ...)
 	    __attribute__((format(__printf__, 2, 3)));
-void	 log_vline(const char *, const char *, va_list);
+void	 log_vline(const char *, const char *, va_list)
+	    __attribute__((format(__printf__, 2, 0)));
 
 /* config.c: the environment, validated once per process. */
 

@@ -211,6 +211,9 @@ html_escape(struct buf *b, const char *s, size_t len)
 {
 	size_t	 i, run = 0;
 
+	/* SL_VAR() gives a NULL value no bytes: S + 0 would be undefined. */
+	if (len == 0)
+		return;
 	for (i = 0; i < len; i++) {
 		const char	*rep;
 

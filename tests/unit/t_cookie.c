@@ -453,6 +453,9 @@ static const struct date_test {
 	{ 253402300799LL, "Fri, 31 Dec 9999 23:59:59 GMT" },
 	/* A five-digit year does not fit the format: the last date does. */
 	{ 253402300800LL, "Fri, 31 Dec 9999 23:59:59 GMT" },
+	/* Before the epoch (a year below 0 made "Aug )+*("): the epoch. */
+	{ -1, "Thu, 01 Jan 1970 00:00:00 GMT" },
+	{ -616539262093LL, "Thu, 01 Jan 1970 00:00:00 GMT" },
 };
 
 static void

@@ -54,6 +54,10 @@ static const struct render_test {
 	{ "[{{ x }}]", { { "x", "a\0<", 3 } }, 1, S("[a\0&lt;]") },
 	{ "[{{ x|raw }}]", { { "x", "a\0<", 3 } }, 1, S("[a\0<]") },
 	{ "[{{ x }}]", { { "x", "abc", 1 } }, 1, S("[a]") },
+	/* SL_VAR() of NULL: no value, as a page without a user has. */
+	{ "[{{ x }}]", { { "x", NULL, 0 } }, 1, S("[]") },
+	{ "[{{ x|raw }}]", { { "x", NULL, 0 } }, 1, S("[]") },
+	{ "[{{#x}}y{{/x}}]", { { "x", NULL, 0 } }, 1, S("[]") },
 	/* Sections: {{#x}} when x is not empty, {{^x}} when it is. */
 	{ "a{{#x}}[{{ x }}]{{/x}}b", { SL_VAR("x", "1") }, 1, S("a[1]b") },
 	{ "a{{#x}}[{{ x }}]{{/x}}b", { SL_VAR("x", "") }, 1, S("ab") },
