@@ -9,7 +9,6 @@
 fuzz_names = form cookie store template request
 fuzz_bins = fuzz/fuzz-form fuzz/fuzz-cookie fuzz/fuzz-store \
 	fuzz/fuzz-template fuzz/fuzz-request
-FUZZ_CC = clang
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer
 FUZZ_SANITIZE = address,undefined
 fuzz_lib_c = $(filter %.c,$(lib_libsessile_core_la_SOURCES))
@@ -46,6 +45,14 @@ fuzz/fuzz-request: $(srcdir)/cgi-bin/index.c $(srcdir)/cgi-bin/login.c \
     $(srcdir)/cgi-bin/logout.c
 
 CLEANFILES += $(fuzz_bins) $(fuzz_lib_o)
+
+# make check fuzzes each harness for FUZZ_SECONDS (default 60), when
+# configure found clang with libFuzzer; fuzz/run says it skipped
+# otherwise.
+if FUZZER
+check_DATA = $(fuzz_bins)
+endif
+TESTS += fuzz/run
 
 # The replay: each harness over fuzz/corpus/NAME and fuzz/regress/NAME.
 fuzz_replays = fuzz/replay-form fuzz/replay-cookie fuzz/replay-store \
