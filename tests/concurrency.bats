@@ -84,6 +84,8 @@ cookie_set() {
 
 	coproc LOCK { "$BUILDDIR/tests/lockhold" "$H/conc/sessions" \
 	    "$(session_file "$c")"; }
+	# bash unsets LOCK and LOCK_PID once the coprocess has ended.
+	lock_pid=$LOCK_PID lock_in=${LOCK[1]}
 	read -r -t 10 line <&"${LOCK[0]}"
 	[ "$line" = locked ]
 	# A writer on this session now waits for the lock...
@@ -103,8 +105,8 @@ cookie_set() {
 	kill -0 "$writer"
 	[ ! -s "$t/writer-code" ]
 
-	eval "exec ${LOCK[1]}>&-"
-	wait "$LOCK_PID"
+	eval "exec $lock_in>&-"
+	wait "$lock_pid"
 	wait "$writer"
 	[ "$(cat "$t/writer-code")" = 200 ]
 	grep -q 'Visits: <strong>1</strong>' "$t/writer"
