@@ -292,8 +292,9 @@ check_answer(const struct buf *out, int head)
 {
 	const char	*p, *end, *hend, *eol, *body;
 	size_t		 bodylen;
-	int		 status, cl = -1;
-	char		 num[24];
+	int		 status;
+	long		 cl = -1;
+	char		 num[24], *nend;
 
 	CHECK(out->p != NULL && out->len > 12 &&
 	    memcmp(out->p, "Status: ", 8) == 0, "no Status line first");
@@ -323,9 +324,11 @@ check_answer(const struct buf *out, int head)
 			CHECK(cl == -1, "two Content-Length headers");
 			snprintf(num, sizeof(num), "%.*s",
 			    (int)(eol - p - 16), p + 16);
-			cl = atoi(num);
+			cl = strtol(num, &nend, 10);
+			CHECK(nend != num && *nend == '\0' && cl >= 0,
+			    "Content-Length is not a length: %s", num);
 			CHECK(head || (size_t)cl == bodylen,
-			    "Content-Length %d, body %zu bytes", cl, bodylen);
+			    "Content-Length %ld, body %zu bytes", cl, bodylen);
 		}
 		if (status == 303 && (size_t)(eol - p) > 10 &&
 		    strncasecmp(p, "Location: ", 10) == 0)

@@ -353,13 +353,19 @@ gc_waiting() {
 	lock_waited || fail "sessile-gc never asked for the lock"
 }
 
-@test "a session locked by a writer is not removed while the lock is held, and kept once renewed" {
+# An expired session whose lock a writer holds, and sessile-gc waiting
+# for that lock: FILE is the session's file.
+gc_waits_for_writer() {
 	[ -r /proc/locks ] || skip "needs /proc/locks"
 	login alice
 	file=$(file_of "$SESSION")
 	set_file_expires "$file" $((EPOCHSECONDS - 10))
 	hold "$SESSION"
 	gc_waiting
+}
+
+@test "a session locked by a writer is not removed while the lock is held, and kept once renewed" {
+	gc_waits_for_writer
 	# It waits: the expired file is still there, the command still runs.
 	[ -e "$file" ]
 	running "$GC_PID"
@@ -378,12 +384,7 @@ gc_waiting() {
 }
 
 @test "a session locked by a writer that leaves it expired is removed once the lock is free" {
-	[ -r /proc/locks ] || skip "needs /proc/locks"
-	login alice
-	file=$(file_of "$SESSION")
-	set_file_expires "$file" $((EPOCHSECONDS - 10))
-	hold "$SESSION"
-	gc_waiting
+	gc_waits_for_writer
 	[ -e "$file" ]
 	exec {HOLD_IN}>&-
 	wait "$HOLD_PID"

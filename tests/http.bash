@@ -34,6 +34,7 @@ instance() {
 fill() {
 	local d="$H/$3"
 	sed -e "s|@cgibindir@|$BUILDDIR/cgi-bin|g" \
+	    -e "s|@sbindir@|$BUILDDIR/tools|g" \
 	    -e "s|@templatedir@|$SRCDIR/html|g" \
 	    -e "s|@sessiondir@|$d/sessions|g" \
 	    -e "s|@secretkeyfile@|$d/secret_key|g" \

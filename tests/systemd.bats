@@ -17,11 +17,30 @@ setup() {
 		fill "$SRCDIR/conf/sessile@.service.in" "$U/sessile@$p.service" \
 		    units /
 	done
-	fill "$SRCDIR/conf/sessile-gc.service.in" "$U/gc.service.in" units /
-	sed "s|@sbindir@|$BUILDDIR/tools|g" "$U/gc.service.in" \
-	    >"$U/sessile-gc.service"
-	rm "$U/gc.service.in"
+	fill "$SRCDIR/conf/sessile-gc.service.in" "$U/sessile-gc.service" \
+	    units /
 	cp "$SRCDIR/conf/sessile-gc.timer" "$U/sessile-gc.timer"
+}
+
+# exposure_at_most_1_5 SERVICE: systemd-analyze security rates it 1.5 or
+# better.
+exposure_at_most_1_5() {
+	run systemd-analyze security --offline=yes "$1"
+	[ "$status" -eq 0 ]
+	level=$(printf '%s\n' "$output" |
+	    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+	[ -n "$level" ]
+	awk -v l="$level" 'BEGIN { exit !(l <= 1.5) }'
+}
+
+# confined SERVICE: it runs as sessile, without new privileges, and may
+# write the session directory only.
+confined() {
+	grep -qx 'User=sessile' "$1"
+	grep -qx 'NoNewPrivileges=yes' "$1"
+	grep -qx 'ProtectSystem=strict' "$1"
+	grep -qx "ReadWritePaths=$H/units/sessions" "$1"
+	[ "$(grep -c '^ReadWritePaths=' "$1")" -eq 1 ]
 }
 
 @test "systemd-analyze verify accepts every socket and service, without a warning" {
@@ -71,20 +90,11 @@ setup() {
 }
 
 @test "the service is hardened: systemd-analyze security rates it 1.5 or better" {
-	run systemd-analyze security --offline=yes "$U/sessile@index.service"
-	[ "$status" -eq 0 ]
-	level=$(printf '%s\n' "$output" |
-	    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-	[ -n "$level" ]
-	awk -v l="$level" 'BEGIN { exit !(l <= 1.5) }'
+	exposure_at_most_1_5 "$U/sessile@index.service"
 }
 
 @test "the service runs as its own user and may write only the session directory" {
-	grep -qx 'User=sessile' "$U/sessile@index.service"
-	grep -qx 'NoNewPrivileges=yes' "$U/sessile@index.service"
-	grep -qx 'ProtectSystem=strict' "$U/sessile@index.service"
-	grep -qx "ReadWritePaths=$H/units/sessions" "$U/sessile@index.service"
-	[ "$(grep -c '^ReadWritePaths=' "$U/sessile@index.service")" -eq 1 ]
+	confined "$U/sessile@index.service"
 }
 
 @test "sessile-gc runs every 15 minutes at a random moment, as sessile, writing only the session directory" {
@@ -93,18 +103,9 @@ setup() {
 	grep -qx 'Type=oneshot' "$U/sessile-gc.service"
 	grep -qx "ExecStart=$BUILDDIR/tools/sessile-gc -d $H/units/sessions" \
 	    "$U/sessile-gc.service"
-	grep -qx 'User=sessile' "$U/sessile-gc.service"
-	grep -qx 'NoNewPrivileges=yes' "$U/sessile-gc.service"
-	grep -qx 'ProtectSystem=strict' "$U/sessile-gc.service"
-	grep -qx "ReadWritePaths=$H/units/sessions" "$U/sessile-gc.service"
-	[ "$(grep -c '^ReadWritePaths=' "$U/sessile-gc.service")" -eq 1 ]
+	confined "$U/sessile-gc.service"
 }
 
 @test "sessile-gc's service is hardened: systemd-analyze security rates it 1.5 or better" {
-	run systemd-analyze security --offline=yes "$U/sessile-gc.service"
-	[ "$status" -eq 0 ]
-	level=$(printf '%s\n' "$output" |
-	    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
-	[ -n "$level" ]
-	awk -v l="$level" 'BEGIN { exit !(l <= 1.5) }'
+	exposure_at_most_1_5 "$U/sessile-gc.service"
 }

@@ -31,23 +31,27 @@ usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-/* Digits only, from MIN to MAX. */
+/*
+ * The argument S of option -OPT: digits only, from MIN to MAX, in OUT;
+ * otherwise one line on stderr saying so, and 0.
+ */
 static int
-number(const char *s, unsigned long min, unsigned long max,
+number(int opt, const char *s, unsigned long min, unsigned long max,
     unsigned long *out)
 {
+	const char	*p = s;
 	unsigned long	 n = 0;
 
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' ||
-		    n > (max - (unsigned long)(*s - '0')) / 10)
-			return 0;
-		n = n * 10 + (unsigned long)(*s - '0');
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (max - (unsigned long)(*p - '0')) / 10)
+			break;
+		n = n * 10 + (unsigned long)(*p - '0');
 	}
-	if (n < min)
+	if (*s == '\0' || *p != '\0' || n < min) {
+		fprintf(stderr, "sessile-gc: -%c %s: not a number from %lu "
+		    "to %lu\n", opt, s, min, max);
 		return 0;
+	}
 	*out = n;
 	return 1;
 }
@@ -77,20 +81,12 @@ main(int argc, char *argv[])
 		case 'h':
 			return usage(stdout);
 		case 'n':
-			if (!number(optarg, 1, BATCH_MAX, &batch)) {
-				fprintf(stderr, "sessile-gc: -n %s: not a "
-				    "number from 1 to %d\n", optarg,
-				    BATCH_MAX);
+			if (!number(c, optarg, 1, BATCH_MAX, &batch))
 				return 2;
-			}
 			break;
 		case 'p':
-			if (!number(optarg, 0, PAUSE_MAX, &pause)) {
-				fprintf(stderr, "sessile-gc: -p %s: not a "
-				    "number from 0 to %d\n", optarg,
-				    PAUSE_MAX);
+			if (!number(c, optarg, 0, PAUSE_MAX, &pause))
 				return 2;
-			}
 			break;
 		case 'v':
 			verbose = 1;

@@ -301,7 +301,7 @@ static void
 race(struct sl_ctx *ctx)
 {
 	char		 old[256], newc[320], file[STORE_NAME_LEN + 1];
-	char		 line[320], name[64], *nl;
+	char		 line[320], name[64], *nl, *end;
 	char		 kinds[RACE_WRITERS + 2];
 	pid_t		 pids[RACE_WRITERS + 2];
 	struct stat	 st;
@@ -357,8 +357,14 @@ race(struct sl_ctx *ctx)
 			if ((nl = strchr(line, '\n')) != NULL)
 				*nl = '\0';
 			if (line[0] == 'w') {
-				before += atoi(line + 2);
-				after += RACE_REQUESTS - atoi(line + 2);
+				n = strtol(line + 2, &end, 10);
+				if (end == line + 2 || *end != '\0' || n < 0 ||
+				    n > RACE_REQUESTS) {
+					setup++;
+					break;
+				}
+				before += (int)n;
+				after += RACE_REQUESTS - (int)n;
 			} else if (line[0] == 'l')
 				snprintf(newc, sizeof(newc), "%s", line + 2);
 		}
