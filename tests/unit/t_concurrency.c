@@ -64,32 +64,37 @@ answer_cookie(const struct buf *out, char *cookie, size_t len)
 	return 1;
 }
 
-/* One request: add one to "n" under the session's lock. */
+/*
+ * One request as examples/counter.c makes it: add one to "n" under the
+ * session's lock.  With NEED the counter must be there; without, a
+ * session that is gone starts a new one at 1.  The answer's session
+ * cookie goes to COOKIE, if given ("" when it sets none).  Returns 0
+ * when the answer is not a 303.
+ */
 static int
-increment(struct sl_ctx *ctx)
+count(struct sl_ctx *ctx, int need, char *cookie, size_t len)
 {
 	struct sl_req	*r;
 	const char	*v;
 	char		 num[32];
-	long		 n;
 
 	if ((r = req_memory(ctx, env, "", 0)) == NULL)
 		return 0;
 	if (sl_session_load(r, SL_SESSION_RDWR) != SL_OK ||
-	    (v = sl_session_get(r, "n", NULL)) == NULL) {
+	    ((v = sl_session_get(r, "n", NULL)) == NULL && need)) {
 		sl_fail(r, SL_EINTERNAL, "no counter");
 		sl_finish(r);
 		return 0;
 	}
-	n = strtol(v, NULL, 10);
-	snprintf(num, sizeof(num), "%ld", n + 1);
-	if (sl_session_set(r, "n", num, strlen(num)) != SL_OK) {
+	snprintf(num, sizeof(num), "%ld",
+	    v == NULL ? 1 : strtol(v, NULL, 10) + 1);
+	if (sl_session_set(r, "n", num, strlen(num)) != SL_OK)
 		sl_fail(r, SL_EINTERNAL, "cannot set");
-		sl_finish(r);
-		return 0;
-	}
-	sl_redirect(r, "");
+	else
+		sl_redirect(r, "");
 	sl_finish(r);
+	if (cookie != NULL && !answer_cookie(&ctx->memout, cookie, len))
+		cookie[0] = '\0';
 	return strncmp(ctx->memout.p, "Status: 303", 11) == 0;
 }
 
@@ -118,41 +123,9 @@ worker(void)
 	if ((ctx = ctx_new("worker", env)) == NULL)
 		_exit(2);
 	for (i = 0; i < ROUNDS; i++)
-		good &= increment(ctx);
+		good &= count(ctx, 1, NULL, 0);
 	sl_free(ctx);
 	_exit(good ? 0 : 1);
-}
-
-/*
- * One request as examples/counter.c makes it: n + 1, or 1 in a new
- * session when the old one is gone.  Returns the answer's session cookie
- * in COOKIE ("" when it sets none), or 0 when the answer is not a 303.
- */
-static int
-count(struct sl_ctx *ctx, char *cookie, size_t len)
-{
-	struct sl_req	*r;
-	const char	*v;
-	char		 num[32];
-
-	if ((r = req_memory(ctx, env, "", 0)) == NULL)
-		return 0;
-	if (sl_session_load(r, SL_SESSION_RDWR) != SL_OK) {
-		sl_fail(r, SL_EINTERNAL, "cannot load");
-		sl_finish(r);
-		return 0;
-	}
-	v = sl_session_get(r, "n", NULL);
-	snprintf(num, sizeof(num), "%ld",
-	    v == NULL ? 1 : strtol(v, NULL, 10) + 1);
-	if (sl_session_set(r, "n", num, strlen(num)) != SL_OK)
-		sl_fail(r, SL_EINTERNAL, "cannot set");
-	else
-		sl_redirect(r, "");
-	sl_finish(r);
-	if (!answer_cookie(&ctx->memout, cookie, len))
-		cookie[0] = '\0';
-	return strncmp(ctx->memout.p, "Status: 303", 11) == 0;
 }
 
 /* A read-only request, as GET / is: the username, and a 200. */
@@ -239,7 +212,7 @@ racer(char kind, const char *old, int go, int out)
 		snprintf(line, sizeof(line), "l %s\n", cookie);
 	} else if (kind == 'w') {
 		for (i = 0; i < RACE_REQUESTS; i++) {
-			good &= count(ctx, cookie, sizeof(cookie));
+			good &= count(ctx, 0, cookie, sizeof(cookie));
 			k += strcmp(cookie, old) == 0;
 		}
 		snprintf(line, sizeof(line), "w %d\n", k);
