@@ -41,6 +41,7 @@ void	 buf_adds(struct buf *, const char *);
 void	 buf_addc(struct buf *, char);
 void	 buf_addu(struct buf *, unsigned long long);
 void	 buf_reset(struct buf *);
+void	 buf_wipe(struct buf *);
 void	 buf_free(struct buf *);
 
 struct	arena_blk;
@@ -50,6 +51,7 @@ struct	arena {
 
 void	*arena_alloc(struct arena *, size_t);
 char	*arena_strndup(struct arena *, const char *, size_t);
+void	 arena_reset(struct arena *);
 void	 arena_free(struct arena *);
 
 void	 log_line(const char *, const char *, ...)
@@ -184,6 +186,7 @@ struct	store {
 	char		*dir;
 	mode_t		 mode;
 	int		 dirfd;		/* -1 until first use */
+	uid_t		 uid;		/* ours: every file must be */
 	int		 lockfd;	/* -1 until first lock */
 	int		 locked;	/* a stripe is held */
 	off_t		 lockoff;
@@ -251,6 +254,9 @@ struct	sl_ctx {
 	size_t		 csslen;
 	char		*csp;
 	struct buf	 out;		/* the response, reused */
+	struct buf	 page;		/* a page being rendered, reused */
+	struct buf	 content;	/* and its part inside the layout */
+	struct sl_req	*spare;		/* the last request, for the next */
 	int		 memory;	/* requests made by req_memory() */
 	struct buf	 memout;	/* their answers */
 };
@@ -265,6 +271,13 @@ struct	sess {
 	int		 resign;	/* verified by a fallback key */
 	int		 cookie_seen;	/* the browser sent one */
 	char		 id[SESSION_ID_LEN + 1];	/* "" when none */
+	/*
+	 * The cookie's id and its tag under the current key, once verified:
+	 * the cookie sent back for the same id reuses the tag instead of
+	 * computing the same HMAC a second time.
+	 */
+	char		 tagged[SESSION_ID_LEN + 1];
+	char		 tag[TAG_LEN + 1];
 	char		 file[STORE_NAME_LEN + 1];
 	char		 oldfile[STORE_NAME_LEN + 1];	/* to delete */
 	struct sdata	 data;
@@ -277,6 +290,7 @@ struct	sl_req {
 	enum sl_method	 method;
 	time_t		 now;
 	int		 https;
+	int		 nomethod;	/* REQUEST_METHOD unset or empty */
 	const char	*content_type;
 	const char	*content_length;
 	const char	*query;

@@ -31,6 +31,8 @@
 
 extern char	**environ;
 
+static void	 req_free(struct sl_req *);
+
 static const char *const methods[SL_METHOD__MAX] = {
 	"GET",		/* SL_METHOD_GET */
 	"HEAD",		/* SL_METHOD_HEAD */
@@ -91,48 +93,157 @@ sl_free(struct sl_ctx *ctx)
 	}
 	free(ctx->css);
 	free(ctx->csp);
+	if (ctx->spare != NULL)
+		req_free(ctx->spare);
 	buf_free(&ctx->out);
+	buf_free(&ctx->page);
+	buf_free(&ctx->content);
 	buf_free(&ctx->memout);
 	free(ctx);
 }
 
-static const char *
-copy_env(struct sl_req *r, char *const *envp, const char *name)
-{
-	const char	*v;
+/* The request variables the library reads, found in one pass. */
+enum	reqvar {
+	RV_METHOD,
+	RV_HTTPS,
+	RV_CONTENT_TYPE,
+	RV_CONTENT_LENGTH,
+	RV_QUERY,
+	RV_COOKIE,
+	RV_HOST,
+	RV_SERVER_NAME,
+	RV_ORIGIN,
+	RV_FETCH_SITE,
+	RV__MAX
+};
 
-	if ((v = env_get(envp, name)) == NULL)
-		return NULL;
-	return arena_strndup(&r->arena, v, strlen(v));
+static const struct {
+	const char	*name;
+	size_t		 len;
+} reqvars[RV__MAX] = {
+#define RV(s)	{ s, sizeof(s) - 1 }
+	RV("REQUEST_METHOD"),		/* RV_METHOD */
+	RV("HTTPS"),			/* RV_HTTPS */
+	RV("CONTENT_TYPE"),		/* RV_CONTENT_TYPE */
+	RV("CONTENT_LENGTH"),		/* RV_CONTENT_LENGTH */
+	RV("QUERY_STRING"),		/* RV_QUERY */
+	RV("HTTP_COOKIE"),		/* RV_COOKIE */
+	RV("HTTP_HOST"),		/* RV_HOST */
+	RV("SERVER_NAME"),		/* RV_SERVER_NAME */
+	RV("HTTP_ORIGIN"),		/* RV_ORIGIN */
+	RV("HTTP_SEC_FETCH_SITE"),	/* RV_FETCH_SITE */
+#undef RV
+};
+
+/*
+ * One pass over the environment for every variable in reqvars: a FastCGI
+ * request carries a few dozen, and looking each one up in turn was the
+ * largest cost of accepting a request.  The first definition wins, as
+ * with getenv(3).
+ */
+static void
+env_scan(char *const *envp, const char *v[RV__MAX])
+{
+	const char	*eq;
+	size_t		 i, n;
+
+	memset(v, 0, RV__MAX * sizeof(*v));
+	for (; envp != NULL && *envp != NULL; envp++) {
+		if ((eq = strchr(*envp, '=')) == NULL)
+			continue;
+		n = (size_t)(eq - *envp);
+		for (i = 0; i < RV__MAX; i++)
+			if (reqvars[i].len == n && v[i] == NULL &&
+			    memcmp(*envp, reqvars[i].name, n) == 0) {
+				v[i] = eq + 1;
+				break;
+			}
+	}
+}
+
+static const char *
+copy_var(struct sl_req *r, const char *v)
+{
+	return v == NULL ? NULL : arena_strndup(&r->arena, v, strlen(v));
+}
+
+static void
+req_free(struct sl_req *r)
+{
+	arena_free(&r->arena);
+	buf_free(&r->cookies);
+	buf_free(&r->deletions);
+	free(r);
+}
+
+/*
+ * A request from the context's spare one when there is one: the arena's
+ * first block and the cookie buffers are kept, wiped, from the request
+ * before, so that a request allocates nothing that a reused buffer serves.
+ */
+static struct sl_req *
+req_get(struct sl_ctx *ctx)
+{
+	struct sl_req	*r;
+	struct arena	 a;
+	struct buf	 c, d;
+
+	if ((r = ctx->spare) == NULL)
+		return calloc(1, sizeof(*r));
+	ctx->spare = NULL;
+	a = r->arena;
+	c = r->cookies;
+	d = r->deletions;
+	memset(r, 0, sizeof(*r));
+	r->arena = a;
+	r->cookies = c;
+	r->deletions = d;
+	return r;
+}
+
+static void
+req_put(struct sl_req *r)
+{
+	struct sl_ctx	*ctx = r->ctx;
+
+	arena_reset(&r->arena);
+	buf_wipe(&r->cookies);
+	buf_wipe(&r->deletions);
+	if (ctx->spare == NULL)
+		ctx->spare = r;
+	else
+		req_free(r);
 }
 
 static struct sl_req *
 req_new(struct sl_ctx *ctx, char *const *envp)
 {
 	struct sl_req	*r;
-	const char	*v;
+	const char	*v[RV__MAX];
 	size_t		 i;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL)
+	if ((r = req_get(ctx)) == NULL)
 		return NULL;
+	env_scan(envp, v);
 	r->ctx = ctx;
 	r->now = time(NULL);
 	r->method = SL_METHOD_OTHER;
-	if ((v = env_get(envp, "REQUEST_METHOD")) != NULL)
+	if (v[RV_METHOD] != NULL)
 		for (i = 0; i < SL_METHOD_OTHER; i++)
-			if (strcmp(v, methods[i]) == 0)
+			if (strcmp(v[RV_METHOD], methods[i]) == 0)
 				r->method = (enum sl_method)i;
-	if ((v = env_get(envp, "HTTPS")) != NULL &&
-	    (strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0))
+	r->nomethod = v[RV_METHOD] == NULL || *v[RV_METHOD] == '\0';
+	if (v[RV_HTTPS] != NULL && (strcasecmp(v[RV_HTTPS], "on") == 0 ||
+	    strcmp(v[RV_HTTPS], "1") == 0))
 		r->https = 1;
-	r->content_type = copy_env(r, envp, "CONTENT_TYPE");
-	r->content_length = copy_env(r, envp, "CONTENT_LENGTH");
-	r->query = copy_env(r, envp, "QUERY_STRING");
-	r->cookie = copy_env(r, envp, "HTTP_COOKIE");
-	r->host = copy_env(r, envp, "HTTP_HOST");
-	r->server_name = copy_env(r, envp, "SERVER_NAME");
-	r->origin = copy_env(r, envp, "HTTP_ORIGIN");
-	r->fetch_site = copy_env(r, envp, "HTTP_SEC_FETCH_SITE");
+	r->content_type = copy_var(r, v[RV_CONTENT_TYPE]);
+	r->content_length = copy_var(r, v[RV_CONTENT_LENGTH]);
+	r->query = copy_var(r, v[RV_QUERY]);
+	r->cookie = copy_var(r, v[RV_COOKIE]);
+	r->host = copy_var(r, v[RV_HOST]);
+	r->server_name = copy_var(r, v[RV_SERVER_NAME]);
+	r->origin = copy_var(r, v[RV_ORIGIN]);
+	r->fetch_site = copy_var(r, v[RV_FETCH_SITE]);
 	return r;
 }
 
@@ -152,17 +263,14 @@ answer_oom(struct sl_ctx *ctx)
 
 /* Check what every request needs, or answer it here. */
 static int
-req_usable(struct sl_req *r, char *const *envp)
+req_usable(struct sl_req *r)
 {
-	const char	*m;
-
 	if (r->ctx->cfgerr != SL_OK) {
 		req_error(r, "configuration: %s", r->ctx->cfgmsg);
 		sl_fail(r, SL_ECONFIG, NULL);
 		return 0;
 	}
-	m = env_get(envp, "REQUEST_METHOD");
-	if (m == NULL || *m == '\0') {
+	if (r->nomethod) {
 		sl_fail(r, SL_EBADREQ, "The request has no method.");
 		return 0;
 	}
@@ -181,7 +289,7 @@ sl_accept(struct sl_ctx *ctx)
 			answer_oom(ctx);
 			continue;
 		}
-		if (req_usable(r, environ))
+		if (req_usable(r))
 			return r;
 		sl_finish(r);
 	}
@@ -205,7 +313,7 @@ req_memory(struct sl_ctx *ctx, char *const *envp, const char *body,
 	}
 	r->mem_body = body;
 	r->mem_len = len;
-	if (!req_usable(r, envp)) {
+	if (!req_usable(r)) {
 		sl_finish(r);
 		return NULL;
 	}
@@ -267,10 +375,7 @@ sl_finish(struct sl_req *r)
 	/* Clean up after the answer has gone out, not before. */
 	if (r->gc)
 		store_gc(&ctx->store, r->now, 16);
-	arena_free(&r->arena);
-	buf_free(&r->cookies);
-	buf_free(&r->deletions);
-	free(r);
+	req_put(r);
 }
 
 /* Read up to LEN bytes of the body: fewer only at its end. */

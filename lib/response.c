@@ -326,6 +326,7 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 		    "Content-Type: text/plain\r\n\r\nOut of memory.\n");
 	}
 	req_write(r, b->p, b->len);
+	buf_wipe(b);	/* a session's cookie: not kept for the next request */
 	return SL_OK;
 }
 
@@ -340,7 +341,7 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	struct sl_ctx		*ctx = r->ctx;
 	const struct tmpl	*page, *layout;
 	struct sl_var		*all, lv[4];
-	struct buf		 content;
+	struct buf		*content = &ctx->content;
 	char			 err[256];
 	enum sl_err		 e;
 	int			 ok;
@@ -361,19 +362,18 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	all[nvars].name = "root";
 	all[nvars].val = ctx->cfg.root;
 	all[nvars].len = strlen(ctx->cfg.root);
-	memset(&content, 0, sizeof(content));
-	if (!tmpl_render(page, all, nvars + 1, &content, err, sizeof(err))) {
+	buf_reset(content);
+	if (!tmpl_render(page, all, nvars + 1, content, err, sizeof(err))) {
 		req_error(r, "template: %s/%s: %s", ctx->cfg.template_dir,
 		    tmpl, err);
-		buf_free(&content);
 		return SL_ETEMPLATE;
 	}
 	lv[0].name = "title";
 	lv[0].val = title;
 	lv[0].len = strlen(title);
 	lv[1].name = "content";
-	lv[1].val = content.p == NULL ? "" : content.p;
-	lv[1].len = content.len;
+	lv[1].val = content->p == NULL ? "" : content->p;
+	lv[1].len = content->len;
 	lv[2].name = "root";
 	lv[2].val = ctx->cfg.root;
 	lv[2].len = strlen(ctx->cfg.root);
@@ -381,7 +381,7 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	lv[3].val = ctx->css;
 	lv[3].len = ctx->csslen;
 	ok = tmpl_render(layout, lv, 4, out, err, sizeof(err));
-	buf_free(&content);
+	buf_wipe(content);
 	if (!ok) {
 		req_error(r, "template: %s/layout.html: %s",
 		    ctx->cfg.template_dir, err);
@@ -394,18 +394,21 @@ enum sl_err
 sl_page(struct sl_req *r, enum sl_http http, const char *tmpl,
     const char *title, const struct sl_var *vars, size_t nvars)
 {
-	struct buf	 body;
+	struct buf	*body = &r->ctx->page;
 	enum sl_err	 e;
 
-	memset(&body, 0, sizeof(body));
+	/*
+	 * The page is rendered into the context's buffers, kept from one
+	 * request to the next.  A failure here renders the error page into
+	 * them again, which is safe: nothing here reads them after sl_fail.
+	 */
 	if (http >= SL_HTTP__MAX)
 		http = SL_HTTP_500;
-	if ((e = render(r, tmpl, title, vars, nvars, &body)) != SL_OK) {
-		buf_free(&body);
+	buf_reset(body);
+	if ((e = render(r, tmpl, title, vars, nvars, body)) != SL_OK)
 		return sl_fail(r, e, NULL);
-	}
-	e = respond(r, http, NULL, NULL, body.p, body.len, 1);
-	buf_free(&body);
+	e = respond(r, http, NULL, NULL, body->p, body->len, 1);
+	buf_wipe(body);
 	return e;
 }
 

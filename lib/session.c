@@ -43,7 +43,9 @@ send_cookie(struct sl_req *r, const char *id, time_t expires)
 		return req_set_cookie(r, c->cookie_name, "", 0, 0);
 	memcpy(val, id, SESSION_ID_LEN);
 	val[SESSION_ID_LEN] = '.';
-	if (!signer_tag(&r->ctx->signer, 0, SIGDOM_SESSION, id,
+	if (memcmp(id, r->sess.tagged, SESSION_ID_LEN) == 0)
+		memcpy(val + SESSION_ID_LEN + 1, r->sess.tag, TAG_LEN + 1);
+	else if (!signer_tag(&r->ctx->signer, 0, SIGDOM_SESSION, id,
 	    SESSION_ID_LEN, val + SESSION_ID_LEN + 1)) {
 		req_error(r, "cannot sign the session id");
 		return SL_EINTERNAL;
@@ -100,6 +102,12 @@ cookie_id(struct sl_req *r)
 	s->resign = k > 0;
 	memcpy(s->id, v, SESSION_ID_LEN);
 	s->id[SESSION_ID_LEN] = '\0';
+	/* The decoder takes only canonical base64url: the tag is ours. */
+	if (k == 0) {
+		memcpy(s->tagged, s->id, SESSION_ID_LEN + 1);
+		memcpy(s->tag, v + SESSION_ID_LEN + 1, TAG_LEN);
+		s->tag[TAG_LEN] = '\0';
+	}
 	sha256_hex(s->id, SESSION_ID_LEN, s->file);
 	return SL_OK;
 }

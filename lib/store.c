@@ -69,6 +69,7 @@ store_init(struct store *s, const char *who, const char *dir, mode_t mode)
 	s->mode = mode;
 	s->dirfd = -1;
 	s->lockfd = -1;
+	s->uid = geteuid();
 }
 
 void
@@ -275,7 +276,7 @@ open_session(struct store *s, const char *name, struct stat *st,
 		*why = strerror(errno);
 	else if (!S_ISREG(st->st_mode))
 		*why = "is not a regular file";
-	else if (st->st_uid != geteuid())
+	else if (st->st_uid != s->uid)
 		*why = "is owned by another user";
 	else if (st->st_size > STORE_MAX_FILE)
 		*why = "is too large";

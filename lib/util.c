@@ -84,6 +84,15 @@ buf_reset(struct buf *b)
 		b->p[0] = '\0';
 }
 
+/* As buf_reset, for a buffer that held secrets: the bytes are cleared. */
+void
+buf_wipe(struct buf *b)
+{
+	if (b->p != NULL)
+		explicit_bzero(b->p, b->len);
+	buf_reset(b);
+}
+
 void
 buf_free(struct buf *b)
 {
@@ -92,7 +101,7 @@ buf_free(struct buf *b)
 }
 
 /*
- * The arena holds everything one request allocates, so that freeing the
+ * The arena holds everything one request allocates, so that ending the
  * request frees it all and nothing survives into the next one.
  */
 struct	arena_blk {
@@ -141,6 +150,26 @@ arena_strndup(struct arena *a, const char *s, size_t len)
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
+}
+
+/*
+ * Empty the arena for the next request, keeping its first block (the
+ * last in the list) and clearing what the request left there: a cookie,
+ * a session's data.
+ */
+void
+arena_reset(struct arena *a)
+{
+	struct arena_blk	*b;
+
+	while ((b = a->head) != NULL && b->next != NULL) {
+		a->head = b->next;
+		free(b);
+	}
+	if (b != NULL) {
+		explicit_bzero(b->data, b->used);
+		b->used = 0;
+	}
 }
 
 void
