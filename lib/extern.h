@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <time.h>
@@ -188,6 +189,7 @@ struct	store {
 	int		 dirfd;		/* -1 until first use */
 	uid_t		 uid;		/* ours: every file must be */
 	int		 lockfd;	/* -1 until first lock */
+	DIR		*gcdir;		/* where clean-up goes on: store_gc */
 	int		 locked;	/* a stripe is held */
 	off_t		 lockoff;
 	char		 err[256];	/* the cause of the last failure */
@@ -270,6 +272,7 @@ struct	sess {
 	int		 modified;
 	int		 resign;	/* verified by a fallback key */
 	int		 cookie_seen;	/* the browser sent one */
+	int		 fresh;		/* the id is new: made, not read */
 	char		 id[SESSION_ID_LEN + 1];	/* "" when none */
 	/*
 	 * The cookie's id and its tag under the current key, once verified:

@@ -156,6 +156,9 @@ load(struct sl_req *r, int lock)
 			return s->err = store_fault(r, e);
 		s->locked = 1;
 	}
+	/* A fresh id (a login's) has no file yet: none to look for. */
+	if (s->fresh)
+		return SL_OK;
 	if ((e = store_read(st, s->file, &r->arena, &s->data, r->now,
 	    &found)) != SL_OK)
 		return s->err = store_fault(r, e);
@@ -296,6 +299,7 @@ rekey(struct sess *s)
 	if (s->ondisk && s->oldfile[0] == '\0')
 		memcpy(s->oldfile, s->file, sizeof(s->oldfile));
 	s->ondisk = 0;
+	s->fresh = 1;
 	new_id(s);
 }
 

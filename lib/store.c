@@ -76,6 +76,9 @@ void
 store_close(struct store *s)
 {
 	store_unlock(s);
+	if (s->gcdir != NULL)
+		closedir(s->gcdir);
+	s->gcdir = NULL;
 	if (s->lockfd != -1)
 		close(s->lockfd);
 	if (s->dirfd != -1)
@@ -625,37 +628,37 @@ listing(struct store *s)
 }
 
 /*
- * Remove up to MAX expired sessions, looking at one sixteenth of the
- * directory chosen at random, so that each pass is short and deletions
- * come in small batches (ext4 creates files slowly for a while after many
- * deletions).  Returns how many files were removed.
+ * Remove up to MAX expired sessions among the next GC_SCAN_MAX names of the
+ * directory, going on where the last pass stopped: the listing stays open
+ * between passes and starts over at its end.  Each pass is short, reading
+ * a few hundred names (starting each pass at the top again read thousands
+ * in a large directory: most of the cost of a login), the passes of a
+ * process walk the whole directory in turn, and deletions come in small
+ * batches (ext4 creates files slowly for a while after many deletions).
+ * Returns how many files were removed.
  */
 size_t
 store_gc(struct store *s, time_t now, size_t max)
 {
 	struct dirent	*de;
-	DIR		*dir;
-	unsigned char	 r;
-	char		 prefix;
-	size_t		 removed = 0, seen = 0;
+	size_t		 removed = 0, seen;
 	enum gcact	 a;
 
-	if (store_open(s) != SL_OK || (dir = listing(s)) == NULL)
+	if (store_open(s) != SL_OK ||
+	    (s->gcdir == NULL && (s->gcdir = listing(s)) == NULL))
 		return 0;
-	random_nonce(&r, 1);
-	prefix = "0123456789abcdef"[r & 15];
-	while (removed < max && seen < GC_SCAN_MAX &&
-	    (de = readdir(dir)) != NULL) {
-		if (de->d_name[0] == prefix && is_session_name(de->d_name))
-			seen++;
-		else if (!is_tmp_name(de->d_name))
+	for (seen = 0; removed < max && seen < GC_SCAN_MAX; seen++) {
+		if ((de = readdir(s->gcdir)) == NULL) {
+			rewinddir(s->gcdir);
+			break;
+		}
+		if (!is_session_name(de->d_name) && !is_tmp_name(de->d_name))
 			continue;
 		if ((a = gc_one(s, de->d_name, now)) == GC_FAIL)
 			break;
 		if (a == GC_REMOVED || a == GC_TMP)
 			removed++;
 	}
-	closedir(dir);
 	return removed;
 }
 
