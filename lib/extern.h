@@ -190,6 +190,7 @@ struct	store {
 	uid_t		 uid;		/* ours: every file must be */
 	int		 lockfd;	/* -1 until first lock */
 	DIR		*gcdir;		/* where clean-up goes on: store_gc */
+	struct buf	 text;		/* a file being written, reused */
 	int		 locked;	/* a stripe is held */
 	off_t		 lockoff;
 	char		 err[256];	/* the cause of the last failure */

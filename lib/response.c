@@ -415,26 +415,23 @@ sl_page(struct sl_req *r, enum sl_http http, const char *tmpl,
 enum sl_err
 sl_redirect(struct sl_req *r, const char *path)
 {
-	struct buf	 loc, body;
-	enum sl_err	 e;
+	struct buf	*loc = &r->ctx->content, *body = &r->ctx->page;
 
-	memset(&loc, 0, sizeof(loc));
-	memset(&body, 0, sizeof(body));
 	while (*path == '/')
 		path++;
-	buf_adds(&loc, r->ctx->cfg.root);
-	buf_adds(&loc, path);
-	buf_adds(&body, "<!DOCTYPE html>\n<title>See Other</title>\n"
+	buf_reset(loc);
+	buf_reset(body);
+	buf_adds(loc, r->ctx->cfg.root);
+	buf_adds(loc, path);
+	buf_adds(body, "<!DOCTYPE html>\n<title>See Other</title>\n"
 	    "<p><a href=\"");
-	html_escape(&body, loc.p, loc.len);
-	buf_adds(&body, "\">Continue</a></p>\n");
-	if (loc.oom || body.oom)
-		e = sl_fail(r, SL_EINTERNAL, "out of memory");
-	else
-		e = respond(r, SL_HTTP_303, loc.p, NULL, body.p, body.len, 1);
-	buf_free(&loc);
-	buf_free(&body);
-	return e;
+	html_escape(body, loc->p, loc->len);
+	buf_adds(body, "\">Continue</a></p>\n");
+	if (loc->oom || body->oom)
+		return sl_fail(r, SL_EINTERNAL, "out of memory");
+	/* respond() reads both before anything renders into them again: a
+	 * failed commit answers with an error page and uses neither. */
+	return respond(r, SL_HTTP_303, loc->p, NULL, body->p, body->len, 1);
 }
 
 enum sl_err

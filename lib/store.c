@@ -44,7 +44,13 @@
 #define STORE_LOCK	".lock"
 #define STORE_MAX_ENTS	1024
 #define TMP_MAX_AGE	3600	/* a crashed writer's leftovers */
-#define GC_SCAN_MAX	256
+/*
+ * Names a clean-up pass reads.  A pass comes once in 32 writes (GC_ONE_IN
+ * in session.c), and each write adds at most one file: 64 names a pass
+ * walk the directory twice as fast as writes can grow it.  Each name read
+ * costs an open and a read of the file's head.
+ */
+#define GC_SCAN_MAX	64
 
 #ifndef F_OFD_SETLKW
 #define F_OFD_SETLKW	F_SETLKW	/* per-process locks: still correct,
@@ -83,6 +89,7 @@ store_close(struct store *s)
 		close(s->lockfd);
 	if (s->dirfd != -1)
 		close(s->dirfd);
+	buf_free(&s->text);
 	s->lockfd = s->dirfd = -1;
 }
 
@@ -376,7 +383,7 @@ write_all(int fd, const char *p, size_t len)
 enum sl_err
 store_write(struct store *s, const char *name, const struct sdata *d)
 {
-	struct buf	 b;
+	struct buf	*b = &s->text;
 	char		 tmp[sizeof(STORE_TMP) + STORE_NAME_LEN + 18];
 	unsigned char	 nonce[8];
 	enum sl_err	 e;
@@ -384,10 +391,10 @@ store_write(struct store *s, const char *name, const struct sdata *d)
 
 	if ((e = store_open(s)) != SL_OK)
 		return e;
-	memset(&b, 0, sizeof(b));
-	store_format(&b, d);
-	if (b.oom) {
-		buf_free(&b);
+	buf_reset(b);
+	store_format(b, d);
+	if (b->oom) {
+		buf_wipe(b);
 		snprintf(s->err, sizeof(s->err), "out of memory");
 		return SL_EINTERNAL;
 	}
@@ -398,18 +405,18 @@ store_write(struct store *s, const char *name, const struct sdata *d)
 	fd = openat(s->dirfd, tmp,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
 	if (fd == -1) {
-		buf_free(&b);
+		buf_wipe(b);
 		return fail(s, errno, "cannot create", tmp);
 	}
 	/* The umask must not change the configured mode. */
-	if (fchmod(fd, s->mode) == -1 || !write_all(fd, b.p, b.len)) {
+	if (fchmod(fd, s->mode) == -1 || !write_all(fd, b->p, b->len)) {
 		err = errno;
 		close(fd);
 		unlinkat(s->dirfd, tmp, 0);
-		buf_free(&b);
+		buf_wipe(b);
 		return fail(s, err, "cannot write", tmp);
 	}
-	buf_free(&b);
+	buf_wipe(b);
 	if (close(fd) == -1) {
 		err = errno;
 		unlinkat(s->dirfd, tmp, 0);
@@ -631,7 +638,7 @@ listing(struct store *s)
  * Remove up to MAX expired sessions among the next GC_SCAN_MAX names of the
  * directory, going on where the last pass stopped: the listing stays open
  * between passes and starts over at its end.  Each pass is short, reading
- * a few hundred names (starting each pass at the top again read thousands
+ * a few dozen names (starting each pass at the top again read thousands
  * in a large directory: most of the cost of a login), the passes of a
  * process walk the whole directory in turn, and deletions come in small
  * batches (ext4 creates files slowly for a while after many deletions).
