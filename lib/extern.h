@@ -259,6 +259,8 @@ struct	sl_ctx {
 	struct buf	 out;		/* the response, reused */
 	struct buf	 page;		/* a page being rendered, reused */
 	struct buf	 content;	/* and its part inside the layout */
+	struct buf	 fixed;		/* the headers every answer ends with */
+	const char	*fixed_csp;	/* the CSP they were made with */
 	struct sl_req	*spare;		/* the last request, for the next */
 	int		 memory;	/* requests made by req_memory() */
 	struct buf	 memout;	/* their answers */

@@ -98,6 +98,7 @@ sl_free(struct sl_ctx *ctx)
 	buf_free(&ctx->out);
 	buf_free(&ctx->page);
 	buf_free(&ctx->content);
+	buf_free(&ctx->fixed);
 	buf_free(&ctx->memout);
 	free(ctx);
 }

@@ -266,6 +266,33 @@ tmpl_get(struct sl_ctx *ctx, const char *name, const struct tmpl **out,
 }
 
 /*
+ * The headers every answer ends with, checked and joined once per process
+ * (and again when the stylesheet, and with it the CSP, is first loaded).
+ * NULL when one holds a control character: only a value of ours could.
+ */
+static const struct buf *
+fixed_headers(struct sl_ctx *ctx)
+{
+	const char	*csp = ctx->csp != NULL ? ctx->csp : CSP_BASE;
+	struct buf	*b = &ctx->fixed;
+
+	if (b->len > 0 && ctx->fixed_csp == csp)
+		return b;
+	buf_reset(b);
+	ctx->fixed_csp = csp;
+	if (!header(b, HDR_CACHE_CONTROL, "no-store") ||
+	    !header(b, HDR_VARY, "Cookie") ||
+	    !header(b, HDR_NOSNIFF, "nosniff") ||
+	    !header(b, HDR_CSP, csp) ||
+	    !header(b, HDR_FRAME_OPTIONS, "DENY") ||
+	    !header(b, HDR_REFERRER_POLICY, "same-origin") || b->oom) {
+		buf_reset(b);
+		return NULL;
+	}
+	return b;
+}
+
+/*
  * Send the answer: headers, queued cookies, and the body unless the
  * method is HEAD.  COMMIT saves the session first; when that fails the
  * answer becomes the store's error instead.
@@ -276,6 +303,7 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 {
 	struct sl_ctx	*ctx = r->ctx;
 	struct buf	*b = &ctx->out;
+	const struct buf *fixed;
 	enum sl_err	 e;
 	char		 num[24];
 
@@ -293,17 +321,12 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 	r->responded = 1;
 	buf_reset(b);
 	snprintf(num, sizeof(num), "%zu", bodylen);
-	if (!header(b, HDR_STATUS, http_lines[http]) ||
+	if ((fixed = fixed_headers(ctx)) == NULL ||
+	    !header(b, HDR_STATUS, http_lines[http]) ||
 	    !header(b, HDR_CONTENT_TYPE, "text/html; charset=utf-8") ||
 	    !header(b, HDR_CONTENT_LENGTH, num) ||
 	    (location != NULL && !header(b, HDR_LOCATION, location)) ||
-	    (allow != NULL && !header(b, HDR_ALLOW, allow)) ||
-	    !header(b, HDR_CACHE_CONTROL, "no-store") ||
-	    !header(b, HDR_VARY, "Cookie") ||
-	    !header(b, HDR_NOSNIFF, "nosniff") ||
-	    !header(b, HDR_CSP, ctx->csp != NULL ? ctx->csp : CSP_BASE) ||
-	    !header(b, HDR_FRAME_OPTIONS, "DENY") ||
-	    !header(b, HDR_REFERRER_POLICY, "same-origin")) {
+	    (allow != NULL && !header(b, HDR_ALLOW, allow))) {
 		/* Only a value of ours can get here: never send it. */
 		log_line(ctx->name, "500: a header value holds a control "
 		    "character");
@@ -313,6 +336,7 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 		body = "Internal Server Error\n";
 		bodylen = strlen(body);
 	} else {
+		buf_add(b, fixed->p, fixed->len);
 		buf_add(b, r->cookies.p, r->cookies.len);
 		buf_add(b, r->deletions.p, r->deletions.len);
 	}
