@@ -179,8 +179,8 @@ req_free(struct sl_req *r)
 
 /*
  * A request from the context's spare one when there is one: the arena's
- * first block and the cookie buffers are kept, wiped, from the request
- * before, so that a request allocates nothing that a reused buffer serves.
+ * first block and the cookie buffers are kept from the request before, so
+ * that a request allocates nothing that a reused buffer serves.
  */
 static struct sl_req *
 req_get(struct sl_ctx *ctx)
@@ -202,6 +202,11 @@ req_get(struct sl_ctx *ctx)
 	return r;
 }
 
+/*
+ * The end of a request: what it left in the buffers kept for the next one
+ * (its variables, its cookies, its page and answer) is cleared, here and
+ * only here, and the request is kept as the spare.
+ */
 static void
 req_put(struct sl_req *r)
 {
@@ -210,6 +215,9 @@ req_put(struct sl_req *r)
 	arena_reset(&r->arena);
 	buf_wipe(&r->cookies);
 	buf_wipe(&r->deletions);
+	buf_wipe(&ctx->content);
+	buf_wipe(&ctx->page);
+	buf_wipe(&ctx->out);
 	if (ctx->spare == NULL)
 		ctx->spare = r;
 	else

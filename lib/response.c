@@ -350,7 +350,6 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 		    "Content-Type: text/plain\r\n\r\nOut of memory.\n");
 	}
 	req_write(r, b->p, b->len);
-	buf_wipe(b);	/* a session's cookie: not kept for the next request */
 	return SL_OK;
 }
 
@@ -405,7 +404,6 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	lv[3].val = ctx->css;
 	lv[3].len = ctx->csslen;
 	ok = tmpl_render(layout, lv, 4, out, err, sizeof(err));
-	buf_wipe(content);
 	if (!ok) {
 		req_error(r, "template: %s/layout.html: %s",
 		    ctx->cfg.template_dir, err);
@@ -423,17 +421,16 @@ sl_page(struct sl_req *r, enum sl_http http, const char *tmpl,
 
 	/*
 	 * The page is rendered into the context's buffers, kept from one
-	 * request to the next.  A failure here renders the error page into
-	 * them again, which is safe: nothing here reads them after sl_fail.
+	 * request to the next (and wiped between them: req_put).  A failure
+	 * here renders the error page into them again, which is safe:
+	 * nothing here reads them after sl_fail.
 	 */
 	if (http >= SL_HTTP__MAX)
 		http = SL_HTTP_500;
 	buf_reset(body);
 	if ((e = render(r, tmpl, title, vars, nvars, body)) != SL_OK)
 		return sl_fail(r, e, NULL);
-	e = respond(r, http, NULL, NULL, body->p, body->len, 1);
-	buf_wipe(body);
-	return e;
+	return respond(r, http, NULL, NULL, body->p, body->len, 1);
 }
 
 enum sl_err
