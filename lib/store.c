@@ -588,7 +588,7 @@ gc_one(struct store *s, const char *name, time_t now)
 	if (is_tmp_name(name)) {
 		if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 			return errno == ENOENT ? GC_GONE : GC_OTHER;
-		if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+		if (!S_ISREG(st.st_mode) || st.st_uid != s->uid ||
 		    st.st_mtime + TMP_MAX_AGE >= now)
 			return GC_OTHER;
 		if (unlinkat(s->dirfd, name, 0) == -1) {
@@ -702,10 +702,10 @@ open_existing(struct store *s)
 		s->dirfd = -1;
 		return fail(s, err, "cannot open", NULL);
 	}
-	if (st.st_uid != geteuid()) {
+	if (st.st_uid != s->uid) {
 		snprintf(s->err, sizeof(s->err), "session store: %s is owned "
 		    "by uid %lu, not by this user (uid %lu)", s->dir,
-		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+		    (unsigned long)st.st_uid, (unsigned long)s->uid);
 		close(s->dirfd);
 		s->dirfd = -1;
 		return SL_ESTORE;
