@@ -1,8 +1,9 @@
--- compare.lua: the scenarios of bench/compare, for wrk.  The arguments
--- after "--" name the scenario and carry whole Cookie header values, so
--- that one script serves every application:
+-- compare.lua: the scenarios of bench/compare and bench/readers, for wrk.
+-- The arguments after "--" name the scenario and carry whole Cookie header
+-- values, so that one script serves every application:
 --
---	get [COOKIE...]		GET /, with each COOKIE in turn (none: anonymous)
+--	get PATH [COOKIE...]	GET PATH, with each COOKIE in turn (none:
+--				anonymous)
 --	login CSRF TOKEN	POST /login as a new user each time, with the
 --				CSRF cookie CSRF and the form's TOKEN
 --	cycle CSRF TOKEN NAME [EXTRA]
@@ -12,7 +13,7 @@
 --
 -- A cycle needs its own state: run it with one connection per thread.
 
-local mode, cookies, n = "get", {}, 0
+local mode, path, cookies, n = "get", "/", {}, 0
 local csrf, token, name, extra
 local state, session, id = 1, nil, 0
 local form = { ["Content-Type"] = "application/x-www-form-urlencoded" }
@@ -20,7 +21,8 @@ local form = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 function init(args)
 	mode = args[1] or "get"
 	if mode == "get" then
-		for i = 2, #args do
+		path = args[2] or "/"
+		for i = 3, #args do
 			cookies[#cookies + 1] = args[i]
 		end
 	else
@@ -45,10 +47,10 @@ end
 function request()
 	if mode == "get" then
 		if #cookies == 0 then
-			return wrk.format("GET", "/")
+			return wrk.format("GET", path)
 		end
 		n = n % #cookies + 1
-		return wrk.format("GET", "/", { ["Cookie"] = cookies[n] })
+		return wrk.format("GET", path, { ["Cookie"] = cookies[n] })
 	elseif mode == "login" or state == 1 or session == nil then
 		state = 1
 		return post_login()
