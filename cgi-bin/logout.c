@@ -7,6 +7,9 @@
  *	    return redirect(url_for('index'))
  *
  * Unlike the tutorial, the whole session is destroyed, file and cookie.
+ * Only a request that may change state does it: not HEAD (a safe method,
+ * RFC 9110 §9.2.1), not a link followed from another site, not a POST
+ * that fails the checks of the login form.
  */
 #include <sessile.h>
 
@@ -14,13 +17,32 @@ static void
 logout_view(struct sl_req *r)
 {
 	enum sl_err	 e;
+	int		 live;
 
-	if (sl_req_method(r) == SL_METHOD_OTHER) {
+	switch (sl_req_method(r)) {
+	case SL_METHOD_HEAD:
+		sl_redirect(r, "");
+		return;
+	case SL_METHOD_GET:
+		if (!sl_req_same_site(r)) {
+			sl_redirect(r, "");
+			return;
+		}
+		break;
+	case SL_METHOD_POST:
+		if ((e = sl_csrf_check(r)) != SL_OK) {
+			sl_fail(r, e, NULL);
+			return;
+		}
+		break;
+	default:
 		sl_method_not_allowed(r, "GET, HEAD, POST");
 		return;
 	}
+	/* Nobody logged in: nothing to say "logged out" about. */
+	live = sl_session_live(r);
 	if ((e = sl_session_destroy(r)) != SL_OK ||
-	    (e = sl_flash_set(r, "You are logged out.")) != SL_OK) {
+	    (live && (e = sl_flash_set(r, "You are logged out.")) != SL_OK)) {
 		sl_fail(r, e, NULL);
 		return;
 	}

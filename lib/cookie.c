@@ -15,14 +15,18 @@ ows(char c)
 }
 
 /*
- * RFC 6265 §4.2.1 separates cookies with "; ".  Apache joins repeated
- * Cookie headers with ", " (RFC 9110 §5.3), and a comma can never be part
- * of a cookie-octet (§4.1.1), so both ';' and ',' end a cookie.
+ * RFC 6265 §4.2.1 separates cookies with "; ", and only ';' ends one.  A
+ * comma does not: browsers keep commas (and inner spaces) in values set
+ * by script or by a sibling host, so splitting there would let another
+ * cookie's value ("q=shoes,session=...") smuggle in a session cookie, or
+ * a "__Host-" one past its prefix.  Only Apache joins repeated Cookie
+ * fields with ", ", and browsers never send two (RFC 6265 §5.4; HTTP/2
+ * crumbs are joined with "; ", RFC 9113 §8.2.3).
  */
 static int
 sep(char c)
 {
-	return c == ';' || c == ',';
+	return c == ';';
 }
 
 /*
@@ -76,30 +80,21 @@ cookie_next(const char **pp, const char *end, struct cookie *c)
 }
 
 /*
- * Find cookie NAME in header HDR.  Returns how many times it occurs, the
- * first in *FIRST; *DIFFER is set when two occurrences have different
- * values (a second cookie of the same name set for another path or
- * domain, or planted by a sibling host).
+ * The next cookie named NAME in HDR (up to END) after *PP, into C: call
+ * with *PP = HDR first.  Returns 0 when there are no more.  A name can
+ * come several times (another Path, a parent Domain, another
+ * deployment on the host): the caller decides which one is its own.
  */
-size_t
-cookie_find(const char *hdr, size_t len, const char *name,
-    struct cookie *first, int *differ)
+int
+cookie_find(const char **pp, const char *end, const char *name,
+    struct cookie *c)
 {
-	struct cookie	 c;
-	const char	*p = hdr, *end = hdr + len;
-	size_t		 nlen = strlen(name), n = 0;
+	size_t	 nlen = strlen(name);
 
-	*differ = 0;
-	while (cookie_next(&p, end, &c)) {
-		if (c.namelen != nlen || memcmp(c.name, name, nlen) != 0)
-			continue;
-		if (n++ == 0)
-			*first = c;
-		else if (c.vallen != first->vallen ||
-		    memcmp(c.val, first->val, c.vallen) != 0)
-			*differ = 1;
-	}
-	return n;
+	while (cookie_next(pp, end, c))
+		if (c->namelen == nlen && memcmp(c->name, name, nlen) == 0)
+			return 1;
+	return 0;
 }
 
 /* RFC 6265 §4.1.1 cookie-octet. */

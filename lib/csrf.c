@@ -4,11 +4,17 @@
  *
  * The token is NONCE.EXPIRY.TAG: 256 random bits, a Unix time, and an
  * HMAC over both.  It goes in a cookie and in the form; a POST must carry
- * the same valid token in both (a signed double-submit cookie, OWASP's
- * "signed double-submit" pattern): a foreign site can make the browser
- * send the cookie but cannot read it to fill the field.  It can be used
- * again until it expires, so several open tabs keep working.  Origin and
- * Sec-Fetch-Site are checked as well when the browser sends them.
+ * a valid token in the field equal to one of the CSRF cookies it sends
+ * (a signed double-submit cookie, OWASP's "signed double-submit"
+ * pattern): a foreign site can make the browser send the cookie but
+ * cannot read it to fill the field.  Origin and Sec-Fetch-Site are
+ * checked as well when the browser sends them.
+ *
+ * Tabs: a valid token is kept while it has CSRF_LIFETIME left to live
+ * (its cookie lives as long as it does), so a form always has that long,
+ * and a second tab's form does not replace the first's token.  Several
+ * CSRF cookies (an old one at another Path, another deployment's, one
+ * planted from a sibling host) are each tried: none blocks a login.
  */
 #include "config.h"
 
@@ -21,29 +27,55 @@
 #define NONCE_LEN	43
 #define TOKEN_MAX	(NONCE_LEN + 1 + 20 + 1 + TAG_LEN)
 
+enum	tokstate {
+	TOK_BAD = 0,	/* not a token of ours */
+	TOK_EXPIRED,	/* ours, and expired */
+	TOK_VALID
+};
+
 /* Check TOKEN's form, tag and expiry; *EXPIRES is its expiry. */
-static int
-token_valid(struct sl_req *r, const char *t, size_t len, time_t *expires)
+static enum tokstate
+token_check(struct sl_req *r, const char *t, size_t len, time_t *expires)
 {
 	long long	 exp = 0;
 	size_t		 i, body;
 
 	if (len > TOKEN_MAX || len < NONCE_LEN + 3 + TAG_LEN ||
 	    t[NONCE_LEN] != '.' || !b64url_valid(t, NONCE_LEN))
-		return 0;
+		return TOK_BAD;
 	body = len - TAG_LEN - 1;
 	if (t[body] != '.')
-		return 0;
+		return TOK_BAD;
 	for (i = NONCE_LEN + 1; i < body; i++) {
 		if (t[i] < '0' || t[i] > '9' || i - NONCE_LEN > 18)
-			return 0;
+			return TOK_BAD;
 		exp = exp * 10 + (t[i] - '0');
 	}
 	if (signer_verify(&r->ctx->signer, SIGDOM_CSRF, t, body,
 	    t + body + 1, TAG_LEN) < 0)
-		return 0;
+		return TOK_BAD;
 	*expires = (time_t)exp;
-	return *expires > r->now;
+	return *expires > r->now ? TOK_VALID : TOK_EXPIRED;
+}
+
+/* The first CSRF cookie that holds a valid token with LEFT seconds to live. */
+static int
+token_cookie(struct sl_req *r, time_t left, const char **v, size_t *len)
+{
+	struct cookie	 c;
+	const char	*pos = NULL;
+	char		 name[80];
+	time_t		 exp;
+
+	req_cookie_name(r, "_csrf", name, sizeof(name));
+	while (req_cookie(r, name, &pos, &c))
+		if (token_check(r, c.val, c.vallen, &exp) == TOK_VALID &&
+		    exp - r->now >= left) {
+			*v = c.val;
+			*len = c.vallen;
+			return 1;
+		}
+	return 0;
 }
 
 const char *
@@ -53,27 +85,24 @@ sl_csrf_token(struct sl_req *r)
 	char		 name[80], tok[TOKEN_MAX + 1];
 	const char	*v;
 	size_t		 len;
-	time_t		 exp;
 	int		 n;
 
 	if (r->csrf_token != NULL)
 		return r->csrf_token;
 	req_cookie_name(r, "_csrf", name, sizeof(name));
-	/* Keep the browser's token while it has more than half its life. */
-	if (req_cookie(r, name, &v, &len) == SL_OK && v != NULL &&
-	    token_valid(r, v, len, &exp) && exp - r->now > CSRF_LIFETIME / 2)
+	if (token_cookie(r, CSRF_LIFETIME, &v, &len))
 		return r->csrf_token = arena_strndup(&r->arena, v, len);
 	random_bytes(raw, sizeof(raw));
 	b64url_encode(raw, sizeof(raw), tok);
 	n = snprintf(tok + NONCE_LEN, sizeof(tok) - NONCE_LEN, ".%lld",
-	    (long long)r->now + CSRF_LIFETIME);
+	    (long long)r->now + CSRF_TOKEN_LIFE);
 	len = NONCE_LEN + (size_t)n;
 	tok[len++] = '.';
 	if (!signer_tag(&r->ctx->signer, 0, SIGDOM_CSRF, tok, len - 1,
 	    tok + len))
 		return NULL;
 	len += TAG_LEN;
-	if (req_set_cookie(r, name, tok, len, CSRF_LIFETIME) != SL_OK)
+	if (req_set_cookie(r, name, tok, len, CSRF_TOKEN_LIFE) != SL_OK)
 		return NULL;
 	return r->csrf_token = arena_strndup(&r->arena, tok, len);
 }
@@ -105,11 +134,13 @@ enum sl_err
 sl_csrf_check(struct sl_req *r)
 {
 	const struct sl_pair	*p;
-	const char		*fv, *cv;
+	struct cookie		 c;
+	const char		*fv, *pos = NULL;
 	char			 name[80];
-	size_t			 n, flen, clen;
+	size_t			 n, flen;
 	time_t			 exp;
 	enum sl_err		 e;
+	int			 seen = 0;
 
 	if ((e = sl_req_form(r, &p, &n)) != SL_OK)
 		return e;
@@ -128,17 +159,30 @@ sl_csrf_check(struct sl_req *r)
 		    "Please reload it and try again.");
 		return SL_EFORBIDDEN;
 	}
-	req_cookie_name(r, "_csrf", name, sizeof(name));
-	if (req_cookie(r, name, &cv, &clen) != SL_OK || cv == NULL) {
-		req_error(r, "The form's security cookie is missing: "
-		    "cookies must be enabled to log in.");
-		return SL_EFORBIDDEN;
-	}
-	if (flen != clen || !ct_equal(fv, cv, flen) ||
-	    !token_valid(r, fv, flen, &exp)) {
+	switch (token_check(r, fv, flen, &exp)) {
+	case TOK_BAD:
 		req_error(r, "The form has expired or was not sent from this "
 		    "site. Please try again.");
 		return SL_EFORBIDDEN;
+	case TOK_EXPIRED:
+		req_error(r, "The form has expired. Please try again.");
+		return SL_EFORBIDDEN;
+	case TOK_VALID:
+		break;
 	}
-	return SL_OK;
+	req_cookie_name(r, "_csrf", name, sizeof(name));
+	while (req_cookie(r, name, &pos, &c)) {
+		seen = 1;
+		if (c.vallen == flen && ct_equal(c.val, fv, flen))
+			return SL_OK;
+	}
+	/* The cookie lives as long as the token: a valid token without
+	 * one comes from a browser that keeps no cookies. */
+	if (!seen)
+		req_error(r, "The form's security cookie is missing: "
+		    "cookies must be enabled to log in.");
+	else
+		req_error(r, "The form has expired or was not sent from this "
+		    "site. Please try again.");
+	return SL_EFORBIDDEN;
 }

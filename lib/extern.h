@@ -24,8 +24,10 @@
 #define STORE_MAX_FILE		(64 * 1024)
 #define SESSION_MAX_DATA	(16 * 1024)	/* keys and values, decoded */
 #define SESSION_MAX_KEY		64
+#define SESSION_MAX_KEYS	1024	/* what the reader takes, the writer too */
 #define FLASH_MAX		256
-#define CSRF_LIFETIME		(2 * 60 * 60)
+#define CSRF_LIFETIME		(2 * 60 * 60)	/* a form has at least this */
+#define CSRF_TOKEN_LIFE		(7 * 24 * 60 * 60)	/* a token at most */
 #define TEMPLATE_MAX_FILE	(256 * 1024)
 
 /* util.c: growable buffers, a per-request arena, logging. */
@@ -158,8 +160,8 @@ struct	cookie_opts {
 };
 
 int	 cookie_next(const char **, const char *, struct cookie *);
-size_t	 cookie_find(const char *, size_t, const char *, struct cookie *,
-	    int *);
+int	 cookie_find(const char **, const char *, const char *,
+	    struct cookie *);
 int	 cookie_octets(const char *, size_t);
 int	 cookie_name_valid(const char *, size_t);
 int	 cookie_emit(struct buf *, const char *, const char *, size_t,
@@ -275,6 +277,10 @@ struct	sess {
 	int		 modified;
 	int		 resign;	/* verified by a fallback key */
 	int		 cookie_seen;	/* the browser sent one */
+	size_t		 ncookies;	/* session cookies sent, not empty */
+	int		 verified;	/* one of them verified */
+	int		 unusable;	/* one of them did not */
+	int		 ambiguous;	/* several named live sessions */
 	int		 fresh;		/* the id is new: made, not read */
 	char		 id[SESSION_ID_LEN + 1];	/* "" when none */
 	/*
@@ -338,11 +344,12 @@ void		 req_write(struct sl_req *, const void *, size_t);
 void		 req_error(struct sl_req *, const char *, ...)
 		    __attribute__((format(__printf__, 2, 3)));
 int		 req_secure(const struct sl_req *);
-enum sl_err	 req_cookie(struct sl_req *, const char *, const char **,
-		    size_t *);
+int		 req_cookie(struct sl_req *, const char *, const char **,
+		    struct cookie *);
 void		 req_cookie_name(struct sl_req *, const char *, char *, size_t);
 enum sl_err	 req_set_cookie(struct sl_req *, const char *, const char *,
 		    size_t, long long);
+enum sl_err	 req_purge_cookie(struct sl_req *, const char *, int);
 
 /* session.c */
 enum sl_err	 session_commit(struct sl_req *);

@@ -20,6 +20,9 @@ sl_flash_set(struct sl_req *r, const char *msg)
 		req_error(r, "flash message empty, too long or not UTF-8");
 		return SL_EINTERNAL;
 	}
+	/* HEAD changes nothing: no message for a page to come. */
+	if (r->method == SL_METHOD_HEAD)
+		return SL_OK;
 	n = b64url_encode(msg, len, val);
 	val[n++] = '.';
 	if (!signer_tag(&r->ctx->signer, 0, SIGDOM_FLASH, val, n - 1,
@@ -31,21 +34,14 @@ sl_flash_set(struct sl_req *r, const char *msg)
 	return req_set_cookie(r, name, val, n + TAG_LEN, -1);
 }
 
-const char *
-sl_flash_take(struct sl_req *r)
+/* The message a flash cookie value V carries, or NULL when it is not ours. */
+static char *
+flash_open(struct sl_req *r, const char *v, size_t len)
 {
-	char		 name[80], *msg;
-	const char	*v, *dot;
-	size_t		 len, n;
+	const char	*dot;
+	char		*msg;
+	size_t		 n;
 
-	if (r->flash_taken)
-		return NULL;
-	r->flash_taken = 1;
-	req_cookie_name(r, "_flash", name, sizeof(name));
-	if (req_cookie(r, name, &v, &len) != SL_OK || v == NULL)
-		return NULL;
-	/* Whatever it holds, it is shown at most once. */
-	req_set_cookie(r, name, "", 0, 0);
 	if ((dot = memchr(v, '.', len)) == NULL ||
 	    (size_t)(v + len - dot - 1) != TAG_LEN ||
 	    signer_verify(&r->ctx->signer, SIGDOM_FLASH, v, (size_t)(dot - v),
@@ -55,5 +51,32 @@ sl_flash_take(struct sl_req *r)
 	    n == 0 || memchr(msg, '\0', n) != NULL || !utf8_valid(msg, n))
 		return NULL;
 	msg[n] = '\0';
+	return msg;
+}
+
+/*
+ * The first flash cookie that verifies is the message (one planted for
+ * another Path or a parent Domain, or another deployment's, is not).
+ * Whatever it holds, it is shown at most once: the answer deletes it,
+ * except to HEAD, which changes nothing (RFC 9110 §9.2.1).
+ */
+const char *
+sl_flash_take(struct sl_req *r)
+{
+	struct cookie	 c;
+	const char	*pos = NULL;
+	char		 name[80], *msg = NULL;
+	int		 seen = 0;
+
+	if (r->flash_taken)
+		return NULL;
+	r->flash_taken = 1;
+	req_cookie_name(r, "_flash", name, sizeof(name));
+	while (msg == NULL && req_cookie(r, name, &pos, &c)) {
+		seen = 1;
+		msg = flash_open(r, c.val, c.vallen);
+	}
+	if (seen && r->method != SL_METHOD_HEAD)
+		req_set_cookie(r, name, "", 0, 0);
 	return msg;
 }

@@ -442,6 +442,20 @@ sl_req_root(const struct sl_req *r)
 	return r->ctx->cfg.root;
 }
 
+/*
+ * Fetch Metadata (W3C): the browser says where a request comes from.
+ * Without the header (an older browser, or not a browser) it is taken
+ * as coming from here, as Origin is.
+ */
+int
+sl_req_same_site(const struct sl_req *r)
+{
+	const char	*f = r->fetch_site;
+
+	return f == NULL || strcmp(f, "none") == 0 ||
+	    strcmp(f, "same-origin") == 0 || strcmp(f, "same-site") == 0;
+}
+
 int
 req_secure(const struct sl_req *r)
 {
@@ -616,30 +630,21 @@ sl_req_query(struct sl_req *r, const struct sl_pair **pairs, size_t *n)
 }
 
 /*
- * Cookie NAME from the request: *VAL is NULL when absent.  The same name
- * twice with different values is refused: a browser sends that when a
- * second cookie was set for another path or planted by a sibling domain,
- * and guessing which is ours is how session fixation gets in.
+ * The next cookie NAME of the request after *POS (NULL: from the
+ * start), into C; 0 when there are no more.  A name may come several
+ * times, set for another Path, planted from a sibling host for a parent
+ * Domain, or by another deployment on the host: the caller tells its
+ * own by what verifies.
  */
-enum sl_err
-req_cookie(struct sl_req *r, const char *name, const char **val,
-    size_t *len)
+int
+req_cookie(struct sl_req *r, const char *name, const char **pos,
+    struct cookie *c)
 {
-	struct cookie	 c;
-	int		 differ;
-
-	*val = NULL;
-	*len = 0;
-	if (r->cookie == NULL ||
-	    cookie_find(r->cookie, strlen(r->cookie), name, &c, &differ) == 0)
-		return SL_OK;
-	if (differ) {
-		req_error(r, "Two different \"%s\" cookies were sent.", name);
-		return SL_EBADCOOKIE;
-	}
-	*val = c.val;
-	*len = c.vallen;
-	return SL_OK;
+	if (r->cookie == NULL)
+		return 0;
+	if (*pos == NULL)
+		*pos = r->cookie;
+	return cookie_find(pos, r->cookie + strlen(r->cookie), name, c);
 }
 
 /* The name of a companion cookie: SESSION_COOKIE_NAME and SUFFIX. */
@@ -650,19 +655,26 @@ req_cookie_name(struct sl_req *r, const char *suffix, char *out,
 	snprintf(out, len, "%s%s", r->ctx->cfg.cookie_name, suffix);
 }
 
+static void
+cookie_opts(struct sl_req *r, struct cookie_opts *o)
+{
+	const struct config	*c = &r->ctx->cfg;
+
+	o->domain = c->cookie_domain;
+	o->path = c->cookie_path;
+	o->secure = req_secure(r);
+	o->httponly = c->httponly;
+	o->samesite = c->samesite;
+}
+
 /* Queue a Set-Cookie with the configured attributes (see cookie_emit()). */
 enum sl_err
 req_set_cookie(struct sl_req *r, const char *name, const char *val,
     size_t len, long long maxage)
 {
 	struct cookie_opts	 o;
-	const struct config	*c = &r->ctx->cfg;
 
-	o.domain = c->cookie_domain;
-	o.path = c->cookie_path;
-	o.secure = req_secure(r);
-	o.httponly = c->httponly;
-	o.samesite = c->samesite;
+	cookie_opts(r, &o);
 	/*
 	 * Deletions go after the other cookies: curl (7.88) keeps a deleted
 	 * cookie in its jar when a later Set-Cookie of the same answer sets
@@ -674,4 +686,74 @@ req_set_cookie(struct sl_req *r, const char *name, const char *val,
 		return SL_EINTERNAL;
 	}
 	return SL_OK;
+}
+
+/*
+ * The host part of HTTP_HOST, lowercase, into OUT; 0 when there is none
+ * or it is an IP address (which has no parent domain, RFC 6265 §5.1.3).
+ */
+static int
+host_name(const struct sl_req *r, char *out, size_t outlen)
+{
+	const char	*h = r->host;
+	size_t		 i, len;
+	int		 alpha = 0;
+
+	if (h == NULL || *h == '[')
+		return 0;
+	len = strcspn(h, ":");
+	if (len == 0 || len >= outlen)
+		return 0;
+	for (i = 0; i < len; i++) {
+		out[i] = (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] | 0x20 :
+		    h[i]);
+		if (!((out[i] >= 'a' && out[i] <= 'z') ||
+		    (out[i] >= '0' && out[i] <= '9') || out[i] == '-' ||
+		    out[i] == '.'))
+			return 0;
+		alpha |= out[i] >= 'a' && out[i] <= 'z';
+	}
+	out[len] = '\0';
+	return alpha && out[0] != '.' && out[len - 1] != '.' &&
+	    strstr(out, "..") == NULL;
+}
+
+/*
+ * Delete cookie NAME wherever an answer can reach it with the configured
+ * Path: host-only, and for the Host's every parent domain of two labels
+ * or more (where a sibling host can plant one, RFC 6265 §8.6).  With
+ * KEEP_OWN, the configured place itself is left alone: the answer sets a
+ * new cookie there.
+ */
+enum sl_err
+req_purge_cookie(struct sl_req *r, const char *name, int keep_own)
+{
+	struct cookie_opts	 o;
+	const char		*own = r->ctx->cfg.cookie_domain, *d;
+	char			 host[256];
+
+	cookie_opts(r, &o);
+	o.domain = NULL;
+	if ((own != NULL || !keep_own) &&
+	    !cookie_emit(&r->deletions, name, "", 0, &o, r->now, 0))
+		goto fail;
+	/* RFC 6265bis §4.1.3.2: a "__Host-" cookie never has a Domain. */
+	if (strncasecmp(name, "__Host-", 7) == 0 ||
+	    !host_name(r, host, sizeof(host)))
+		return SL_OK;
+	for (d = host; d != NULL; d = strchr(d + 1, '.')) {
+		if (*d == '.')
+			d++;
+		if (strchr(d, '.') == NULL)
+			break;	/* a single label: a top-level domain */
+		if (keep_own && own != NULL && strcasecmp(own, d) == 0)
+			continue;
+		o.domain = d;
+		if (!cookie_emit(&r->deletions, name, "", 0, &o, r->now, 0))
+			goto fail;
+	}
+	return SL_OK;
+fail:
+	req_error(r, "cannot emit cookie %s", name);
+	return SL_EINTERNAL;
 }

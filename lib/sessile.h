@@ -105,6 +105,13 @@ void		 sl_finish(struct sl_req *);
 /* The request method. */
 enum sl_method	 sl_req_method(const struct sl_req *);
 
+/*
+ * Whether the request comes from this site: Sec-Fetch-Site is absent,
+ * "none" (typed, a bookmark), "same-origin" or "same-site".  A link from
+ * another site that would change state (GET /logout) does nothing.
+ */
+int		 sl_req_same_site(const struct sl_req *);
+
 /* APPLICATION_ROOT, always ending in '/': prefix of every link. */
 const char	*sl_req_root(const struct sl_req *);
 
@@ -134,15 +141,27 @@ const char	*sl_text_check(const char *, size_t, size_t);
  * Load the session named by the request's cookie.  SL_SESSION_RDWR holds
  * the session's lock until the answer is sent, so a read-modify-write
  * loses no concurrent update.  The other session calls load on demand
- * (read-only for reads, locked for changes).  Fails with SL_EBADCOOKIE for
- * a forged or duplicated cookie and SL_ESTORE for a store fault.
+ * (read-only for reads, locked for changes).  A cookie that cannot be used
+ * (forged, malformed, signed with a retired key, or one of several that
+ * name live sessions) is no session, never an error: this fails only with
+ * SL_ESTORE (or SL_EINTERNAL) for a fault of the store.
  */
 enum sl_err	 sl_session_load(struct sl_req *, int);
+
+/*
+ * Whether the request came with a live session (loading it read-only if
+ * it is not loaded yet): a logout that ended nothing says nothing.
+ */
+int		 sl_session_live(struct sl_req *);
 
 /* The value of KEY (NUL-terminated; LEN may be NULL), or NULL. */
 const char	*sl_session_get(struct sl_req *, const char *, size_t *);
 
-/* Store KEY = VAL.  Keys: 1 to 64 printable ASCII bytes, no space. */
+/*
+ * Store KEY = VAL.  Keys: 1 to 64 printable ASCII bytes, no space, '='
+ * or '%'.  A session holds at most 1024 keys and 16 KiB of keys and
+ * values together: past either, SL_ETOOLARGE and nothing changes.
+ */
 enum sl_err	 sl_session_set(struct sl_req *, const char *, const char *,
 		    size_t);
 

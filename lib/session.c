@@ -57,6 +57,30 @@ send_cookie(struct sl_req *r, const char *id, time_t expires)
 	    maxage);
 }
 
+/*
+ * What the answer does with the cookies the browser sent besides the one
+ * it sets (SETS: the answer sets a session cookie of its own).  Several
+ * live ones (one planted from a sibling host beside the visitor's): all
+ * are deleted wherever the answer reaches, but where it sets its own.
+ * A login cleans up whatever else was sent the same way.  Only unusable
+ * ones (a retired key, tampering): the visitor's own place is cleared,
+ * never more, as a deletion there could hit another deployment's cookie.
+ * A well-signed id that names no live session is left alone: it may be
+ * a request that started before a login in another tab, and deleting
+ * the cookie would undo that login.
+ */
+static enum sl_err
+tidy_cookies(struct sl_req *r, int sets)
+{
+	struct sess	*s = &r->sess;
+
+	if (s->ambiguous || (sets && s->ncookies > 1))
+		return req_purge_cookie(r, r->ctx->cfg.cookie_name, sets);
+	if (s->unusable && !s->verified && !sets)
+		return send_cookie(r, NULL, 0);
+	return SL_OK;
+}
+
 static void
 new_id(struct sess *s)
 {
@@ -69,46 +93,138 @@ new_id(struct sess *s)
 }
 
 /*
- * Take the id from the cookie.  A cookie that is not ID.TAG, or whose tag
- * no key accepts, is refused and deleted.
+ * A log line may name a cookie only by a hash: the first 16 hex digits
+ * of the SHA-256 of its id part (of a well-formed cookie, the start of
+ * its session file's name).
  */
-static enum sl_err
-cookie_id(struct sl_req *r)
+static void
+log_cookie(struct sl_req *r, const char *v, size_t len, const char *why)
 {
-	struct sess	*s = &r->sess;
-	const char	*v;
-	size_t		 len;
-	enum sl_err	 e;
-	int		 k;
+	char	 h[STORE_NAME_LEN + 1];
 
-	if ((e = req_cookie(r, r->ctx->cfg.cookie_name, &v, &len)) != SL_OK) {
-		send_cookie(r, NULL, 0);
-		return e;
-	}
-	/* "session=" is what a deletion leaves in some clients: none. */
-	if (v == NULL || len == 0)
-		return SL_OK;
-	s->cookie_seen = 1;
+	sha256_hex(v, len > SESSION_ID_LEN ? SESSION_ID_LEN : len, h);
+	log_line(r->ctx->name, "session cookie %.16s: %s: ignored", h, why);
+}
+
+/* Is V a cookie ID.TAG whose tag a key accepts?  The key's index, or -1. */
+static int
+cookie_verify(struct sl_req *r, const char *v, size_t len)
+{
+	int	 k;
+
 	if (len != COOKIE_VALUE_LEN || v[SESSION_ID_LEN] != '.' ||
-	    !b64url_valid(v, SESSION_ID_LEN) ||
-	    (k = signer_verify(&r->ctx->signer, SIGDOM_SESSION, v,
-	    SESSION_ID_LEN, v + SESSION_ID_LEN + 1, TAG_LEN)) < 0) {
-		req_error(r, "The session cookie is not valid: it was "
-		    "altered, or signed with a key no longer in use. "
-		    "It has been removed: please try again.");
-		send_cookie(r, NULL, 0);
-		return SL_EBADCOOKIE;
+	    !b64url_valid(v, SESSION_ID_LEN)) {
+		log_cookie(r, v, len, "not a session cookie (ID.TAG)");
+		return -1;
 	}
+	if ((k = signer_verify(&r->ctx->signer, SIGDOM_SESSION, v,
+	    SESSION_ID_LEN, v + SESSION_ID_LEN + 1, TAG_LEN)) < 0)
+		log_cookie(r, v, len, "its tag matches no key (altered, or "
+		    "signed with a retired key)");
+	return k;
+}
+
+/* Take the id of the verified cookie V, signed by key K. */
+static void
+take_id(struct sess *s, const char *v, int k)
+{
 	s->resign = k > 0;
 	memcpy(s->id, v, SESSION_ID_LEN);
 	s->id[SESSION_ID_LEN] = '\0';
 	/* The decoder takes only canonical base64url: the tag is ours. */
+	s->tagged[0] = '\0';
 	if (k == 0) {
 		memcpy(s->tagged, s->id, SESSION_ID_LEN + 1);
 		memcpy(s->tag, v + SESSION_ID_LEN + 1, TAG_LEN);
 		s->tag[TAG_LEN] = '\0';
 	}
 	sha256_hex(s->id, SESSION_ID_LEN, s->file);
+}
+
+/*
+ * Several verified ids: keep the one whose session is live, if exactly
+ * one is.  Each is read (without the lock: load() reads the chosen one
+ * again as it needs).  Only a fault of the store is an error.
+ */
+static enum sl_err
+pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
+{
+	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
+	struct sdata	 d;
+	char		 file[STORE_NAME_LEN + 1], names[2][STORE_NAME_LEN + 1];
+	size_t		 i, live = 0;
+	enum sl_err	 e;
+	int		 found;
+
+	for (i = 0; i < n; i++) {
+		sha256_hex(ids[i], SESSION_ID_LEN, file);
+		if ((e = store_read(st, file, &r->arena, &d, r->now,
+		    &found)) != SL_OK) {
+			req_error(r, "%s", st->err);
+			return e;
+		}
+		if (found != STORE_LIVE)
+			continue;
+		if (live < 2)
+			memcpy(names[live], file, sizeof(file));
+		if (live++ == 0)
+			take_id(s, ids[i], keys[i]);
+	}
+	if (live > 1) {
+		/* Neither is used: guessing is how a planted one gets in. */
+		log_line(r->ctx->name, "%zu session cookies name live sessions "
+		    "(%.16s, %.16s, ...): none used, all deleted", live, names[0],
+		    names[1]);
+		s->ambiguous = 1;
+		s->id[0] = s->file[0] = '\0';
+		s->tagged[0] = '\0';
+		s->resign = 0;
+	}
+	return SL_OK;
+}
+
+#define PICK_MAX	8	/* distinct verified ids looked up */
+
+/*
+ * Which session cookie is the visitor's (DESIGN, Sessions).  Every cookie
+ * of the name is looked at.  One of a bad shape, or whose tag no key
+ * accepts, is not ours: logged by a hash, never an error page.  One
+ * verified id is the session, as ever (load() reads it); among several,
+ * the one that names a live session (pick_live()).
+ */
+static enum sl_err
+cookie_id(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	struct cookie	 c;
+	const char	*pos = NULL, *ids[PICK_MAX];
+	int		 keys[PICK_MAX], k;
+	size_t		 n = 0, i;
+
+	while (req_cookie(r, r->ctx->cfg.cookie_name, &pos, &c)) {
+		/* "session=" is what a deletion leaves in some clients. */
+		if (c.vallen == 0)
+			continue;
+		s->cookie_seen = 1;
+		s->ncookies++;
+		if ((k = cookie_verify(r, c.val, c.vallen)) < 0) {
+			s->unusable = 1;
+			continue;
+		}
+		s->verified = 1;
+		for (i = 0; i < n; i++)
+			if (memcmp(ids[i], c.val, SESSION_ID_LEN) == 0)
+				break;
+		if (i == n && n < PICK_MAX) {
+			ids[n] = c.val;
+			keys[n++] = k;
+		}
+	}
+	if (n == 1)
+		take_id(s, ids[0], keys[0]);
+	else if (n > 1)
+		return pick_live(r, ids, keys, n);
 	return SL_OK;
 }
 
@@ -219,10 +335,17 @@ sl_session_set(struct sl_req *r, const char *key, const char *val,
 		return err;
 	e = find(s, key, klen);
 	old = e == NULL ? 0 : e->keylen + e->vallen;
+	/* Every limit store_parse() enforces, enforced before it is
+	 * written: a session saved is a session read back. */
 	if (len > SESSION_MAX_DATA ||
 	    s->datalen - old + klen + len > SESSION_MAX_DATA) {
 		req_error(r, "The session would be larger than %d bytes.",
 		    SESSION_MAX_DATA);
+		return SL_ETOOLARGE;
+	}
+	if (e == NULL && s->data.nents >= SESSION_MAX_KEYS) {
+		req_error(r, "The session would have more than %d keys.",
+		    SESSION_MAX_KEYS);
 		return SL_ETOOLARGE;
 	}
 	if ((v = arena_strndup(&r->arena, val, len)) == NULL) {
@@ -327,8 +450,12 @@ sl_session_destroy(struct sl_req *r)
 	return sl_session_clear(r);
 }
 
-/* Move the expiry of an unchanged session forward, under its lock. */
-static void
+/*
+ * Move the expiry of an unchanged session forward, under its lock.
+ * Returns 0 when the session is gone meanwhile (logged out, or replaced
+ * by a login in another request): the answer then sends no cookie.
+ */
+static int
 refresh(struct sl_req *r)
 {
 	struct sess	*s = &r->sess;
@@ -344,25 +471,42 @@ refresh(struct sl_req *r)
 	if (store_read(st, s->file, &r->arena, &d, r->now, &found) != SL_OK)
 		goto fail;
 	if (found != STORE_LIVE)
-		return;
+		return 0;
 	d.expires = r->now + (time_t)r->ctx->cfg.lifetime;
 	if (store_write(st, s->file, &d) != SL_OK)
 		goto fail;
 	s->data.expires = d.expires;
-	return;
+	return 1;
 fail:
 	/* The page can still be served: the session just expires sooner. */
 	log_line(r->ctx->name, "cannot refresh the session's expiry: %s",
 	    st->err);
+	return 1;
 }
 
-/*
- * Save what the request changed, before the answer's headers are built:
- * write or remove the file, and queue the cookie.  On failure the file on
- * disk is left as it was.
- */
-enum sl_err
-session_commit(struct sl_req *r)
+/* Destroyed or emptied: nothing may remain, not even a corrupt or
+ * expired file under this id. */
+static enum sl_err
+commit_empty(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
+	enum sl_err	 e;
+
+	if (s->ondisk && (e = store_remove(st, s->file)) != SL_OK)
+		return store_fault(r, e);
+	if (s->oldfile[0] != '\0' &&
+	    (e = store_remove(st, s->oldfile)) != SL_OK)
+		return store_fault(r, e);
+	/* The cookie of a session that was there; never of one that was
+	 * not, which may be a login's from another tab (see tidy_cookies). */
+	if (s->ondisk && !s->ambiguous)
+		return send_cookie(r, NULL, 0);
+	return tidy_cookies(r, 0);
+}
+
+static enum sl_err
+commit_data(struct sl_req *r)
 {
 	struct sess		*s = &r->sess;
 	struct store		*st = &r->ctx->store;
@@ -370,39 +514,46 @@ session_commit(struct sl_req *r)
 	unsigned char		 dice;
 	enum sl_err		 e;
 
+	/* Strict: new data never goes under a dead id. */
+	if (s->id[0] == '\0')
+		rekey(s);
+	s->data.expires = r->now + (time_t)c->lifetime;
+	if ((e = store_write(st, s->file, &s->data)) != SL_OK)
+		return store_fault(r, e);
+	if (s->oldfile[0] != '\0' &&
+	    (e = store_remove(st, s->oldfile)) != SL_OK)
+		log_line(r->ctx->name, "old session not removed: %s", st->err);
+	random_nonce(&dice, 1);
+	r->gc = dice % GC_ONE_IN == 0;
+	if ((e = send_cookie(r, s->id, s->data.expires)) != SL_OK)
+		return e;
+	return tidy_cookies(r, 1);
+}
+
+/*
+ * Save what the request changed, before the answer's headers are built:
+ * write or remove the file, and queue the cookie.  On failure the file on
+ * disk is left as it was.  HEAD changes nothing (RFC 9110 §9.2.1: a safe
+ * method): what it would have changed is dropped.
+ */
+enum sl_err
+session_commit(struct sl_req *r)
+{
+	struct sess		*s = &r->sess;
+	const struct config	*c = &r->ctx->cfg;
+	int			 head = r->method == SL_METHOD_HEAD;
+
 	if (!s->loaded || s->err != SL_OK)
 		return SL_OK;
-	if (s->modified && s->data.nents == 0) {
-		/* Destroyed or emptied: nothing may remain, not even a
-		 * corrupt or expired file under this id. */
-		if (s->ondisk && (e = store_remove(st, s->file)) != SL_OK)
-			return store_fault(r, e);
-		if (s->oldfile[0] != '\0' &&
-		    (e = store_remove(st, s->oldfile)) != SL_OK)
-			return store_fault(r, e);
-		return s->cookie_seen ? send_cookie(r, NULL, 0) : SL_OK;
-	}
-	if (s->modified) {
-		/* Strict: new data never goes under a dead id. */
-		if (s->id[0] == '\0')
-			rekey(s);
-		s->data.expires = r->now + (time_t)c->lifetime;
-		if ((e = store_write(st, s->file, &s->data)) != SL_OK)
-			return store_fault(r, e);
-		if (s->oldfile[0] != '\0' &&
-		    (e = store_remove(st, s->oldfile)) != SL_OK)
-			log_line(r->ctx->name, "old session not removed: %s",
-			    st->err);
-		random_nonce(&dice, 1);
-		r->gc = dice % GC_ONE_IN == 0;
-		return send_cookie(r, s->id, s->data.expires);
-	}
+	if (s->modified && !head)
+		return s->data.nents == 0 ? commit_empty(r) : commit_data(r);
 	if (!s->exists)
-		/* A stale cookie: its session expired or was removed. */
-		return s->cookie_seen ? send_cookie(r, NULL, 0) : SL_OK;
+		return tidy_cookies(r, 0);
 	if (c->refresh) {
-		if (r->now + c->lifetime - s->data.expires > refresh_step(c))
-			refresh(r);
+		if (!head &&
+		    r->now + c->lifetime - s->data.expires > refresh_step(c) &&
+		    !refresh(r))
+			return SL_OK;
 		if (c->permanent)
 			return send_cookie(r, s->id,
 			    r->now + (time_t)c->lifetime);
@@ -410,6 +561,13 @@ session_commit(struct sl_req *r)
 	if (s->resign)
 		return send_cookie(r, s->id, s->data.expires);
 	return SL_OK;
+}
+
+/* Whether the request's cookie named a live session when it was read. */
+int
+sl_session_live(struct sl_req *r)
+{
+	return load(r, 0) == SL_OK && r->sess.exists;
 }
 
 void

@@ -42,7 +42,6 @@
 #define STORE_MAGIC	"sessile 1\n"
 #define STORE_TMP	".tmp-"
 #define STORE_LOCK	".lock"
-#define STORE_MAX_ENTS	1024
 #define TMP_MAX_AGE	3600	/* a crashed writer's leftovers */
 /*
  * Names a clean-up pass reads.  A pass comes once in 32 writes (GC_ONE_IN
@@ -195,7 +194,7 @@ store_parse(const char *text, size_t len, struct arena *a, struct sdata *d)
 			if (d->ents[i].keylen == (size_t)(eq - p) &&
 			    memcmp(d->ents[i].key, p, d->ents[i].keylen) == 0)
 				return 0;
-		if (d->nents == STORE_MAX_ENTS)
+		if (d->nents == SESSION_MAX_KEYS)
 			return 0;
 		if (d->nents == d->cap) {
 			if ((e = arena_alloc(a, 2 * d->cap * sizeof(*e))) ==

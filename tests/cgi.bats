@@ -259,7 +259,8 @@ header_shape() {
 	login bob "session=$old"
 	cgi index GET "" HTTP_COOKIE="session=$old"
 	assert_anonymous
-	assert_cookie_deleted session
+	# A request that started before the login must not undo it.
+	refute_set_cookie session
 }
 
 @test "a refused login leaves the existing session as it was" {
@@ -294,8 +295,6 @@ header_shape() {
 	    HTTP_COOKIE="$c"
 	bad login POST "csrf_token=$CSRF&username=al%0D%0Aice" HTTP_COOKIE="$c"
 	bad login POST "csrf_token=$CSRF&username=al%FFice" HTTP_COOKIE="$c"
-	bad login POST "csrf_token=$CSRF&username=bob" \
-	    HTTP_COOKIE="$c; session=$(tamper "$SESSION" 50)"
 	bad logout PUT "" HTTP_COOKIE="$c"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as alice
@@ -450,13 +449,61 @@ header_shape() {
 	token="$body.$(sign csrf "$body")"
 	cgi login POST "csrf_token=$token&username=alice" \
 	    HTTP_COOKIE="session_csrf=$token"
-	assert_login_refused 403 'The form has expired or was not sent from this site.'
+	assert_login_refused 403 'The form has expired. Please try again.'
 }
 
 @test "POST /login with the token in the form but no cookie: 403, nothing stored" {
 	fetch_csrf_token
 	cgi login POST "csrf_token=$CSRF&username=alice"
 	assert_login_refused 403 'The form&#39;s security cookie is missing'
+}
+
+@test "two CSRF cookies (an old Path, another deployment, a planted one) do not block a login" {
+	fetch_csrf_token
+	mine=$CSRF
+	nonce=$(head -c 32 /dev/urandom | b64url)
+	body="$nonce.$(($EPOCHSECONDS + 86400))"
+	other="$body.$(sign csrf "$body")"
+	for c in "session_csrf=$other; session_csrf=$mine" \
+	    "session_csrf=$mine; session_csrf=$other" \
+	    "session_csrf=junk; session_csrf=$mine"; do
+		cgi login POST "csrf_token=$mine&username=alice" HTTP_COOKIE="$c"
+		assert_status 303
+	done
+}
+
+@test "GET /login with two CSRF cookies keeps a valid one: each GET adds no cookie" {
+	fetch_csrf_token
+	mine=$CSRF
+	cgi login GET "" HTTP_COOKIE="session_csrf=junk; session_csrf=$mine"
+	assert_equal "$(csrf_token)" "$mine"
+	refute_set_cookie session_csrf
+}
+
+@test "a second tab's login form does not break the first's" {
+	fetch_csrf_token
+	first=$CSRF
+	cgi login GET "" HTTP_COOKIE="session_csrf=$first"
+	second=$(csrf_token)
+	assert_equal "$second" "$first"
+	cgi login POST "csrf_token=$first&username=alice" \
+	    HTTP_COOKIE="session_csrf=$first"
+	assert_status 303
+}
+
+@test "a CSRF token with less than two hours to live is replaced, so every form has that long" {
+	nonce=$(head -c 32 /dev/urandom | b64url)
+	body="$nonce.$(($EPOCHSECONDS + 3600))"
+	old="$body.$(sign csrf "$body")"
+	cgi login GET "" HTTP_COOKIE="session_csrf=$old"
+	new=$(cookie_value session_csrf)
+	[ "$new" != "$old" ]
+	assert_equal "$(csrf_token)" "$new"
+	exp=${new#*.}
+	exp=${exp%%.*}
+	[ "$exp" -gt $(($EPOCHSECONDS + 7200)) ]
+	# Its cookie lives as long as the token: a week.
+	assert_cookie_attr session_csrf Max-Age 604800
 }
 
 @test "POST /login sent from another site (Sec-Fetch-Site: cross-site): 403, nothing stored" {
@@ -661,7 +708,7 @@ header_shape() {
 
 @test "POST /logout destroys the session too" {
 	login alice
-	cgi logout POST "" HTTP_COOKIE="session=$SESSION"
+	post_form logout "" HTTP_COOKIE="session=$SESSION"
 	assert_status 303
 	assert_header Location /
 	assert_session_files 0
@@ -713,14 +760,87 @@ header_shape() {
 	assert_equal "$BODY" ""
 }
 
-@test "HEAD /logout answers as GET /logout does, without a body" {
+@test "HEAD /logout answers 303 as GET /logout does, without a body and without logging out" {
 	login alice
-	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
-	get=$(header_shape)
-	login bob
 	cgi logout HEAD "" HTTP_COOKIE="session=$SESSION"
-	assert_equal "$(header_shape)" "$get"
+	assert_status 303
+	assert_header Location /
 	assert_equal "$BODY" ""
+	# A safe method changes nothing (RFC 9110 §9.2.1).
+	refute_set_cookie session
+	refute_set_cookie session_flash
+	assert_session_files 1
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
+@test "HEAD / does not use up the flash: the GET after it still shows it" {
+	login alice
+	flash=$(cookie_value session_flash)
+	c="session=$SESSION; session_flash=$flash"
+	cgi index HEAD "" HTTP_COOKIE="$c"
+	assert_status 200
+	refute_set_cookie session_flash
+	cgi index GET "" HTTP_COOKIE="$c"
+	assert_output --partial '<p class="flash" role="status">You are logged in.</p>'
+	assert_cookie_deleted session_flash
+}
+
+@test "HEAD changes no session file: not even the sliding expiry's rewrite" {
+	login alice
+	file=$(session_file)
+	set_file_expires "$file" $(($EPOCHSECONDS + 60))
+	cp "$file" "$TMP/before"
+	cgi index HEAD "" HTTP_COOKIE="session=$SESSION"
+	assert_status 200
+	cmp "$TMP/before" "$file"
+}
+
+@test "a logout link followed from another site (Sec-Fetch-Site: cross-site) does not log out" {
+	login alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION" \
+	    HTTP_SEC_FETCH_SITE=cross-site
+	assert_status 303
+	refute_set_cookie session
+	refute_set_cookie session_flash
+	assert_session_files 1
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
+@test "GET /logout from this site, or typed (same-origin, same-site, none), logs out" {
+	for site in same-origin same-site none; do
+		login alice
+		cgi logout GET "" HTTP_COOKIE="session=$SESSION" \
+		    HTTP_SEC_FETCH_SITE=$site
+		assert_cookie_deleted session
+		assert_session_files 0
+	done
+}
+
+@test "POST /logout is checked like the login form: no token, or another site, is 403 and logs nobody out" {
+	login alice
+	cgi logout POST "x=1" HTTP_COOKIE="session=$SESSION"
+	assert_status 403
+	assert_session_files 1
+	post_form logout "" HTTP_COOKIE="session=$SESSION" \
+	    HTTP_SEC_FETCH_SITE=cross-site
+	assert_status 403
+	post_form logout "" HTTP_COOKIE="session=$SESSION" \
+	    HTTP_ORIGIN=https://evil.example HTTP_HOST=sessile.test
+	assert_status 403
+	refute_set_cookie session
+	assert_session_files 1
+}
+
+@test "logout with nobody logged in says nothing: no 'You are logged out.' flash" {
+	cgi logout GET
+	assert_status 303
+	refute_set_cookie session_flash
+	id=$(head -c 32 /dev/urandom | b64url)
+	cgi logout GET "" HTTP_COOKIE="session=$id.$(sign session "$id")"
+	assert_status 303
+	refute_set_cookie session_flash
 }
 
 @test "index refuses PUT, DELETE, POST, PATCH and OPTIONS with 405 and Allow: GET, HEAD" {
@@ -767,51 +887,148 @@ header_shape() {
 
 # ---- Session cookies -----------------------------------------------------
 
-@test "a session cookie whose tag was altered gets 400 and is deleted" {
-	login alice
-	cgi index GET "" HTTP_COOKIE="session=$(tamper "$SESSION" 50)"
-	assert_status 400
-	assert_output --partial 'The session cookie is not valid'
+# An unusable cookie is the visitor's misfortune, never an error page
+# (DESIGN, Sessions): it reads as "not logged in", is deleted, and is
+# logged by a hash, never by its value.
+assert_unusable_cookie() {
+	assert_anonymous
 	assert_cookie_deleted session
+	assert_logged_once 'session cookie '
+	assert_regex "$LOG" 'session cookie [0-9a-f]{16}: '
+	assert_log_hides "$@"
 }
 
-@test "a session cookie whose id was altered gets 400 and is deleted" {
+@test "a session cookie whose tag was altered reads as not logged in, is deleted and logged by a hash" {
 	login alice
-	cgi index GET "" HTTP_COOKIE="session=$(tamper "$SESSION" 3)"
-	assert_status 400
-	assert_cookie_deleted session
+	bad=$(tamper "$SESSION" 50)
+	cgi index GET "" HTTP_COOKIE="session=$bad"
+	assert_unusable_cookie "$bad" "$SESSION"
+	assert_output --partial 'You are not logged in'
 }
 
-@test "a session cookie that is not ID.TAG gets 400 and is deleted" {
+@test "a session cookie whose id was altered reads as not logged in and is deleted" {
+	login alice
+	bad=$(tamper "$SESSION" 3)
+	cgi index GET "" HTTP_COOKIE="session=$bad"
+	assert_unusable_cookie "$bad" "$SESSION"
+}
+
+@test "a session cookie that is not ID.TAG reads as not logged in and is deleted" {
 	cgi index GET "" HTTP_COOKIE="session=hello"
-	assert_status 400
-	assert_cookie_deleted session
+	assert_unusable_cookie hello
 }
 
-@test "a forged session cookie does not log in even on /login" {
+@test "a forged session cookie is never adopted: login makes a fresh session and sets one cookie" {
 	login alice
-	post_login username=mallory HTTP_COOKIE="session=$(tamper "$SESSION" 50)"
-	assert_status 400
-	assert_session_files 1
+	alice=$SESSION
+	bad=$(tamper "$alice" 50)
+	post_login username=mallory HTTP_COOKIE="session=$bad"
+	assert_status 303
+	# One Set-Cookie for session: the new one, no deletion after it.
+	new=$(cookie_value session)
+	[ "$(cookie_id "$new")" != "$(cookie_id "$bad")" ]
+	[ "$(cookie_id "$new")" != "$(cookie_id "$alice")" ]
+	assert_session_files 2
+	cgi index GET "" HTTP_COOKIE="session=$alice"
+	assert_logged_in_as alice
 }
 
-@test "two different session cookies joined with '; ' get 400" {
+@test "two session cookies naming live sessions: neither is used, both are deleted, the log names neither" {
 	login alice
 	alice=$SESSION
 	login bob
 	cgi index GET "" HTTP_COOKIE="session=$alice; session=$SESSION"
-	assert_status 400
-	assert_output --partial 'Two different'
-	refute_output --partial 'Logged in as'
+	assert_anonymous
+	assert_cookie_deleted_for session
+	assert_logged_once 'none used'
+	assert_log_hides "$alice" "$SESSION"
 }
 
-@test "two different session cookies joined with ', ' (Apache) get 400" {
+@test "two live session cookies: the deletions reach the host and each parent domain" {
 	login alice
 	alice=$SESSION
 	login bob
-	cgi index GET "" HTTP_COOKIE="session=$alice, session=$SESSION"
-	assert_status 400
-	refute_output --partial 'Logged in as'
+	cgi index GET "" HTTP_COOKIE="session=$alice; session=$SESSION" \
+	    HTTP_HOST=www.example.test:8080
+	assert_anonymous
+	assert_cookie_deleted_for session
+	assert_cookie_deleted_for session www.example.test
+	assert_cookie_deleted_for session example.test
+	# A top-level domain is no place for a cookie.
+	[[ $HEADERS != *"Domain=test;"* ]]
+	# Nor is an IP address a domain with parents.
+	cgi index GET "" HTTP_COOKIE="session=$alice; session=$SESSION" \
+	    HTTP_HOST=127.0.0.1
+	refute_regex "$HEADERS" 'Domain='
+}
+
+@test "a cookie planted for the parent domain beside the visitor's own never logs the visitor in as the planter" {
+	login mallory
+	planted=$SESSION
+	login alice
+	# The browser sends the host's own cookie and the parent domain's.
+	for c in "session=$SESSION; session=$planted" \
+	    "session=$planted; session=$SESSION"; do
+		cgi index GET "" HTTP_COOKIE="$c" HTTP_HOST=app.example.test
+		refute_output --partial 'Logged in as'
+		assert_cookie_deleted_for session example.test
+	done
+}
+
+@test "logging in beside a planted live cookie: the new cookie stands, the planted one is deleted where it can be" {
+	login mallory
+	planted=$SESSION
+	login alice
+	own=$SESSION
+	post_login username=alice \
+	    HTTP_COOKIE="session=$own; session=$planted" HTTP_HOST=app.example.test
+	assert_status 303
+	[[ $HEADERS =~ $'\n'Set-Cookie:\ session=([^\;]+)\; ]]
+	new=${BASH_REMATCH[1]}
+	[ "$(cookie_id "$new")" != "$(cookie_id "$planted")" ]
+	# The parent domain's cookie is deleted; the host's own place gets
+	# the new cookie, and no deletion after it.
+	assert_cookie_deleted_for session example.test
+	refute_regex "$HEADERS" $'(^|\n)Set-Cookie: session=; Path=/; Expires'
+	cgi index GET "" HTTP_COOKIE="session=$new" HTTP_HOST=app.example.test
+	assert_logged_in_as alice
+}
+
+@test "a planted live cookie alone is adopted only to be replaced at login: the planter's session ends" {
+	login mallory
+	planted=$SESSION
+	post_login username=alice HTTP_COOKIE="session=$planted" \
+	    HTTP_HOST=app.example.test
+	assert_status 303
+	new=$(cookie_value session)
+	cgi index GET "" HTTP_COOKIE="session=$planted"
+	assert_anonymous
+	# The browser still sends both: the visitor's is the live one.
+	cgi index GET "" HTTP_COOKIE="session=$new; session=$planted"
+	assert_logged_in_as alice
+}
+
+@test "a live session cookie beside ones that do not verify or name no session is used, and nothing is deleted" {
+	login alice
+	id=$(head -c 32 /dev/urandom | b64url)
+	dead="$id.$(sign session "$id")"
+	for c in "session=$(tamper "$SESSION" 50); session=$SESSION" \
+	    "session=$SESSION; session=junk" "session=$dead; session=$SESSION" \
+	    "session=$SESSION; session=$dead"; do
+		cgi index GET "" HTTP_COOKIE="$c"
+		assert_logged_in_as alice
+		refute_cookie_deleted session
+	done
+}
+
+@test "a session cookie inside another cookie's value (after a comma) is no cookie" {
+	login alice
+	for c in "lastsearch=shoes,session=$SESSION" \
+	    "lang=en, session=$SESSION, theme=dark"; do
+		cgi index GET "" HTTP_COOKIE="$c"
+		assert_anonymous
+		refute_set_cookie session
+	done
 }
 
 @test "the same session cookie sent twice with the same value logs in" {
@@ -820,9 +1037,9 @@ header_shape() {
 	assert_logged_in_as alice
 }
 
-@test "cookies joined with ', ' (Apache) are parsed" {
+@test "cookies joined with '; ' around the session cookie are parsed" {
 	login alice
-	cgi index GET "" HTTP_COOKIE="lang=en, session=$SESSION, theme=dark"
+	cgi index GET "" HTTP_COOKIE="lang=en; session=$SESSION; theme=dark"
 	assert_logged_in_as alice
 }
 
@@ -833,11 +1050,11 @@ header_shape() {
 	assert_logged_in_as alice
 }
 
-@test "a well-signed id the server never issued is treated as no session and deleted" {
+@test "a well-signed id the server does not hold is no session, and the answer sends no cookie" {
 	id=$(head -c 32 /dev/urandom | b64url)
 	cgi index GET "" HTTP_COOKIE="session=$id.$(sign session "$id")"
 	assert_anonymous
-	assert_cookie_deleted session
+	refute_set_cookie session
 	assert_no_disk_use
 }
 
@@ -860,10 +1077,10 @@ header_shape() {
 	printf 'sessile 1\nexpires 9999999999\ndata username=mallory\nend\n' \
 	    >"$TMP/planted"
 	cgi index GET "" HTTP_COOKIE="session=../planted"
-	assert_status 400
+	assert_anonymous
 	refute_output --partial mallory
 	cgi index GET "" HTTP_COOKIE="session=..%2Fplanted"
-	assert_status 400
+	assert_anonymous
 	refute_output --partial mallory
 }
 
@@ -910,22 +1127,22 @@ header_shape() {
 	assert_logged_in_as alice
 }
 
-@test "a session cookie of 64 KiB gets 400 and is deleted" {
+@test "a session cookie of 64 KiB reads as not logged in and is deleted" {
 	printf -v pad '%65536s' ''
 	cgi index GET "" HTTP_COOKIE="session=${pad// /A}"
-	assert_status 400
+	assert_anonymous
 	assert_cookie_deleted session
 	assert_no_disk_use
 }
 
 # ---- Replayed cookies ----------------------------------------------------
 
-@test "replay after logout: GET / with the old cookie is anonymous and deletes it" {
+@test "replay after logout: GET / with the old cookie is anonymous and sends no cookie" {
 	login alice
 	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
-	assert_cookie_deleted session
+	refute_set_cookie session
 }
 
 @test "replay after logout: POST /login with the old cookie issues a fresh id, never the old one" {
@@ -940,13 +1157,14 @@ header_shape() {
 	assert_anonymous
 }
 
-@test "replay after logout: /logout with the old cookie answers 303, deletes it and stores nothing" {
+@test "replay after logout: /logout with the old cookie answers 303, stores nothing and says nothing" {
 	login alice
 	old=$SESSION
 	cgi logout GET "" HTTP_COOKIE="session=$old"
 	cgi logout GET "" HTTP_COOKIE="session=$old"
 	assert_status 303
-	assert_cookie_deleted session
+	refute_set_cookie session
+	refute_set_cookie session_flash
 	assert_session_files 0
 }
 
@@ -981,7 +1199,7 @@ header_shape() {
 	sleep 2
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
-	assert_cookie_deleted session
+	refute_set_cookie session
 }
 
 @test "a session file whose expiry has passed is no session" {
@@ -989,7 +1207,7 @@ header_shape() {
 	set_file_expires "$(session_file)" $(($EPOCHSECONDS - 1))
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
-	assert_cookie_deleted session
+	refute_set_cookie session
 }
 
 @test "a truncated session file is no session, logged in one line" {
@@ -1197,10 +1415,10 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	assert_header_lines session
 }
 
-@test "a session cookie with a line break, raw or percent-encoded, gets 400, is deleted, and adds no header line" {
+@test "a session cookie with a line break, raw or percent-encoded, reads as not logged in, is deleted, and adds no header line" {
 	for v in "${INJECT_RAW[@]}" "$INJECT_PCT"; do
 		cgi index GET "" HTTP_COOKIE="session=$v"
-		assert_status 400
+		assert_anonymous
 		assert_header_lines session
 		assert_cookie_deleted session
 	done
@@ -1249,10 +1467,11 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 		cgi login GET "" QUERY_STRING="$q"
 		assert_status 200
 		assert_header_lines session_csrf
+		# Nobody was logged in: no "You are logged out." flash.
 		cgi logout GET "" QUERY_STRING="$q"
 		assert_status 303
 		assert_header Location /
-		assert_header_lines session_flash
+		assert_header_lines
 	done
 }
 
@@ -1264,7 +1483,7 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 		cgi logout GET "" PATH_INFO="/$v" REQUEST_URI="/logout/$v"
 		assert_status 303
 		assert_header Location /
-		assert_header_lines session_flash
+		assert_header_lines
 	done
 }
 
@@ -1602,13 +1821,11 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	assert_equal "$(cookie_id "$new")" "$(cookie_id "$SESSION")"
 }
 
-@test "without SECRET_KEY_FALLBACKS a cookie signed with an old key is refused" {
+@test "without SECRET_KEY_FALLBACKS a cookie signed with an old key reads as not logged in: no error page" {
 	login alice
 	SECRET_KEY=$(random_key)
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
-	assert_status 400
-	refute_output --partial 'Logged in as'
-	assert_cookie_deleted session
+	assert_unusable_cookie "$SESSION"
 }
 
 @test "session files are 0600 by default, whatever the umask" {

@@ -390,6 +390,41 @@ assert_cookie_deleted() {
 	    fail "cookie $1 has no Expires in 1970: $REPLY"
 }
 
+# assert_cookie_deleted_for NAME [DOMAIN]: among the answer's Set-Cookie
+# lines, one deletes NAME for DOMAIN (without DOMAIN: the host-only one).
+assert_cookie_deleted_for() {
+	local line want=${2-} found=
+	while IFS= read -r line; do
+		[[ $line == [Ss]et-[Cc]ookie:\ "$1=;"* ]] || continue
+		[[ $line == *"; Expires=Thu, 01 Jan 1970 00:00:00 GMT"* ]] ||
+		    continue
+		if [ -z "$want" ]; then
+			[[ $line == *"; Domain="* ]] || found=1
+		elif [[ "$line;" == *"; Domain=$want;"* ]]; then
+			found=1
+		fi
+	done <<<"$HEADERS"
+	[ -n "$found" ] ||
+	    fail "no deletion of $1 for ${want:-the host only}: $HEADERS"
+}
+
+# refute_cookie_deleted NAME: no Set-Cookie line deletes NAME anywhere.
+refute_cookie_deleted() {
+	if [[ $'\n'$HEADERS =~ $'\n'[Ss]et-[Cc]ookie:\ "$1"=\; ]]; then
+		fail "cookie $1 is deleted: $HEADERS"
+	fi
+}
+
+# assert_log_hides VALUE...: no log line holds any VALUE (a cookie, an
+# id), nor its id part.
+assert_log_hides() {
+	local v
+	for v; do
+		[[ $LOG != *"$v"* && $LOG != *"${v%%.*}"* ]] ||
+		    fail "the log gives away a cookie: $LOG" || return
+	done
+}
+
 # The CSRF token in the login form's hidden field csrf_token.
 csrf_token() {
 	csrf_token_of_form || return
@@ -497,16 +532,16 @@ fetch_csrf_token() {
 	loud
 }
 
-# post_login FIELDS [VAR=value...]
+# post_form PROG FIELDS [VAR=value...]
 #
-# POST /login with a valid CSRF token (field and cookie) and the
-# urlencoded FIELDS, as a browser that has just loaded the form would.
+# POST to PROG with a valid CSRF token (field and cookie) and the
+# urlencoded FIELDS, as a browser that has just loaded a form would.
 # Cookies in an HTTP_COOKIE=... word are sent after the CSRF cookie.
-post_login() {
+post_form() {
 	quiet
-	local fields=$1 w
+	local prog=$1 fields=$2 w
 	local -a vars=()
-	shift
+	shift 2
 	fetch_csrf_token || return
 	for w in "$@"; do
 		case $w in
@@ -514,9 +549,14 @@ post_login() {
 		*) vars+=("$w") ;;
 		esac
 	done
-	"$REQUEST" login POST "csrf_token=$CSRF&$fields" \
+	"$REQUEST" "$prog" POST "csrf_token=$CSRF${fields:+&$fields}" \
 	    HTTP_COOKIE="session_csrf=$CSRF" "${vars[@]}" || return
 	loud
+}
+
+# post_login FIELDS [VAR=value...]: post_form to login.
+post_login() {
+	post_form login "$@"
 }
 
 # login NAME [COOKIE...]
