@@ -430,3 +430,34 @@ gc_waits_for_writer() {
 		assert_session_works "$c" "$n"
 	done <"$TMP/cookies"
 }
+
+# ---- A page view racing the end of its session ---------------------------
+
+@test "a page view whose refresh finds the session gone sends no cookie: a slow request never revives or resends a dead one" {
+	[ -r /proc/locks ] || skip "needs /proc/locks"
+	login alice
+	file=$(file_of "$SESSION")
+	# The expiry lags: the view will refresh it, under the lock.
+	set_file_expires "$file" $((EPOCHSECONDS + 60))
+	hold "$SESSION"
+	config_env
+	env -i "${CONFIG_ENV[@]}" REQUEST_METHOD=GET HTTP_COOKIE="session=$SESSION" \
+	    "$BUILDDIR/cgi-bin/index.fcgi" </dev/null >"$TMP/view" \
+	    2>"$TMP/view.err" 3>&- {HOLD_IN}>&- {HOLD_OUT}<&- &
+	view=$!
+	BG_PIDS="${BG_PIDS-} $view"
+	for _ in $(seq 100); do
+		! lock_waited || break
+		sleep 0.1
+	done
+	lock_waited || fail "the page view never asked for the lock"
+	# Meanwhile the session ends (a logout, a login in another tab).
+	rm "$file"
+	exec {HOLD_IN}>&-
+	wait "$HOLD_PID"
+	wait "$view"
+	parse_response "$TMP/view"
+	assert_status 200
+	refute_set_cookie session
+	[ ! -e "$file" ] || fail "the refresh wrote the ended session again"
+}

@@ -50,6 +50,14 @@ teardown_file() {
 	check_cookie_headers fcgi /
 }
 
+@test "lighttpd, FastCGI spawned by lighttpd: a cookie planted for the parent domain takes over no session" {
+	check_planted_cookie fcgi /
+}
+
+@test "lighttpd, FastCGI under /app/: a cookie planted for the parent domain takes over no session" {
+	check_planted_cookie prefix /app/
+}
+
 @test "lighttpd, FastCGI spawned by lighttpd: Secure cookies on https only" {
 	check_secure fcgi
 }
