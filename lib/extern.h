@@ -276,8 +276,6 @@ struct	sess {
 	int		 ondisk;	/* a file is there, live or not */
 	int		 modified;
 	int		 resign;	/* verified by a fallback key */
-	int		 cookie_seen;	/* the browser sent one */
-	size_t		 ncookies;	/* session cookies sent, not empty */
 	int		 verified;	/* one of them verified */
 	int		 unusable;	/* one of them did not */
 	int		 ambiguous;	/* several named live sessions */

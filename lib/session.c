@@ -62,19 +62,18 @@ send_cookie(struct sl_req *r, const char *id, time_t expires)
  * it sets (SETS: the answer sets a session cookie of its own).  Several
  * live ones (one planted from a sibling host beside the visitor's): all
  * are deleted wherever the answer reaches, but where it sets its own.
- * A login cleans up whatever else was sent the same way.  Only unusable
- * ones (a retired key, tampering): the visitor's own place is cleared,
- * never more, as a deletion there could hit another deployment's cookie.
- * A well-signed id that names no live session is left alone: it may be
- * a request that started before a login in another tab, and deleting
- * the cookie would undo that login.
+ * Only unusable ones (a retired key, tampering): the visitor's own place
+ * is cleared, never more, as a deletion elsewhere could hit another
+ * deployment's cookie.  A well-signed id that names no live session is
+ * left alone: it may be a request that started before a login in
+ * another tab, and deleting the cookie would undo that login.
  */
 static enum sl_err
 tidy_cookies(struct sl_req *r, int sets)
 {
 	struct sess	*s = &r->sess;
 
-	if (s->ambiguous || (sets && s->ncookies > 1))
+	if (s->ambiguous)
 		return req_purge_cookie(r, r->ctx->cfg.cookie_name, sets);
 	if (s->unusable && !s->verified && !sets)
 		return send_cookie(r, NULL, 0);
@@ -206,8 +205,6 @@ cookie_id(struct sl_req *r)
 		/* "session=" is what a deletion leaves in some clients. */
 		if (c.vallen == 0)
 			continue;
-		s->cookie_seen = 1;
-		s->ncookies++;
 		if ((k = cookie_verify(r, c.val, c.vallen)) < 0) {
 			s->unusable = 1;
 			continue;
