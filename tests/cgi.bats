@@ -343,7 +343,7 @@ header_shape() {
 @test "POST /login with a right-to-left override in the username: 400, nothing stored" {
 	# U+202E would reorder the text around the name ("Trojan Source").
 	post_login 'username=adm%E2%80%AEnimda'
-	assert_login_refused 400 'The username contains invisible or direction-changing characters'
+	assert_login_refused 400 'The username contains invisible or format characters'
 }
 
 @test "POST /login with only no-break spaces as the username: 400, nothing stored" {
