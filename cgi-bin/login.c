@@ -39,9 +39,9 @@ static void
 login_post(struct sl_req *r)
 {
 	const struct sl_pair	*f;
-	const char		*name, *why, *refill;
+	const char		*name, *clean;
 	char			 msg[128];
-	size_t			 n, len;
+	size_t			 n, len, cleanlen;
 	enum sl_err		 e;
 
 	/* Bad input (4xx): the form again, saying what was wrong. */
@@ -64,25 +64,27 @@ login_post(struct sl_req *r)
 		    NULL);
 		return;
 	}
-	/* Blanks around a name are a typing accident, not part of it. */
-	while (len > 0 && (*name == ' ' || *name == '\t')) {
-		name++;
-		len--;
-	}
-	while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
-		len--;
-	if ((why = sl_text_check(name, len, USERNAME_MAX)) != NULL) {
+	/*
+	 * Stored trimmed and in NFC, by Unicode's rules (DESIGN "Errors and
+	 * limits"); refilled into the form only if that is safe to show.
+	 */
+	if ((e = sl_text_clean(r, name, len, USERNAME_MAX, &clean,
+	    &cleanlen)) == SL_EBADREQ) {
 		snprintf(msg, sizeof(msg), "The username %s: it must be 1 to "
-		    "%d visible characters.", why, USERNAME_MAX);
-		/* Refill the field only with text that is safe to show. */
-		refill = sl_text_check(name, len, 4 * USERNAME_MAX) == NULL ?
-		    name : NULL;
-		form(r, SL_HTTP_400, msg, refill);
+		    "%d visible characters.", sl_errmsg(r), USERNAME_MAX);
+		if (sl_text_clean(r, name, len, 4 * USERNAME_MAX, &clean,
+		    &cleanlen) != SL_OK)
+			clean = NULL;
+		form(r, SL_HTTP_400, msg, clean);
+		return;
+	}
+	if (e != SL_OK) {
+		sl_fail(r, e, NULL);
 		return;
 	}
 	/* A new id at login: whoever knew the old one learns nothing. */
 	if ((e = sl_session_regenerate(r)) != SL_OK ||
-	    (e = sl_session_set(r, "username", name, len)) != SL_OK ||
+	    (e = sl_session_set(r, "username", clean, cleanlen)) != SL_OK ||
 	    (e = sl_flash_set(r, "You are logged in.")) != SL_OK) {
 		sl_fail(r, e, NULL);
 		return;

@@ -11,7 +11,14 @@
  *   value holds a NUL, a name or value is not UTF-8, or the input holds
  *   a '%' not followed by two hex digits;
  * - utf8_valid() agrees with RFC 3629's table of well-formed sequences
- *   (Unicode 15 Table 3-7), written here independently;
+ *   (Unicode 15 Table 3-7), written here independently, and with
+ *   libunistring's u8_check();
+ * - text_clean() (lib/text.c) refuses empty and invalid text; what it
+ *   accepts is NFC (normalizing it again gives the same bytes), has no
+ *   White_Space at either end, no refused code point and at most the
+ *   limit of characters, passes sl_text_check() and is cleaned into
+ *   itself; text that sl_text_check() accepts and that is NFC with no
+ *   White_Space at its ends is accepted as it is;
  * - pct_decode() gives the same in place and out of place, never grows,
  *   and decoding an encoding of a decoded string gives it back;
  * - re-encoding the decoded pairs and decoding again gives the same
@@ -21,6 +28,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
 
 #include "extern.h"
 #include "fuzz.h"
@@ -156,6 +167,95 @@ check_pct(const char *in, size_t len)
 	free(out);
 }
 
+/* Is S (valid UTF-8) its own NFC? */
+static int
+is_nfc(const char *s, size_t len)
+{
+	uint8_t	*nfc;
+	size_t	 n;
+	int	 yes;
+
+	if ((nfc = u8_normalize(UNINORM_NFC, (const uint8_t *)s, len, NULL,
+	    &n)) == NULL)
+		abort();	/* out of memory */
+	yes = same((const char *)nfc, n, s, len);
+	free(nfc);
+	return yes;
+}
+
+/* Does S (valid UTF-8, not empty) begin or end with White_Space? */
+static int
+ws_at_ends(const char *s, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)s;
+	ucs4_t		 first, last;
+
+	u8_mbtouc(&first, p, len);
+	if (u8_prev(&last, p + len, p) == NULL)
+		abort();
+	return uc_is_property_white_space(first) ||
+	    uc_is_property_white_space(last);
+}
+
+/* DESIGN "Errors and limits": the code points no name may hold. */
+static int
+refused(ucs4_t c)
+{
+	return uc_is_general_category_withtable(c, UC_CATEGORY_MASK_Cc |
+	    UC_CATEGORY_MASK_Cf | UC_CATEGORY_MASK_Cs | UC_CATEGORY_MASK_Co |
+	    UC_CATEGORY_MASK_Cn | UC_CATEGORY_MASK_Zl | UC_CATEGORY_MASK_Zp) ||
+	    uc_is_property_default_ignorable_code_point(c) ||
+	    uc_is_property_not_a_character(c);
+}
+
+static void
+check_text(const char *in, size_t len, int valid)
+{
+	const size_t	 max = 64;
+	const char	*why, *why2;
+	char		*out, *again;
+	size_t		 outlen, againlen, i;
+	ucs4_t		 c;
+	enum sl_err	 e;
+	int		 n;
+
+	e = text_clean(in, len, max, &out, &outlen, &why);
+	if (e == SL_EINTERNAL)
+		abort();	/* out of memory */
+	CHECK(e == SL_OK || (e == SL_EBADREQ && why != NULL && out == NULL),
+	    "text_clean returns %d", (int)e);
+	CHECK(e != SL_OK || (len > 0 && valid),
+	    "text_clean accepts empty or invalid text");
+	if (len > 0 && valid && sl_text_check(in, len, max) == NULL &&
+	    !ws_at_ends(in, len) && is_nfc(in, len))
+		CHECK(e == SL_OK && same(out, outlen, in, len),
+		    "text_clean changes or refuses clean text: %s",
+		    e == SL_OK ? "changed" : why);
+	if (e != SL_OK)
+		return;
+	CHECK(outlen > 0 && out[outlen] == '\0' && utf8_valid(out, outlen),
+	    "text_clean gives empty, unterminated or invalid text");
+	CHECK(is_nfc(out, outlen), "text_clean gives text that is not NFC");
+	CHECK(!ws_at_ends(out, outlen),
+	    "text_clean gives text with White_Space at an end");
+	CHECK(u8_mbsnlen((const uint8_t *)out, outlen) <= max,
+	    "text_clean gives more than %zu characters", max);
+	for (i = 0; i < outlen; i += (size_t)n) {
+		n = u8_mbtouc(&c, (const uint8_t *)out + i, outlen - i);
+		CHECK(!refused(c), "text_clean lets U+%04lX through",
+		    (unsigned long)c);
+	}
+	CHECK(sl_text_check(out, outlen, max) == NULL,
+	    "sl_text_check refuses what text_clean gives");
+	e = text_clean(out, outlen, max, &again, &againlen, &why2);
+	if (e == SL_EINTERNAL)
+		abort();
+	CHECK(e == SL_OK && same(again, againlen, out, outlen),
+	    "text_clean of its own result changes it");
+	free(again);
+	free(out);
+}
+
 /* The number of non-empty sequences between '&' (§5.1 steps 1, 3.1). */
 static size_t
 ref_npairs(const char *in, size_t len)
@@ -216,9 +316,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = utf8_valid(in, size);
 	CHECK(v == ref_utf8(data, size), "utf8_valid says %d, RFC 3629 %d",
 	    v, !v);
+	CHECK(v == (u8_check(data, size) == NULL),
+	    "utf8_valid says %d, u8_check %d", v, !v);
 	/* A line of text that passes the check is never invalid or empty. */
 	CHECK(sl_text_check(in, size, 64) != NULL || (size > 0 && v),
 	    "sl_text_check accepts empty or invalid text");
+	check_text(in, size, v);
+	/* And a field's value, as the login form's username. */
+	for (i = 0; i < n; i++)
+		if (p[i].keylen == 8 && memcmp(p[i].key, "username", 8) == 0)
+			check_text(p[i].val, p[i].vallen,
+			    utf8_valid(p[i].val, p[i].vallen));
 
 	check_pct(in, size);
 

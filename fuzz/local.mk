@@ -38,7 +38,7 @@ fuzz/lib/%.o: $(srcdir)/lib/%.c $(srcdir)/lib/extern.h \
 fuzz/fuzz-%: $(srcdir)/fuzz/%.c $(srcdir)/fuzz/fuzz.h $(fuzz_lib_o)
 	$(AM_V_CCLD)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
 	    -fsanitize=fuzzer,$(FUZZ_SANITIZE) -o $@ $< $(fuzz_lib_o) \
-	    $(GCRYPT_LIBS) $(FCGI_LIBS)
+	    $(GCRYPT_LIBS) $(FCGI_LIBS) $(UNISTRING_LIBS)
 
 # The request harness runs the programs' own views.
 fuzz/fuzz-request: $(srcdir)/cgi-bin/index.c $(srcdir)/cgi-bin/login.c \

@@ -142,6 +142,11 @@ int	 form_decode(struct arena *, const char *, size_t, struct sl_pair **,
 	    size_t *, unsigned int *);
 int	 utf8_valid(const char *, size_t);
 
+/* text.c: a line of user text by Unicode's rules. */
+
+enum sl_err	 text_clean(const char *, size_t, size_t, char **, size_t *,
+		    const char **);
+
 /* cookie.c: the Cookie header in, Set-Cookie out. */
 
 struct	cookie {

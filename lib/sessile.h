@@ -132,10 +132,22 @@ size_t		 sl_pairs_get(const struct sl_pair *, size_t, const char *,
 		    const char **, size_t *);
 
 /*
- * Check a line of user text: valid UTF-8, no control characters, at most
- * MAXCHARS characters, not empty.  Returns NULL if good, else the reason.
+ * Check a line of user text as it is: valid UTF-8, not empty or blank, no
+ * control, format, private-use, unassigned, noncharacter or
+ * default-ignorable code point, at most MAXCHARS code points.  Returns
+ * NULL if good, else the reason ("is too long").
  */
 const char	*sl_text_check(const char *, size_t, size_t);
+
+/*
+ * A line of user text made fit to store (a username): Unicode White_Space
+ * trimmed from both ends, normalized to NFC, then checked as
+ * sl_text_check() does, the length counted after NFC.  SL_OK sets OUT
+ * (NUL-terminated, freed with the request) and OUTLEN; SL_EBADREQ leaves
+ * the reason in sl_errmsg(); SL_EINTERNAL: out of memory.
+ */
+enum sl_err	 sl_text_clean(struct sl_req *, const char *, size_t, size_t,
+		    const char **, size_t *);
 
 /*
  * Load the session named by the request's cookie.  SL_SESSION_RDWR holds

@@ -225,6 +225,26 @@ header_shape() {
 	assert_logged_in_as alice
 }
 
+@test "no-break spaces around a username are dropped as well" {
+	# U+00A0 and U+3000 are White_Space as much as ' ' is.
+	login $'  alice\xc2\xa0\xe3\x80\x80'
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
+@test "a username typed decomposed (NFD) is shown composed (NFC)" {
+	# "e" U+0301 and U+00E9 are one name: stored in NFC (UAX #15).
+	login $'Jose\xcc\x81'
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as $'Jos\xc3\xa9'
+	refute_output --partial $'Jose\xcc\x81'
+}
+
+@test "a username typed decomposed (NFD) is stored composed (NFC) in the session file" {
+	login $'Jose\xcc\x81'
+	grep -qx 'data username=Jos%C3%A9' "$(session_file)"
+}
+
 @test "a username of 64 characters (128 bytes) is accepted" {
 	name=$(printf 'é%.0s' $(seq 64))
 	login "$name"
@@ -309,7 +329,7 @@ header_shape() {
 
 @test "POST /login with a username of only spaces and tabs: 400, nothing stored" {
 	post_login 'username=+%09+'
-	assert_login_refused 400 'The username is empty'
+	assert_login_refused 400 'The username is blank'
 }
 
 @test "POST /login with a username of 65 characters: 400, nothing stored" {
@@ -342,7 +362,34 @@ header_shape() {
 @test "POST /login with a right-to-left override in the username: 400, nothing stored" {
 	# U+202E would reorder the text around the name ("Trojan Source").
 	post_login 'username=adm%E2%80%AEnimda'
-	assert_login_refused 400 'The username contains invisible or direction-changing characters'
+	assert_login_refused 400 'The username contains invisible or format characters'
+}
+
+@test "POST /login with a Hangul filler (U+3164) as the username: 400, nothing stored" {
+	# A letter to Unicode, shown as nothing: a name that looks blank.
+	post_login 'username=%E3%85%A4'
+	assert_login_refused 400 'The username contains invisible or format characters'
+}
+
+@test "POST /login with tag characters after a name: 400, nothing stored" {
+	# U+E0041 U+E0042: "alice" plus invisible tags would pass for alice.
+	post_login 'username=alice%F3%A0%81%81%F3%A0%81%82'
+	assert_login_refused 400 'The username contains invisible or format characters'
+}
+
+@test "POST /login with a variation selector after a name: 400, nothing stored" {
+	post_login 'username=alice%EF%B8%8F'
+	assert_login_refused 400 'The username contains invisible or format characters'
+}
+
+@test "POST /login with a private-use character (U+E000) in the username: 400, nothing stored" {
+	post_login 'username=al%EE%80%80ice'
+	assert_login_refused 400 'The username contains private-use or unassigned characters'
+}
+
+@test "POST /login with a noncharacter (U+FFFE) in the username: 400, nothing stored" {
+	post_login 'username=alice%EF%BF%BE'
+	assert_login_refused 400 'The username contains private-use or unassigned characters'
 }
 
 @test "POST /login with only no-break spaces as the username: 400, nothing stored" {

@@ -1,8 +1,8 @@
 /*
  * t_form: application/x-www-form-urlencoded as the WHATWG URL standard
- * §5.1 parses it, UTF-8 as RFC 3629 defines it, and the checks on a line
- * of user text.  Inputs carry explicit lengths: a decoded NUL byte must
- * not hide the rest of a value.
+ * §5.1 parses it, and UTF-8 as RFC 3629 defines it (the checks on a
+ * line of user text are t_text's).  Inputs carry explicit lengths: a
+ * decoded NUL byte must not hide the rest of a value.
  */
 #include "config.h"
 
@@ -288,79 +288,6 @@ test_utf8_valid(void)
 }
 
 /*
- * sl_text_check: what a login name must be.  The reason is shown to the
- * user; the test checks the kind of reason, not its wording.
- */
-static const struct text_test {
-	const char	*s;
-	size_t		 len;
-	size_t		 max;
-	const char	*why;	/* NULL: accepted; else part of the reason */
-} text_tests[] = {
-	{ S("alice"), 10, NULL },
-	{ S("Alice B. O'Neil"), 20, NULL },
-	{ S(""), 10, "empty" },
-	{ S("a\tb"), 10, "control" },
-	/* CR and LF would forge log lines and headers. */
-	{ S("a\nb"), 10, "control" },
-	{ S("a\rb"), 10, "control" },
-	{ S("a\0b"), 10, "control" },
-	{ S("\x1f"), 10, "control" },
-	{ S("a\x7f"), 10, "control" },		/* DEL */
-	/* C1 controls, as UTF-8: U+0085 NEL is a line break to some. */
-	{ S("a\xc2\x85z"), 10, "control" },
-	{ S("\xc2\x80"), 10, "control" },	/* U+0080, first C1 */
-	{ S("\xc2\x9f"), 10, "control" },	/* U+009F, last C1 */
-	{ S("a\xc2\xa0" "b"), 10, NULL },		/* U+00A0, not a control */
-	/* Only spaces, of any kind, is no name. */
-	{ S(" "), 10, "blank" },
-	{ S("\xc2\xa0"), 10, "blank" },		/* U+00A0 */
-	{ S("\xe3\x80\x80 \xe2\x80\x83"), 10, "blank" },	/* U+3000, U+2003 */
-	{ S("a\xe2\x80\xa8" "b"), 10, "control" },	/* U+2028 LINE SEPARATOR */
-	/* Invisible or reordering: a name that passes for another. */
-	{ S("adm\xe2\x80\x8bin"), 10, "invisible" },	/* U+200B ZWSP */
-	{ S("abc\xe2\x80\xaexyz"), 10, "invisible" },	/* U+202E RLO */
-	{ S("\xef\xbb\xbf" "bob"), 10, "invisible" },	/* U+FEFF BOM */
-	{ S("a\xc2\xad" "b"), 10, "invisible" },		/* U+00AD SHY */
-	{ S("\xc3\xa9t\xc3\xa9"), 10, NULL },
-	{ S("\xff"), 10, "UTF-8" },
-	/* An overlong NUL must not pass as a non-control character. */
-	{ S("a\xc0\x80"), 10, "UTF-8" },
-	{ S("\xed\xa0\x80"), 10, "UTF-8" },
-	/* Length is counted in characters, not bytes. */
-	{ S("abcdefghij"), 10, NULL },
-	{ S("abcdefghijk"), 10, "long" },
-	{ S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"), 10, NULL },
-	{ S("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"), 10, "long" },
-	{ S("\xf0\x9f\x98\x80\xf0\x9f\x98\x80"), 2, NULL },
-	{ S("\xf0\x9f\x98\x80\xf0\x9f\x98\x80"), 1, "long" },
-};
-
-static void
-test_text_check(void)
-{
-	const struct text_test	*t;
-	const char		*why;
-	size_t			 i;
-
-	for (i = 0; i < NELEM(text_tests); i++) {
-		t = &text_tests[i];
-		why = sl_text_check(t->s, t->len, t->max);
-		if (t->why == NULL)
-			ok(why == NULL, "sl_text_check \"%s\" (max %zu) "
-			    "accepts it%s%s", tap_show(t->s, t->len), t->max,
-			    why != NULL ? ": got " : "",
-			    why != NULL ? why : "");
-		else
-			ok(why != NULL && strstr(why, t->why) != NULL,
-			    "sl_text_check \"%s\" (max %zu) refuses it: "
-			    "\"%s\"", tap_show(t->s, t->len), t->max, t->why);
-	}
-}
-
-/*
  * sl_pairs_get counts every occurrence of a name (a repeated field is
  * for the caller to refuse) and gives the first value.
  */
@@ -423,7 +350,6 @@ main(void)
 	test_pct_decode();
 	test_form_decode();
 	test_utf8_valid();
-	test_text_check();
 	test_pairs_get();
 	return done();
 }
