@@ -322,6 +322,7 @@ struct	sl_req {
 	struct buf	 cookies;	/* Set-Cookie lines to send */
 	struct buf	 deletions;	/* and those that delete, sent last */
 	int		 responded;
+	int		 logged;	/* sl_fail(): the cause is logged */
 	char		 errmsg[256];
 	/* Requests made in memory (tests, fuzzing). */
 	const char	*mem_body;
