@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,22 @@ env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
+/* The message for a refused value: "VARIABLE: why".  Returns 0. */
+static int	 bad(char *, size_t, const char *, const char *, ...)
+		    __attribute__((format(__printf__, 4, 5)));
+
 static int
-bad(char *err, size_t errlen, const char *var, const char *why)
+bad(char *err, size_t errlen, const char *var, const char *fmt, ...)
 {
-	snprintf(err, errlen, "%s: %s", var, why);
+	va_list	 ap;
+	int	 n;
+
+	if ((n = snprintf(err, errlen, "%s: ", var)) < 0 ||
+	    (size_t)n >= errlen)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
 	return 0;
 }
 
@@ -84,11 +97,13 @@ parse_num(const char *var, const char *v, long long min, long long max,
 		if (*p < '0' || *p > '9')
 			return bad(err, errl, var, "not a decimal number");
 		if (n > (max - (*p - '0')) / 10)
-			return bad(err, errl, var, "too large");
+			return bad(err, errl, var, "too large (%lld to %lld)",
+			    min, max);
 		n = n * 10 + (*p - '0');
 	}
 	if (n < min)
-		return bad(err, errl, var, "too small");
+		return bad(err, errl, var, "too small (%lld to %lld)", min,
+		    max);
 	*out = n;
 	return 1;
 }
@@ -144,29 +159,71 @@ read_key_file(struct key *k, const char *path, char *err, size_t errl)
 	return ok;
 }
 
-/* SECRET_KEY_FALLBACKS: keys separated by commas, oldest last. */
+/*
+ * The next element of a comma-separated list at *P: [*S, *S + *LEN),
+ * without the blanks (space, tab) around it, so that "k1, k2" reads as
+ * the two elements an operator wrote.  Returns 0 after the last one.
+ */
+static int
+list_next(const char **p, const char **s, size_t *len)
+{
+	const char	*b, *e;
+
+	if ((b = *p) == NULL)
+		return 0;
+	if ((e = strchr(b, ',')) == NULL) {
+		e = b + strlen(b);
+		*p = NULL;
+	} else
+		*p = e + 1;
+	while (b < e && (*b == ' ' || *b == '\t'))
+		b++;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*s = b;
+	*len = (size_t)(e - b);
+	return 1;
+}
+
+/* How many elements list_next() finds in V. */
+static size_t
+list_count(const char *v)
+{
+	size_t	 n = 1;
+
+	for (; *v != '\0'; v++)
+		if (*v == ',')
+			n++;
+	return n;
+}
+
+/*
+ * SECRET_KEY_FALLBACKS: keys separated by commas, oldest last, blanks
+ * around each dropped.  An empty element (",," or a comma at an end) is
+ * a mistake, not "no key": it is refused.
+ */
 static int
 parse_fallbacks(struct config *c, const char *v, char *err, size_t errl)
 {
-	const char	*p, *end;
-	size_t		 n = 1;
+	const char	*p = v, *s;
+	char		 var[64];
+	size_t		 n, len;
 
 	if (*v == '\0')
 		return 1;
-	for (p = v; *p != '\0'; p++)
-		if (*p == ',')
-			n++;
+	n = list_count(v);
 	if ((c->fallbacks = calloc(n, sizeof(*c->fallbacks))) == NULL)
 		return bad(err, errl, "SECRET_KEY_FALLBACKS", "out of memory");
-	for (p = v; ; p = end + 1) {
-		if ((end = strchr(p, ',')) == NULL)
-			end = p + strlen(p);
-		if (!set_key(&c->fallbacks[c->nfallbacks], p,
-		    (size_t)(end - p), "SECRET_KEY_FALLBACKS", err, errl))
+	while (list_next(&p, &s, &len)) {
+		snprintf(var, sizeof(var), "SECRET_KEY_FALLBACKS: key %zu "
+		    "of %zu", c->nfallbacks + 1, n);
+		if (len == 0)
+			return bad(err, errl, var, "empty (two commas in a "
+			    "row, or one at an end)");
+		if (!set_key(&c->fallbacks[c->nfallbacks], s, len, var, err,
+		    errl))
 			return 0;
 		c->nfallbacks++;
-		if (*end == '\0')
-			break;
 	}
 	return 1;
 }
@@ -212,6 +269,68 @@ domain_valid(const char *v)
 	return strstr(v, "..") == NULL;
 }
 
+/*
+ * RFC 6265 §5.1.4: request path PATH path-matches cookie path CP when
+ * they are equal, or CP is a prefix of PATH that ends in '/' or is
+ * followed in PATH by '/'.  "/app" covers "/app/"; "/ap" does not.
+ */
+static int
+path_matches(const char *path, const char *cp)
+{
+	size_t	 n = strlen(cp);
+
+	if (strncmp(path, cp, n) != 0)
+		return 0;
+	return path[n] == '\0' || cp[n - 1] == '/' || path[n] == '/';
+}
+
+/*
+ * RFC 6265bis §4.1.3: the prefixes that make a browser refuse a cookie
+ * set without Secure (both) or with a Domain or a Path other than "/"
+ * (__Host-).  Browsers match them without regard to case (the draft's
+ * storage model), so "__host-" binds as much as "__Host-".
+ */
+static const char *
+cookie_prefix(const char *name)
+{
+	if (strncasecmp(name, "__Host-", 7) == 0)
+		return "__Host-";
+	if (strncasecmp(name, "__Secure-", 9) == 0)
+		return "__Secure-";
+	return NULL;
+}
+
+/*
+ * A configuration under which no request could set a prefixed cookie is
+ * refused at start, naming SESSION_COOKIE_NAME (DESIGN: Sessions).  With
+ * SESSION_COOKIE_SECURE unset, Secure depends on each request's HTTPS:
+ * req_usable() refuses a request without it.  The companion cookies
+ * ("_csrf", "_flash") carry the same prefix and the same attributes, so
+ * they pass whenever the session cookie does.
+ */
+static int
+prefix_check(const struct config *c, const char *pathvar, char *err,
+    size_t errl)
+{
+	const char	*px = c->cookie_prefix;
+
+	if (px == NULL)
+		return 1;
+	if (c->secure == 0)
+		return bad(err, errl, "SESSION_COOKIE_NAME", "a %s cookie must "
+		    "be Secure, and SESSION_COOKIE_SECURE is false", px);
+	if (strcmp(px, "__Host-") != 0)
+		return 1;
+	if (c->cookie_domain != NULL)
+		return bad(err, errl, "SESSION_COOKIE_NAME", "a __Host- cookie "
+		    "takes no Domain: unset SESSION_COOKIE_DOMAIN");
+	if (strcmp(c->cookie_path, "/") != 0)
+		return bad(err, errl, "SESSION_COOKIE_NAME", "a __Host- cookie "
+		    "needs Path=/, not %s (from %s): set SESSION_COOKIE_PATH=/",
+		    c->cookie_path, pathvar);
+	return 1;
+}
+
 static char *
 xstrdup(const char *s, const char *var, char *err, size_t errl)
 {
@@ -225,7 +344,7 @@ xstrdup(const char *s, const char *var, char *err, size_t errl)
 static int
 load(struct config *c, char *const *envp, char *err, size_t errl)
 {
-	const char	*v, *k, *kf;
+	const char	*v, *k, *kf, *pathvar;
 	long long	 n;
 	size_t		 i, len;
 
@@ -304,6 +423,7 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 	if ((c->cookie_name = xstrdup(v, "SESSION_COOKIE_NAME", err, errl)) ==
 	    NULL)
 		return 0;
+	c->cookie_prefix = cookie_prefix(c->cookie_name);
 	if ((v = env_get(envp, "SESSION_COOKIE_DOMAIN")) != NULL &&
 	    *v != '\0') {
 		if (!domain_valid(v))
@@ -335,10 +455,6 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 	if (c->samesite == SAMESITE_NONE && c->secure != 1)
 		return bad(err, errl, "SESSION_COOKIE_SAMESITE",
 		    "None needs SESSION_COOKIE_SECURE=true");
-	if (strncmp(c->cookie_name, "__Host-", 7) == 0 &&
-	    (c->cookie_domain != NULL || c->secure == 0))
-		return bad(err, errl, "SESSION_COOKIE_NAME",
-		    "a __Host- cookie needs Secure and no Domain");
 
 	/* Requests. */
 	n = 16 * 1024;
@@ -362,19 +478,24 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 		c->root[len] = '/';
 		c->root[len + 1] = '\0';
 	}
-	v = env_get(envp, "SESSION_COOKIE_PATH");
-	if (v == NULL)
-		v = env_get(envp, "APPLICATION_ROOT");
-	if (v == NULL)
-		v = "/";
+	pathvar = "SESSION_COOKIE_PATH";
+	if ((v = env_get(envp, "SESSION_COOKIE_PATH")) == NULL) {
+		pathvar = "APPLICATION_ROOT";
+		if ((v = env_get(envp, "APPLICATION_ROOT")) == NULL)
+			v = "/";
+	}
 	if (!path_valid(v) || strlen(v) > 256)
 		return bad(err, errl, "SESSION_COOKIE_PATH",
 		    "not a URL path starting with '/'");
-	if (strncmp(c->cookie_name, "__Host-", 7) == 0 && strcmp(v, "/") != 0)
-		return bad(err, errl, "SESSION_COOKIE_PATH",
-		    "a __Host- cookie needs Path=/");
+	/* A cookie the pages' paths do not match never comes back. */
+	if (!path_matches(c->root, v))
+		return bad(err, errl, "SESSION_COOKIE_PATH", "%s does not "
+		    "cover APPLICATION_ROOT %s (RFC 6265 §5.1.4): the browser "
+		    "would never send the cookie back", v, c->root);
 	if ((c->cookie_path = xstrdup(v, "SESSION_COOKIE_PATH", err, errl)) ==
 	    NULL)
+		return 0;
+	if (!prefix_check(c, pathvar, err, errl))
 		return 0;
 	v = env_get(envp, "TEMPLATE_DIR");
 	if (v == NULL)

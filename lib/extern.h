@@ -86,6 +86,7 @@ struct	config {
 	int		 permanent;
 	int		 refresh;
 	char		*cookie_name;
+	const char	*cookie_prefix;	/* "__Host-", "__Secure-" or NULL */
 	char		*cookie_domain;	/* NULL: none */
 	char		*cookie_path;
 	int		 httponly;

@@ -279,9 +279,25 @@ answer_oom(struct sl_ctx *ctx)
 static int
 req_usable(struct sl_req *r)
 {
+	const char	*px = r->ctx->cfg.cookie_prefix;
+
 	if (r->ctx->cfgerr != SL_OK) {
 		/* ctx_new() logged the cause: not once more per request. */
 		r->logged = 1;
+		sl_fail(r, SL_ECONFIG, NULL);
+		return 0;
+	}
+	/*
+	 * RFC 6265bis §4.1.3: a browser drops a __Secure- or __Host- cookie
+	 * set without Secure.  With SESSION_COOKIE_SECURE unset, Secure
+	 * follows HTTPS, and a request without it could set no cookie (a
+	 * login would end in the form's 403): a configuration error of
+	 * this request, named as such (DESIGN: Sessions).
+	 */
+	if (px != NULL && !req_secure(r)) {
+		req_error(r, "SESSION_COOKIE_NAME: a %s cookie needs HTTPS: "
+		    "set HTTPS=on at the server, or SESSION_COOKIE_SECURE=true "
+		    "behind a TLS proxy", px);
 		sl_fail(r, SL_ECONFIG, NULL);
 		return 0;
 	}

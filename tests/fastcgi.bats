@@ -379,3 +379,18 @@ wait_logged() {
 	assert_equal "$(logged_lines login)" 1
 	assert_alive login "$PID_login"
 }
+
+@test "__Host-session with SESSION_COOKIE_SECURE unset: a request without HTTPS=on gets 500 and a line naming SESSION_COOKIE_NAME, the next with it the form" {
+	stop_fcgi
+	CONFIG+=(SESSION_COOKIE_NAME=__Host-session)
+	start_logged login
+	fcgi login GET
+	assert_status 500
+	assert_equal "$(logged_lines login)" 1
+	read_file "$TMP/login.stderr"
+	assert_regex "$REPLY" '^sessile\[login\]: .*SESSION_COOKIE_NAME'
+	fcgi login GET "" HTTPS=on
+	assert_status 200
+	assert_cookie_attr __Host-session_csrf Secure
+	assert_equal "$(logged_lines login)" 1
+}
