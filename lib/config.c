@@ -8,6 +8,8 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -331,6 +333,186 @@ prefix_check(const struct config *c, const char *pathvar, char *err,
 	return 1;
 }
 
+/* A host name in an origin: letters, digits, '-' and '.' (RFC 1034). */
+static size_t
+origin_host(const char *p, const char *end, char *o, size_t ol)
+{
+	const char	*h = p;
+	size_t		 n;
+
+	for (; p < end; p++)
+		if (!(((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+			break;
+	n = (size_t)(p - h);
+	if (n == 0 || n > 253 || n >= ol || *h == '.' ||
+	    memmem(h, n, "..", 2) != NULL)
+		return 0;
+	for (p = h; p < h + n; p++)
+		*o++ = (*p >= 'A' && *p <= 'Z') ? (char)(*p | 0x20) : *p;
+	return n;
+}
+
+/*
+ * A bracketed IPv6 literal, written as WHATWG URL §3.5 serializes it
+ * (and so as a browser sends it in Origin): lower-case hex without
+ * leading zeros, the first longest run of two or more zero pieces as
+ * "::".  Returns the bytes written to O, brackets included, or 0.
+ */
+static size_t
+origin_ipv6(const char *p, const char *end, char *o, size_t ol,
+    const char **after)
+{
+	unsigned char	 a[16];
+	char		 lit[INET6_ADDRSTRLEN], *w = o;
+	const char	*close;
+	unsigned int	 piece[8];
+	int		 i, j, best = -1, bestlen = 1, n;
+
+	if ((close = memchr(p, ']', (size_t)(end - p))) == NULL ||
+	    close - p - 1 < 2 || (size_t)(close - p - 1) >= sizeof(lit))
+		return 0;
+	memcpy(lit, p + 1, (size_t)(close - p - 1));
+	lit[close - p - 1] = '\0';
+	if (inet_pton(AF_INET6, lit, a) != 1 || ol < 42)
+		return 0;
+	for (i = 0; i < 8; i++)
+		piece[i] = (unsigned int)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i < 8; i = j + 1) {
+		for (j = i; j < 8 && piece[j] == 0; j++)
+			continue;
+		if (j - i > bestlen) {
+			best = i;
+			bestlen = j - i;
+		}
+	}
+	*w++ = '[';
+	for (i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + bestlen) {
+			if (i == best) {
+				*w++ = ':';
+				if (i == 0)
+					*w++ = ':';
+			}
+			continue;
+		}
+		n = snprintf(w, 5, "%x", piece[i]);
+		w += n;
+		if (i != 7)
+			*w++ = ':';
+	}
+	*w++ = ']';
+	*after = close + 1;
+	return (size_t)(w - o);
+}
+
+/*
+ * RFC 6454 §6.2: the ASCII serialization of the origin IN, LEN bytes (an
+ * Origin header or an element of TRUSTED_ORIGINS, so that the two compare
+ * byte for byte): scheme (http or https) and host in lower case, the port
+ * only when it is not the scheme's default (WHATWG URL §4.4), nothing
+ * after it.  Returns 1 with the form, NUL-terminated, in OUT (ORIGIN_MAX
+ * bytes are always enough), or 0 when IN is no such origin ("null", no
+ * scheme, a path or "/", userinfo, a port out of 1 to 65535) or OUTLEN is
+ * too small.
+ */
+int
+origin_normalize(const char *in, size_t len, char *out, size_t outlen)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		unsigned long	 port;	/* the default, dropped */
+	} schemes[] = {
+		{ "http", 4, 80 },
+		{ "https", 5, 443 },
+	};
+	char		 o[ORIGIN_MAX];
+	const char	*p, *end = in + len;
+	unsigned long	 port = 0;
+	size_t		 i, n, h;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (len > schemes[i].len + 3 &&
+		    strncasecmp(in, schemes[i].name, schemes[i].len) == 0 &&
+		    memcmp(in + schemes[i].len, "://", 3) == 0)
+			break;
+	if (i == sizeof(schemes) / sizeof(schemes[0]))
+		return 0;
+	n = schemes[i].len + 3;
+	memcpy(o, schemes[i].name, schemes[i].len);
+	memcpy(o + schemes[i].len, "://", 3);
+	p = in + n;
+	if (*p == '[') {
+		if ((h = origin_ipv6(p, end, o + n, sizeof(o) - n, &p)) == 0)
+			return 0;
+	} else {
+		if ((h = origin_host(p, end, o + n, sizeof(o) - n)) == 0)
+			return 0;
+		p += h;
+	}
+	n += h;
+	/* RFC 3986 §3.2.3: a port is digits; WHATWG URL: 0 to 65535. */
+	if (p < end && *p == ':') {
+		if (++p == end)
+			return 0;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			if ((port = port * 10 + (unsigned long)(*p - '0')) >
+			    65535)
+				return 0;
+		if (port == 0)
+			return 0;
+	}
+	/* Nothing else: no path, query, fragment, userinfo or blank. */
+	if (p != end)
+		return 0;
+	if (port != 0 && port != schemes[i].port)
+		n += (size_t)snprintf(o + n, sizeof(o) - n, ":%lu", port);
+	if (n >= outlen)
+		return 0;
+	memcpy(out, o, n);
+	out[n] = '\0';
+	return 1;
+}
+
+/*
+ * TRUSTED_ORIGINS: origins separated by commas, blanks around each
+ * dropped, each written exactly as scheme://host[:port] (no path, not
+ * even "/") and kept normalized, as origin_normalize() makes the Origin
+ * header that is compared with them.
+ */
+static int
+parse_origins(struct config *c, const char *v, char *err, size_t errl)
+{
+	const char	*p = v, *s;
+	char		 o[ORIGIN_MAX];
+	size_t		 n, len;
+
+	if (*v == '\0')
+		return 1;
+	n = list_count(v);
+	if ((c->trusted_origins = calloc(n, sizeof(*c->trusted_origins))) ==
+	    NULL)
+		return bad(err, errl, "TRUSTED_ORIGINS", "out of memory");
+	while (list_next(&p, &s, &len)) {
+		if (len == 0)
+			return bad(err, errl, "TRUSTED_ORIGINS", "origin %zu "
+			    "of %zu is empty (two commas in a row, or one at "
+			    "an end)", c->ntrusted_origins + 1, n);
+		if (!origin_normalize(s, len, o, sizeof(o)))
+			return bad(err, errl, "TRUSTED_ORIGINS", "\"%.*s\" "
+			    "is not an origin: write scheme://host[:port], "
+			    "http or https, with no path",
+			    len > 80 ? 80 : (int)len, s);
+		if ((c->trusted_origins[c->ntrusted_origins] = strdup(o)) ==
+		    NULL)
+			return bad(err, errl, "TRUSTED_ORIGINS",
+			    "out of memory");
+		c->ntrusted_origins++;
+	}
+	return 1;
+}
+
 static char *
 xstrdup(const char *s, const char *var, char *err, size_t errl)
 {
@@ -497,6 +679,9 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 		return 0;
 	if (!prefix_check(c, pathvar, err, errl))
 		return 0;
+	if ((v = env_get(envp, "TRUSTED_ORIGINS")) != NULL &&
+	    !parse_origins(c, v, err, errl))
+		return 0;
 	v = env_get(envp, "TEMPLATE_DIR");
 	if (v == NULL)
 		v = TEMPLATE_DIR_DEFAULT;
@@ -531,6 +716,9 @@ config_free(struct config *c)
 		free(c->fallbacks[i].p);
 	}
 	free(c->fallbacks);
+	for (i = 0; i < c->ntrusted_origins; i++)
+		free(c->trusted_origins[i]);
+	free(c->trusted_origins);
 	free(c->session_dir);
 	free(c->cookie_name);
 	free(c->cookie_domain);

@@ -95,9 +95,16 @@ struct	config {
 	size_t		 max_content_length;
 	char		*root;		/* always ends in '/' */
 	char		*template_dir;
+	char		**trusted_origins;	/* as origin_normalize() */
+	size_t		 ntrusted_origins;
 };
 
+/* The longest normalized origin, "https://", 253 bytes of host, ":65535"
+ * and the NUL. */
+#define ORIGIN_MAX	268
+
 const char	*env_get(char *const *, const char *);
+int		 origin_normalize(const char *, size_t, char *, size_t);
 enum sl_err	 config_load(struct config *, char *const *, char *, size_t);
 void		 config_free(struct config *);
 

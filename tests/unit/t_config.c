@@ -102,6 +102,8 @@ test_defaults(void)
 	ok(c.template_dir != NULL &&
 	    strcmp(c.template_dir, TEMPLATE_DIR_DEFAULT) == 0,
 	    "TEMPLATE_DIR defaults to the installed templates");
+	ok(c.ntrusted_origins == 0 && c.trusted_origins == NULL,
+	    "TRUSTED_ORIGINS defaults to none");
 	ok(c.cookie_prefix == NULL, "\"session\" has no cookie prefix");
 	config_free(&c);
 	ok(c.secret.p == NULL && c.cookie_name == NULL && c.root == NULL,
@@ -439,6 +441,23 @@ static const struct bad_test {
 	/* Fifteen bytes and a blank: the blank is not part of the key. */
 	{ { KEY, "SECRET_KEY_FALLBACKS=fifteen-bytes!! " },
 	    "SECRET_KEY_FALLBACKS" },
+	/* TRUSTED_ORIGINS: scheme://host[:port] each, nothing more. */
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com/" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com/app" },
+	    "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=example.com" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=null" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=*" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=ftp://example.com" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com," }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=,https://example.com" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example,,https://b.example" },
+	    "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example, ftp://b.example" },
+	    "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS= " }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com:99999" },
+	    "TRUSTED_ORIGINS" },
 	{ { KEY, "PERMANENT_SESSION_LIFETIME=abc" },
 	    "PERMANENT_SESSION_LIFETIME" },
 	{ { KEY, "PERMANENT_SESSION_LIFETIME=-1" },
@@ -603,7 +622,7 @@ test_bad(void)
 
 /*
  * What a refusal says beyond the variable's name: the range a number
- * must be in, which key of a list is wrong, why a path is.
+ * must be in, which key or origin of a list is wrong, why a path is.
  */
 static const struct msg_test {
 	char		*env[5];
@@ -638,6 +657,10 @@ static const struct msg_test {
 	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
 	    "SESSION_COOKIE_DOMAIN=example.org" },
 	    "SESSION_COOKIE_NAME: a __Host- cookie takes no Domain" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example, https://b.example/" },
+	    "TRUSTED_ORIGINS: \"https://b.example/\" is not an origin" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example,,https://b.example" },
+	    "TRUSTED_ORIGINS: origin 2 of 3 is empty" },
 };
 
 static void
@@ -717,6 +740,175 @@ test_fallbacks(void)
 	}
 }
 
+/* TRUSTED_ORIGINS: each origin normalized, in order. */
+static const struct origins_test {
+	const char	*env;
+	size_t		 n;
+	const char	*origins[3];
+} origins_tests[] = {
+	{ "TRUSTED_ORIGINS=", 0, { NULL } },
+	{ "TRUSTED_ORIGINS=https://example.com", 1, { "https://example.com" } },
+	{ "TRUSTED_ORIGINS=https://a.example, http://b.example:8080", 2,
+	    { "https://a.example", "http://b.example:8080" } },
+	{ "TRUSTED_ORIGINS= HTTPS://A.Example:443 ,\thttp://[::1]:80\t", 2,
+	    { "https://a.example", "http://[::1]" } },
+	{ "TRUSTED_ORIGINS=https://a.example,https://a.example:8443,"
+	    "http://a.example", 3, { "https://a.example",
+	    "https://a.example:8443", "http://a.example" } },
+};
+
+static void
+test_origins(void)
+{
+	const struct origins_test	*t;
+	struct config			 c;
+	char				*env[3];
+	char				 err[256];
+	size_t				 i, k;
+	int				 good;
+
+	env[0] = KEY;
+	env[2] = NULL;
+	for (i = 0; i < NELEM(origins_tests); i++) {
+		t = &origins_tests[i];
+		env[1] = (char *)t->env;
+		if (load(&c, env, err, sizeof(err)) != SL_OK) {
+			ok(0, "%s is accepted: %s", describe(env), err);
+			continue;
+		}
+		good = c.ntrusted_origins == t->n;
+		for (k = 0; good && k < t->n; k++)
+			good = strcmp(c.trusted_origins[k], t->origins[k]) == 0;
+		ok(good, "%s gives %zu origins, normalized", describe(env),
+		    t->n);
+		config_free(&c);
+	}
+}
+
+/*
+ * origin_normalize: RFC 6454 §6.2's ASCII serialization, as a browser
+ * writes Origin (WHATWG URL §4.4 for the port, §3.5 for IPv6), or 0.
+ * NULL: not an origin.
+ */
+static const struct norm_test {
+	const char	*in;
+	size_t		 len;	/* 0: strlen(in) */
+	const char	*out;
+} norm_tests[] = {
+	{ "https://example.com", 0, "https://example.com" },
+	{ "http://example.com", 0, "http://example.com" },
+	/* Scheme and host in lower case. */
+	{ "HTTPS://EXAMPLE.COM", 0, "https://example.com" },
+	{ "Http://Sub-1.Example.com", 0, "http://sub-1.example.com" },
+	/* The scheme's default port is dropped, another kept. */
+	{ "https://example.com:443", 0, "https://example.com" },
+	{ "http://example.com:80", 0, "http://example.com" },
+	{ "https://example.com:80", 0, "https://example.com:80" },
+	{ "http://example.com:443", 0, "http://example.com:443" },
+	{ "https://example.com:8443", 0, "https://example.com:8443" },
+	{ "https://example.com:0443", 0, "https://example.com" },
+	{ "http://127.0.0.1:8080", 0, "http://127.0.0.1:8080" },
+	{ "https://example.com:1", 0, "https://example.com:1" },
+	{ "https://example.com:65535", 0, "https://example.com:65535" },
+	{ "https://example.com.", 0, "https://example.com." },
+	/* Ports out of range or not a number. */
+	{ "https://example.com:0", 0, NULL },
+	{ "https://example.com:65536", 0, NULL },
+	{ "https://example.com:99999999999999999999", 0, NULL },
+	{ "https://example.com:", 0, NULL },
+	{ "https://example.com:-1", 0, NULL },
+	{ "https://example.com:+443", 0, NULL },
+	{ "https://example.com:44a", 0, NULL },
+	{ "https://example.com:443:443", 0, NULL },
+	/* An opaque origin, or no scheme, or another one. */
+	{ "null", 0, NULL },
+	{ "", 0, NULL },
+	{ "example.com", 0, NULL },
+	{ "//example.com", 0, NULL },
+	{ "://example.com", 0, NULL },
+	{ "ftp://example.com", 0, NULL },
+	{ "httpss://example.com", 0, NULL },
+	{ "https:/example.com", 0, NULL },
+	{ "https:example.com", 0, NULL },
+	{ "https://", 0, NULL },
+	/* A path, even "/"; a query, a fragment. */
+	{ "https://example.com/", 0, NULL },
+	{ "https://example.com/app", 0, NULL },
+	{ "https://example.com:8443/", 0, NULL },
+	{ "https://example.com?", 0, NULL },
+	{ "https://example.com#x", 0, NULL },
+	/* Userinfo. */
+	{ "https://user@example.com", 0, NULL },
+	{ "https://user:pw@example.com", 0, NULL },
+	{ "https://example.com:443@evil.example", 0, NULL },
+	/* Hosts: letters, digits, '-', '.'. */
+	{ "https://exa mple.com", 0, NULL },
+	{ " https://example.com", 0, NULL },
+	{ "https://example.com ", 0, NULL },
+	{ "https://exa_mple.com", 0, NULL },
+	{ "https://.example.com", 0, NULL },
+	{ "https://a..example.com", 0, NULL },
+	{ "https://ex\xc3\xa4mple.com", 0, NULL },
+	{ "https://a\0b.example", 19, NULL },
+	{ "https://example.com\r\nX: y", 0, NULL },
+	/* IPv6 literals, written as the URL standard serializes them. */
+	{ "https://[::1]", 0, "https://[::1]" },
+	{ "https://[::1]:8443", 0, "https://[::1]:8443" },
+	{ "http://[0:0:0:0:0:0:0:1]:80", 0, "http://[::1]" },
+	{ "https://[2001:DB8::1]", 0, "https://[2001:db8::1]" },
+	{ "https://[2001:0db8:0000:0000:0000:0000:0000:0001]", 0,
+	    "https://[2001:db8::1]" },
+	{ "https://[2001:db8:0:0:1:0:0:1]", 0, "https://[2001:db8::1:0:0:1]" },
+	/* A single zero piece is not compressed. */
+	{ "https://[2001:db8:0:1:2:3:4:5]", 0,
+	    "https://[2001:db8:0:1:2:3:4:5]" },
+	{ "https://[1::]", 0, "https://[1::]" },
+	{ "https://[::]", 0, "https://[::]" },
+	{ "https://[::ffff:192.0.2.1]", 0, "https://[::ffff:c000:201]" },
+	{ "https://[::1", 0, NULL },
+	{ "https://::1", 0, NULL },
+	{ "https://[]", 0, NULL },
+	{ "https://[:]", 0, NULL },
+	{ "https://[example.com]", 0, NULL },
+	{ "https://[fe80::1%25eth0]", 0, NULL },
+	{ "https://[::1]x", 0, NULL },
+	{ "https://[::1]/", 0, NULL },
+	{ "https://[1:2:3:4:5:6:7:8:9]", 0, NULL },
+};
+
+static void
+test_origin_normalize(void)
+{
+	const struct norm_test	*t;
+	char			 out[ORIGIN_MAX];
+	size_t			 i, len;
+	int			 rc;
+
+	for (i = 0; i < NELEM(norm_tests); i++) {
+		t = &norm_tests[i];
+		len = t->len != 0 ? t->len : strlen(t->in);
+		memset(out, 'x', sizeof(out));
+		rc = origin_normalize(t->in, len, out, sizeof(out));
+		if (t->out == NULL)
+			ok(rc == 0, "origin_normalize \"%s\": not an origin",
+			    describe((char *[]){ (char *)t->in, NULL }));
+		else if (!ok(rc == 1 && strcmp(out, t->out) == 0,
+		    "origin_normalize \"%s\" gives %s", t->in, t->out))
+			printf("# got %d: %.*s\n", rc, rc ? (int)sizeof(out) :
+			    0, out);
+	}
+	/* The length given is the input: what follows it is not read. */
+	ok(origin_normalize("https://example.com/path", 19, out,
+	    sizeof(out)) == 1 && strcmp(out, "https://example.com") == 0,
+	    "origin_normalize reads LEN bytes and no more");
+	/* An output too small fails; it is never cut short. */
+	ok(origin_normalize("https://example.com", 19, out, 19) == 0,
+	    "origin_normalize into 19 bytes (no room for the NUL) fails");
+	ok(origin_normalize("https://example.com", 19, out, 20) == 1 &&
+	    strcmp(out, "https://example.com") == 0,
+	    "origin_normalize into 20 bytes fits");
+}
+
 /* env_get: exact names, "NAME=" only. */
 static void
 test_env_get(void)
@@ -790,6 +982,8 @@ main(void)
 	test_fallbacks();
 	test_bad();
 	test_messages();
+	test_origins();
+	test_origin_normalize();
 	test_env_get();
 
 	remove_key_file(kf_lf);
