@@ -88,6 +88,7 @@ struct	config {
 	int		 permanent;
 	int		 refresh;
 	char		*cookie_name;
+	const char	*cookie_prefix;	/* "__Host-", "__Secure-" or NULL */
 	char		*cookie_domain;	/* NULL: none */
 	char		*cookie_path;
 	int		 httponly;
@@ -96,9 +97,16 @@ struct	config {
 	size_t		 max_content_length;
 	char		*root;		/* always ends in '/' */
 	char		*template_dir;
+	char		**trusted_origins;	/* as origin_normalize() */
+	size_t		 ntrusted_origins;
 };
 
+/* The longest normalized origin, "https://", 253 bytes of host, ":65535"
+ * and the NUL. */
+#define ORIGIN_MAX	268
+
 const char	*env_get(char *const *, const char *);
+int		 origin_normalize(const char *, size_t, char *, size_t);
 enum sl_err	 config_load(struct config *, char *const *, char *, size_t);
 void		 config_free(struct config *);
 
@@ -331,6 +339,7 @@ struct	sl_req {
 	struct buf	 cookies;	/* Set-Cookie lines to send */
 	struct buf	 deletions;	/* and those that delete, sent last */
 	int		 responded;
+	int		 logged;	/* sl_fail(): the cause is logged */
 	char		 errmsg[256];
 	/* Requests made in memory (tests, fuzzing). */
 	const char	*mem_body;

@@ -41,9 +41,12 @@ static const char *const methods[SL_METHOD__MAX] = {
 };
 
 /*
- * Nothing is logged here: a fault is logged once per request it spoils,
- * so that plain CGI, where every request starts the program, gets one
- * line per request and not two.
+ * A configuration that cannot serve is logged here, once per process,
+ * naming the variable: for FastCGI before the first accept, so that the
+ * operator sees it when the worker starts (DESIGN: Errors and limits).
+ * Every request is then answered 500 by req_usable() without another
+ * line: plain CGI, where every request starts the program, still logs
+ * one line per request.
  */
 struct sl_ctx *
 ctx_new(const char *name, char *const *envp)
@@ -60,6 +63,8 @@ ctx_new(const char *name, char *const *envp)
 	    !signer_init(&ctx->signer, &ctx->cfg, ctx->cfgmsg,
 	    sizeof(ctx->cfgmsg))) {
 		ctx->cfgerr = SL_ECONFIG;
+		log_line(ctx->name, "configuration refused, every request "
+		    "gets 500: %s", ctx->cfgmsg);
 		return ctx;
 	}
 	store_init(&ctx->store, ctx->name, ctx->cfg.session_dir,
@@ -274,8 +279,25 @@ answer_oom(struct sl_ctx *ctx)
 static int
 req_usable(struct sl_req *r)
 {
+	const char	*px = r->ctx->cfg.cookie_prefix;
+
 	if (r->ctx->cfgerr != SL_OK) {
-		req_error(r, "configuration: %s", r->ctx->cfgmsg);
+		/* ctx_new() logged the cause: not once more per request. */
+		r->logged = 1;
+		sl_fail(r, SL_ECONFIG, NULL);
+		return 0;
+	}
+	/*
+	 * RFC 6265bis §4.1.3: a browser drops a __Secure- or __Host- cookie
+	 * set without Secure.  With SESSION_COOKIE_SECURE unset, Secure
+	 * follows HTTPS, and a request without it could set no cookie (a
+	 * login would end in the form's 403): a configuration error of
+	 * this request, named as such (DESIGN: Sessions).
+	 */
+	if (px != NULL && !req_secure(r)) {
+		req_error(r, "SESSION_COOKIE_NAME: a %s cookie needs HTTPS: "
+		    "set HTTPS=on at the server, or SESSION_COOKIE_SECURE=true "
+		    "behind a TLS proxy", px);
 		sl_fail(r, SL_ECONFIG, NULL);
 		return 0;
 	}

@@ -470,9 +470,11 @@ sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
 	http = errs[e].http;
 	if (msg == NULL)
 		msg = r->errmsg[0] != '\0' ? r->errmsg : errs[e].msg;
-	/* Server faults: the cause goes to the log, never to the user. */
+	/* Server faults: the cause goes to the log (once), never to the
+	 * user. */
 	if (http >= SL_HTTP_500) {
-		log_line(r->ctx->name, "%s: %s", http_lines[http], msg);
+		if (!r->logged)
+			log_line(r->ctx->name, "%s: %s", http_lines[http], msg);
 		shown = errs[e].msg;
 	} else
 		shown = msg;

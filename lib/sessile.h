@@ -84,7 +84,8 @@ struct	sl_req;	/* one per request */
 /*
  * Read the configuration from the process environment, set up libgcrypt
  * and load the templates.  Call once, before the first sl_accept().  A bad
- * configuration is logged here and answered with 500 on every request.
+ * configuration is logged here, in one line naming the variable, and
+ * every request is then answered with 500 and no further line.
  * Returns NULL only when out of memory.  NAME prefixes log lines.
  */
 struct sl_ctx	*sl_init(const char *name);
@@ -95,7 +96,8 @@ void		 sl_free(struct sl_ctx *);
 /*
  * Wait for the next request (FastCGI) or take the only one (CGI).
  * Returns NULL when there are no more.  Requests that cannot be served at
- * all (broken configuration) are answered here and never returned.
+ * all (broken configuration) are answered here with 500 and never
+ * returned.
  */
 struct sl_req	*sl_accept(struct sl_ctx *);
 

@@ -1725,6 +1725,27 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	assert_status 200
 }
 
+@test "a SESSION_COOKIE_PATH that does not cover APPLICATION_ROOT: 500 and one log line naming it" {
+	CONFIG+=(APPLICATION_ROOT=/app/ SESSION_COOKIE_PATH=/ap)
+	cgi login GET
+	assert_status 500
+	assert_logged_once SESSION_COOKIE_PATH
+}
+
+@test "SESSION_COOKIE_NAME=__Secure-session with SESSION_COOKIE_SECURE=false: 500 and one log line naming SESSION_COOKIE_NAME" {
+	CONFIG+=(SESSION_COOKIE_NAME=__Secure-session SESSION_COOKIE_SECURE=false)
+	cgi login GET
+	assert_status 500
+	assert_logged_once SESSION_COOKIE_NAME
+}
+
+@test "SESSION_COOKIE_NAME=__Host-session under APPLICATION_ROOT=/app/ without SESSION_COOKIE_PATH=/: 500 and one log line naming SESSION_COOKIE_NAME" {
+	CONFIG+=(SESSION_COOKIE_NAME=__Host-session APPLICATION_ROOT=/app/ HTTPS=on)
+	cgi login GET
+	assert_status 500
+	assert_logged_once SESSION_COOKIE_NAME
+}
+
 @test "SECRET_KEY_FILE is read as the key" {
 	printf '%s\n' "$SECRET_KEY" >"$TMP/key"
 	unset SECRET_KEY
@@ -1866,6 +1887,80 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	new=$(cookie_value session)
 	[ "$new" != "$SESSION" ]
 	assert_equal "$(cookie_id "$new")" "$(cookie_id "$SESSION")"
+}
+
+@test "SECRET_KEY_FALLBACKS: blanks after the commas are not part of the keys" {
+	old_key=$SECRET_KEY
+	login alice
+	SECRET_KEY=$(random_key)
+	CONFIG+=("SECRET_KEY_FALLBACKS=$(random_key), $old_key")
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+}
+
+# ---- Cookie prefixes (RFC 6265bis §4.1.3) ---------------------------------
+#
+# A browser drops a __Secure- or __Host- cookie set without Secure.  With
+# SESSION_COOKIE_SECURE unset, Secure follows HTTPS=on: a request without
+# it could set no cookie, and gets a 500 naming SESSION_COOKIE_NAME
+# instead of a form whose post is then refused.
+
+@test "SESSION_COOKIE_NAME=__Host-session without HTTPS: GET /login gets 500 and one log line naming SESSION_COOKIE_NAME" {
+	CONFIG+=(SESSION_COOKIE_NAME=__Host-session)
+	cgi login GET
+	assert_status 500
+	assert_logged_once SESSION_COOKIE_NAME
+	refute_header Set-Cookie
+}
+
+@test "SESSION_COOKIE_NAME=__Secure-session without HTTPS: every program answers 500" {
+	CONFIG+=(SESSION_COOKIE_NAME=__Secure-session)
+	for p in index login logout; do
+		cgi "$p" GET
+		assert_status 500
+		assert_logged_once SESSION_COOKIE_NAME
+	done
+}
+
+@test "the prefix is matched in any case: SESSION_COOKIE_NAME=__host-session without HTTPS gets 500" {
+	CONFIG+=(SESSION_COOKIE_NAME=__host-session)
+	cgi login GET
+	assert_status 500
+	assert_logged_once SESSION_COOKIE_NAME
+}
+
+@test "SESSION_COOKIE_NAME=__Host-session with HTTPS=on: the login works, its cookies Secure with Path=/ and no Domain" {
+	CONFIG+=(SESSION_COOKIE_NAME=__Host-session HTTPS=on)
+	cgi login GET
+	assert_status 200
+	token=$(cookie_value __Host-session_csrf)
+	assert_cookie_attr __Host-session_csrf Secure
+	assert_cookie_attr __Host-session_csrf Path /
+	refute_cookie_attr __Host-session_csrf Domain
+	cgi login POST "csrf_token=$token&username=alice" \
+	    HTTP_COOKIE="__Host-session_csrf=$token"
+	assert_status 303
+	sid=$(cookie_value __Host-session)
+	assert_cookie_attr __Host-session Secure
+	assert_cookie_attr __Host-session Path /
+	refute_cookie_attr __Host-session Domain
+	assert_cookie_attr __Host-session_flash Secure
+	cgi index GET "" HTTP_COOKIE="__Host-session=$sid"
+	assert_logged_in_as alice
+}
+
+@test "SESSION_COOKIE_NAME=__Host-session with SESSION_COOKIE_SECURE=true: the login works without HTTPS (a TLS proxy)" {
+	CONFIG+=(SESSION_COOKIE_NAME=__Host-session SESSION_COOKIE_SECURE=true)
+	cgi login GET
+	assert_status 200
+	token=$(cookie_value __Host-session_csrf)
+	cgi login POST "csrf_token=$token&username=alice" \
+	    HTTP_COOKIE="__Host-session_csrf=$token"
+	assert_status 303
+	sid=$(cookie_value __Host-session)
+	assert_cookie_attr __Host-session Secure
+	cgi index GET "" HTTP_COOKIE="__Host-session=$sid"
+	assert_logged_in_as alice
 }
 
 @test "without SECRET_KEY_FALLBACKS a cookie signed with an old key reads as not logged in: no error page" {

@@ -34,6 +34,36 @@ start_time() {
 	printf '%s\n' "${20}"
 }
 
+# start_logged PROG: start_fcgi PROG with its standard error kept in
+# $TMP/PROG.stderr (spawn-fcgi points a child's at /dev/null): a wrapper
+# execs the program with stderr redirected, so the process, its pid and
+# its executable are the program's own.
+start_logged() {
+	mkdir -p "$TMP/wrap/cgi-bin"
+	printf '#!/bin/sh\nexec %q 2>>%q\n' "$BUILDDIR/cgi-bin/$1.fcgi" \
+	    "$TMP/$1.stderr" >"$TMP/wrap/cgi-bin/$1.fcgi"
+	chmod +x "$TMP/wrap/cgi-bin/$1.fcgi"
+	: >"$TMP/$1.stderr"
+	BUILDDIR=$TMP/wrap start_fcgi "$1"
+}
+
+# logged_lines PROG: prints how many lines PROG has logged.
+logged_lines() {
+	wc -l <"$TMP/$1.stderr"
+}
+
+# wait_logged PROG: up to 5 seconds for PROG, started with start_logged,
+# to log a line with no request sent (it may start after spawn-fcgi has
+# returned).
+wait_logged() {
+	local i
+	for i in $(seq 50); do
+		[ -s "$TMP/$1.stderr" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 logged nothing in 5 seconds"
+}
+
 # ---- One process -------------------------------------------------------
 
 @test "spawn-fcgi -F 1 starts exactly one process per program" {
@@ -320,4 +350,48 @@ start_time() {
 		assert_status 500
 	done
 	assert_alive index "$PID_index"
+}
+
+# ---- A bad configuration ------------------------------------------------
+#
+# DESIGN: logged once when the program starts (before the first accept),
+# naming the variable; then every request gets a 500.
+
+@test "a process started with a bad variable logs one line naming it before any request" {
+	stop_fcgi
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=abc)
+	start_logged index
+	wait_logged index
+	assert_equal "$(logged_lines index)" 1
+	read_file "$TMP/index.stderr"
+	assert_regex "$REPLY" '^sessile\[index\]: .*PERMANENT_SESSION_LIFETIME'
+	assert_alive index "$PID_index"
+}
+
+@test "a process started with a bad variable answers 500 to three requests and has still logged one line" {
+	stop_fcgi
+	CONFIG+=(SESSION_COOKIE_SAMESITE=Sometimes)
+	start_logged login
+	wait_logged login
+	for i in 1 2 3; do
+		fcgi login GET
+		assert_status 500
+	done
+	assert_equal "$(logged_lines login)" 1
+	assert_alive login "$PID_login"
+}
+
+@test "__Host-session with SESSION_COOKIE_SECURE unset: a request without HTTPS=on gets 500 and a line naming SESSION_COOKIE_NAME, the next with it the form" {
+	stop_fcgi
+	CONFIG+=(SESSION_COOKIE_NAME=__Host-session)
+	start_logged login
+	fcgi login GET
+	assert_status 500
+	assert_equal "$(logged_lines login)" 1
+	read_file "$TMP/login.stderr"
+	assert_regex "$REPLY" '^sessile\[login\]: .*SESSION_COOKIE_NAME'
+	fcgi login GET "" HTTPS=on
+	assert_status 200
+	assert_cookie_attr __Host-session_csrf Secure
+	assert_equal "$(logged_lines login)" 1
 }

@@ -102,6 +102,9 @@ test_defaults(void)
 	ok(c.template_dir != NULL &&
 	    strcmp(c.template_dir, TEMPLATE_DIR_DEFAULT) == 0,
 	    "TEMPLATE_DIR defaults to the installed templates");
+	ok(c.ntrusted_origins == 0 && c.trusted_origins == NULL,
+	    "TRUSTED_ORIGINS defaults to none");
+	ok(c.cookie_prefix == NULL, "\"session\" has no cookie prefix");
 	config_free(&c);
 	ok(c.secret.p == NULL && c.cookie_name == NULL && c.root == NULL,
 	    "config_free leaves nothing behind");
@@ -117,6 +120,7 @@ enum	field {
 	F_PERMANENT,
 	F_REFRESH,
 	F_NAME,
+	F_PREFIX,
 	F_DOMAIN,
 	F_PATH,
 	F_HTTPONLY,
@@ -137,6 +141,7 @@ static const char *const fields[F__MAX] = {
 	"permanent",		/* F_PERMANENT */
 	"refresh",		/* F_REFRESH */
 	"cookie_name",		/* F_NAME */
+	"cookie_prefix",	/* F_PREFIX */
 	"cookie_domain",	/* F_DOMAIN */
 	"cookie_path",		/* F_PATH */
 	"httponly",		/* F_HTTPONLY */
@@ -148,7 +153,7 @@ static const char *const fields[F__MAX] = {
 };
 
 static const struct good_test {
-	char		*env[4];
+	char		*env[5];
 	enum field	 f;
 	long long	 num;
 	const char	*str;	/* for strings; NULL: none */
@@ -182,11 +187,39 @@ static const struct good_test {
 	{ { KEY, "SESSION_COOKIE_NAME=sid" }, F_NAME, 0, "sid" },
 	{ { KEY, "SESSION_COOKIE_NAME=__Host-session" }, F_NAME, 0,
 	    "__Host-session" },
+	/*
+	 * RFC 6265bis §4.1.3: the prefixes, in any case.  Secure is left to
+	 * HTTPS=on (checked per request); __Secure- allows a Domain and a
+	 * Path, __Host- neither.
+	 */
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-session" }, F_PREFIX, 0,
+	    "__Host-" },
+	{ { KEY, "SESSION_COOKIE_NAME=__host-session" }, F_PREFIX, 0,
+	    "__Host-" },
+	{ { KEY, "SESSION_COOKIE_NAME=__HOST-session" }, F_PREFIX, 0,
+	    "__Host-" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s", "SESSION_COOKIE_SECURE=true" },
+	    F_PREFIX, 0, "__Host-" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s", "APPLICATION_ROOT=/app",
+	    "SESSION_COOKIE_PATH=/" }, F_PATH, 0, "/" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Secure-s" }, F_PREFIX, 0,
+	    "__Secure-" },
+	{ { KEY, "SESSION_COOKIE_NAME=__secure-s" }, F_PREFIX, 0,
+	    "__Secure-" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Secure-s",
+	    "SESSION_COOKIE_DOMAIN=example.org" }, F_DOMAIN, 0, "example.org" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Secure-s", "APPLICATION_ROOT=/app" },
+	    F_PATH, 0, "/app" },
+	/* Not a prefix: the dash is part of it. */
+	{ { KEY, "SESSION_COOKIE_NAME=__Hostess" }, F_PREFIX, 0, NULL },
+	{ { KEY, "SESSION_COOKIE_NAME=__Secure_s" }, F_PREFIX, 0, NULL },
+	{ { KEY, "SESSION_COOKIE_NAME=x__Host-s" }, F_PREFIX, 0, NULL },
 	{ { KEY, "SESSION_COOKIE_DOMAIN=example.org" }, F_DOMAIN, 0,
 	    "example.org" },
 	/* Set but empty is the same as not set. */
 	{ { KEY, "SESSION_COOKIE_DOMAIN=" }, F_DOMAIN, 0, NULL },
-	{ { KEY, "SESSION_COOKIE_PATH=/x" }, F_PATH, 0, "/x" },
+	{ { KEY, "SESSION_COOKIE_PATH=/x", "APPLICATION_ROOT=/x/y" }, F_PATH,
+	    0, "/x" },
 	{ { KEY, "SESSION_COOKIE_HTTPONLY=false" }, F_HTTPONLY, 0, NULL },
 	/* For a proxy that terminates TLS: Secure without HTTPS=on. */
 	{ { KEY, "SESSION_COOKIE_SECURE=true" }, F_SECURE, 1, NULL },
@@ -210,7 +243,23 @@ static const struct good_test {
 	    "/" },
 	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/" }, F_ROOT, 0,
 	    "/app/" },
-	{ { KEY, "SESSION_COOKIE_PATH=/x" }, F_ROOT, 0, "/" },
+	{ { KEY, "SESSION_COOKIE_PATH=/x", "APPLICATION_ROOT=/x/y" }, F_ROOT,
+	    0, "/x/y/" },
+	/*
+	 * RFC 6265 §5.1.4: the cookie path must path-match the root (which
+	 * always ends in '/'), or the browser never sends the cookie back.
+	 */
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/app" }, F_PATH,
+	    0, "/app" },
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/app/" },
+	    F_PATH, 0, "/app/" },
+	{ { KEY, "APPLICATION_ROOT=/app/", "SESSION_COOKIE_PATH=/app" },
+	    F_PATH, 0, "/app" },
+	{ { KEY, "APPLICATION_ROOT=/a/b", "SESSION_COOKIE_PATH=/a/" }, F_PATH,
+	    0, "/a/" },
+	{ { KEY, "APPLICATION_ROOT=/a/b/", "SESSION_COOKIE_PATH=/a/b" },
+	    F_PATH, 0, "/a/b" },
+	{ { KEY, "SESSION_COOKIE_PATH=/" }, F_PATH, 0, "/" },
 	{ { KEY, "TEMPLATE_DIR=/usr/share/sessile-test/html" }, F_TEMPLATE_DIR,
 	    0, "/usr/share/sessile-test/html" },
 	/* Unrelated variables are ignored. */
@@ -255,6 +304,8 @@ str_of(const struct config *c, enum field f)
 		return c->session_dir;
 	case F_NAME:
 		return c->cookie_name;
+	case F_PREFIX:
+		return c->cookie_prefix;
 	case F_DOMAIN:
 		return c->cookie_domain;
 	case F_PATH:
@@ -274,6 +325,7 @@ is_string(enum field f)
 	switch (f) {
 	case F_SESSION_DIR:
 	case F_NAME:
+	case F_PREFIX:
 	case F_DOMAIN:
 	case F_PATH:
 	case F_ROOT:
@@ -361,7 +413,7 @@ test_keys(void)
 
 /* Bad values: SL_ECONFIG, and the message begins with "VARIABLE:". */
 static const struct bad_test {
-	char		*env[4];
+	char		*env[5];
 	const char	*var;
 } bad_tests[] = {
 	{ { NULL }, "SECRET_KEY" },
@@ -378,6 +430,34 @@ static const struct bad_test {
 	    "SECRET_KEY_FALLBACKS" },
 	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123,,fallback-two-0123" },
 	    "SECRET_KEY_FALLBACKS" },
+	/* Blanks are dropped around a key: what is left must be a key. */
+	{ { KEY, "SECRET_KEY_FALLBACKS=,fallback-one-0123" },
+	    "SECRET_KEY_FALLBACKS" },
+	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123, ,fallback-two-0123" },
+	    "SECRET_KEY_FALLBACKS" },
+	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123,\t" },
+	    "SECRET_KEY_FALLBACKS" },
+	{ { KEY, "SECRET_KEY_FALLBACKS= " }, "SECRET_KEY_FALLBACKS" },
+	/* Fifteen bytes and a blank: the blank is not part of the key. */
+	{ { KEY, "SECRET_KEY_FALLBACKS=fifteen-bytes!! " },
+	    "SECRET_KEY_FALLBACKS" },
+	/* TRUSTED_ORIGINS: scheme://host[:port] each, nothing more. */
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com/" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com/app" },
+	    "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=example.com" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=null" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=*" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=ftp://example.com" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com," }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=,https://example.com" }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example,,https://b.example" },
+	    "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example, ftp://b.example" },
+	    "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS= " }, "TRUSTED_ORIGINS" },
+	{ { KEY, "TRUSTED_ORIGINS=https://example.com:99999" },
+	    "TRUSTED_ORIGINS" },
 	{ { KEY, "PERMANENT_SESSION_LIFETIME=abc" },
 	    "PERMANENT_SESSION_LIFETIME" },
 	{ { KEY, "PERMANENT_SESSION_LIFETIME=-1" },
@@ -423,11 +503,34 @@ static const struct bad_test {
 	{ { KEY, "SESSION_COOKIE_NAME="
 	    "a1234567890123456789012345678901234567890123456789012345678901234"
 	    }, "SESSION_COOKIE_NAME" },
-	/* The __Host- prefix (RFC 6265bis §4.1.3.2) binds to one host. */
+	/*
+	 * RFC 6265bis §4.1.3: a browser drops a prefixed cookie that breaks
+	 * its rules, so a configuration that must break them is refused,
+	 * naming the cookie's name (DESIGN: Sessions).  __Secure-: Secure;
+	 * __Host- also no Domain and Path=/ exactly.  In any case.
+	 */
 	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
+	    "SESSION_COOKIE_DOMAIN=example.org" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__HOST-s",
 	    "SESSION_COOKIE_DOMAIN=example.org" }, "SESSION_COOKIE_NAME" },
 	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
 	    "SESSION_COOKIE_SECURE=false" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__host-s",
+	    "SESSION_COOKIE_SECURE=false" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Secure-s",
+	    "SESSION_COOKIE_SECURE=false" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__secure-s",
+	    "SESSION_COOKIE_SECURE=0" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s", "APPLICATION_ROOT=/app",
+	    "SESSION_COOKIE_PATH=/app" }, "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s", "APPLICATION_ROOT=/app",
+	    "SESSION_COOKIE_PATH=/app/" }, "SESSION_COOKIE_NAME" },
+	/* The path APPLICATION_ROOT gives by default is no better. */
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s", "APPLICATION_ROOT=/app" },
+	    "SESSION_COOKIE_NAME" },
+	{ { KEY, "SESSION_COOKIE_NAME=__host-s", "APPLICATION_ROOT=/app/" },
+	    "SESSION_COOKIE_NAME" },
+	/* A path that does not cover the root is refused before that. */
 	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
 	    "SESSION_COOKIE_PATH=/app" }, "SESSION_COOKIE_PATH" },
 	/* A ';' would add an attribute to every Set-Cookie. */
@@ -445,6 +548,23 @@ static const struct bad_test {
 	/* RFC 3986 §5.2.4: no dot-segments, wherever they are. */
 	{ { KEY, "SESSION_COOKIE_PATH=/a/../b" }, "SESSION_COOKIE_PATH" },
 	{ { KEY, "SESSION_COOKIE_PATH=/a/.." }, "SESSION_COOKIE_PATH" },
+	/*
+	 * RFC 6265 §5.1.4: a cookie path that APPLICATION_ROOT does not
+	 * path-match: no login would stick.  Matching is case-sensitive.
+	 */
+	{ { KEY, "SESSION_COOKIE_PATH=/x" }, "SESSION_COOKIE_PATH" },
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/ap" },
+	    "SESSION_COOKIE_PATH" },
+	{ { KEY, "APPLICATION_ROOT=/apple", "SESSION_COOKIE_PATH=/app" },
+	    "SESSION_COOKIE_PATH" },
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/app/x" },
+	    "SESSION_COOKIE_PATH" },
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/b" },
+	    "SESSION_COOKIE_PATH" },
+	{ { KEY, "APPLICATION_ROOT=/App", "SESSION_COOKIE_PATH=/app" },
+	    "SESSION_COOKIE_PATH" },
+	{ { KEY, "APPLICATION_ROOT=/a/b", "SESSION_COOKIE_PATH=/a/b/c" },
+	    "SESSION_COOKIE_PATH" },
 	{ { KEY, "APPLICATION_ROOT=app" }, "APPLICATION_ROOT" },
 	{ { KEY, "APPLICATION_ROOT=" }, "APPLICATION_ROOT" },
 	{ { KEY, "APPLICATION_ROOT=/a/../b" }, "APPLICATION_ROOT" },
@@ -498,6 +618,295 @@ test_bad(void)
 			printf("# got %d: %s\n", (int)rc, err);
 		config_free(&c);
 	}
+}
+
+/*
+ * What a refusal says beyond the variable's name: the range a number
+ * must be in, which key or origin of a list is wrong, why a path is.
+ */
+static const struct msg_test {
+	char		*env[5];
+	const char	*msg;
+} msg_tests[] = {
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=316224001" },
+	    "PERMANENT_SESSION_LIFETIME: too large (1 to 316224000)" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=99999999999999999999" },
+	    "PERMANENT_SESSION_LIFETIME: too large (1 to 316224000)" },
+	{ { KEY, "PERMANENT_SESSION_LIFETIME=0" },
+	    "PERMANENT_SESSION_LIFETIME: too small (1 to 316224000)" },
+	{ { KEY, "MAX_CONTENT_LENGTH=0" },
+	    "MAX_CONTENT_LENGTH: too small (1 to 67108864)" },
+	{ { KEY, "MAX_CONTENT_LENGTH=67108865" },
+	    "MAX_CONTENT_LENGTH: too large (1 to 67108864)" },
+	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123, ,fallback-two-0123" },
+	    "SECRET_KEY_FALLBACKS: key 2 of 3: empty" },
+	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123, short" },
+	    "SECRET_KEY_FALLBACKS: key 2 of 2: shorter than 16 bytes" },
+	{ { KEY, "APPLICATION_ROOT=/app", "SESSION_COOKIE_PATH=/ap" },
+	    "SESSION_COOKIE_PATH: /ap does not cover APPLICATION_ROOT /app/" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s", "APPLICATION_ROOT=/app" },
+	    "SESSION_COOKIE_NAME: a __Host- cookie needs Path=/, not /app "
+	    "(from APPLICATION_ROOT)" },
+	{ { KEY, "SESSION_COOKIE_NAME=__host-s", "APPLICATION_ROOT=/app",
+	    "SESSION_COOKIE_PATH=/app" },
+	    "SESSION_COOKIE_NAME: a __Host- cookie needs Path=/, not /app "
+	    "(from SESSION_COOKIE_PATH)" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Secure-s",
+	    "SESSION_COOKIE_SECURE=false" },
+	    "SESSION_COOKIE_NAME: a __Secure- cookie must be Secure" },
+	{ { KEY, "SESSION_COOKIE_NAME=__Host-s",
+	    "SESSION_COOKIE_DOMAIN=example.org" },
+	    "SESSION_COOKIE_NAME: a __Host- cookie takes no Domain" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example, https://b.example/" },
+	    "TRUSTED_ORIGINS: \"https://b.example/\" is not an origin" },
+	{ { KEY, "TRUSTED_ORIGINS=https://a.example,,https://b.example" },
+	    "TRUSTED_ORIGINS: origin 2 of 3 is empty" },
+};
+
+static void
+test_messages(void)
+{
+	const struct msg_test	*t;
+	struct config		 c;
+	char			 err[256];
+	size_t			 i;
+	enum sl_err		 rc;
+
+	for (i = 0; i < NELEM(msg_tests); i++) {
+		t = &msg_tests[i];
+		rc = load(&c, t->env, err, sizeof(err));
+		if (!ok(rc == SL_ECONFIG &&
+		    strncmp(err, t->msg, strlen(t->msg)) == 0,
+		    "%s: \"%s\"", describe(t->env), t->msg))
+			printf("# got %d: %s\n", (int)rc, err);
+		config_free(&c);
+	}
+}
+
+/*
+ * SECRET_KEY_FALLBACKS: keys in order, the blanks (space, tab) around
+ * each dropped and those inside kept: "k1, k2" is k1 and k2.
+ */
+static const struct fallback_test {
+	const char	*env;
+	size_t		 n;
+	const char	*keys[3];
+} fallback_tests[] = {
+	{ "SECRET_KEY_FALLBACKS=fallback-one-0123, fallback-two-45678", 2,
+	    { "fallback-one-0123", "fallback-two-45678" } },
+	{ "SECRET_KEY_FALLBACKS=fallback-one-0123 ,fallback-two-45678", 2,
+	    { "fallback-one-0123", "fallback-two-45678" } },
+	{ "SECRET_KEY_FALLBACKS= fallback-one-0123,fallback-two-45678 ", 2,
+	    { "fallback-one-0123", "fallback-two-45678" } },
+	{ "SECRET_KEY_FALLBACKS=fallback-one-0123,\tfallback-two-45678\t", 2,
+	    { "fallback-one-0123", "fallback-two-45678" } },
+	{ "SECRET_KEY_FALLBACKS=  fallback-one-0123 \t, \t fallback-two-45678"
+	    " ,  fallback-three-9012", 3,
+	    { "fallback-one-0123", "fallback-two-45678",
+	    "fallback-three-9012" } },
+	{ "SECRET_KEY_FALLBACKS=\tfallback-one-0123\t", 1,
+	    { "fallback-one-0123" } },
+	{ "SECRET_KEY_FALLBACKS=key with blanks 01, fallback-two-45678", 2,
+	    { "key with blanks 01", "fallback-two-45678" } },
+};
+
+static void
+test_fallbacks(void)
+{
+	const struct fallback_test	*t;
+	struct config			 c;
+	char				*env[3];
+	char				 err[256];
+	size_t				 i, k;
+	int				 good;
+
+	env[0] = KEY;
+	env[2] = NULL;
+	for (i = 0; i < NELEM(fallback_tests); i++) {
+		t = &fallback_tests[i];
+		env[1] = (char *)t->env;
+		if (load(&c, env, err, sizeof(err)) != SL_OK) {
+			ok(0, "%s is accepted: %s", describe(env), err);
+			continue;
+		}
+		good = c.nfallbacks == t->n;
+		for (k = 0; good && k < t->n; k++)
+			good = c.fallbacks[k].len == strlen(t->keys[k]) &&
+			    memcmp(c.fallbacks[k].p, t->keys[k],
+			    c.fallbacks[k].len) == 0;
+		ok(good, "%s gives %zu keys, blanks around them dropped",
+		    describe(env), t->n);
+		config_free(&c);
+	}
+}
+
+/* TRUSTED_ORIGINS: each origin normalized, in order. */
+static const struct origins_test {
+	const char	*env;
+	size_t		 n;
+	const char	*origins[3];
+} origins_tests[] = {
+	{ "TRUSTED_ORIGINS=", 0, { NULL } },
+	{ "TRUSTED_ORIGINS=https://example.com", 1, { "https://example.com" } },
+	{ "TRUSTED_ORIGINS=https://a.example, http://b.example:8080", 2,
+	    { "https://a.example", "http://b.example:8080" } },
+	{ "TRUSTED_ORIGINS= HTTPS://A.Example:443 ,\thttp://[::1]:80\t", 2,
+	    { "https://a.example", "http://[::1]" } },
+	{ "TRUSTED_ORIGINS=https://a.example,https://a.example:8443,"
+	    "http://a.example", 3, { "https://a.example",
+	    "https://a.example:8443", "http://a.example" } },
+};
+
+static void
+test_origins(void)
+{
+	const struct origins_test	*t;
+	struct config			 c;
+	char				*env[3];
+	char				 err[256];
+	size_t				 i, k;
+	int				 good;
+
+	env[0] = KEY;
+	env[2] = NULL;
+	for (i = 0; i < NELEM(origins_tests); i++) {
+		t = &origins_tests[i];
+		env[1] = (char *)t->env;
+		if (load(&c, env, err, sizeof(err)) != SL_OK) {
+			ok(0, "%s is accepted: %s", describe(env), err);
+			continue;
+		}
+		good = c.ntrusted_origins == t->n;
+		for (k = 0; good && k < t->n; k++)
+			good = strcmp(c.trusted_origins[k], t->origins[k]) == 0;
+		ok(good, "%s gives %zu origins, normalized", describe(env),
+		    t->n);
+		config_free(&c);
+	}
+}
+
+/*
+ * origin_normalize: RFC 6454 §6.2's ASCII serialization, as a browser
+ * writes Origin (WHATWG URL §4.4 for the port, §3.5 for IPv6), or 0.
+ * NULL: not an origin.
+ */
+static const struct norm_test {
+	const char	*in;
+	size_t		 len;	/* 0: strlen(in) */
+	const char	*out;
+} norm_tests[] = {
+	{ "https://example.com", 0, "https://example.com" },
+	{ "http://example.com", 0, "http://example.com" },
+	/* Scheme and host in lower case. */
+	{ "HTTPS://EXAMPLE.COM", 0, "https://example.com" },
+	{ "Http://Sub-1.Example.com", 0, "http://sub-1.example.com" },
+	/* The scheme's default port is dropped, another kept. */
+	{ "https://example.com:443", 0, "https://example.com" },
+	{ "http://example.com:80", 0, "http://example.com" },
+	{ "https://example.com:80", 0, "https://example.com:80" },
+	{ "http://example.com:443", 0, "http://example.com:443" },
+	{ "https://example.com:8443", 0, "https://example.com:8443" },
+	{ "https://example.com:0443", 0, "https://example.com" },
+	{ "http://127.0.0.1:8080", 0, "http://127.0.0.1:8080" },
+	{ "https://example.com:1", 0, "https://example.com:1" },
+	{ "https://example.com:65535", 0, "https://example.com:65535" },
+	{ "https://example.com.", 0, "https://example.com." },
+	/* Ports out of range or not a number. */
+	{ "https://example.com:0", 0, NULL },
+	{ "https://example.com:65536", 0, NULL },
+	{ "https://example.com:99999999999999999999", 0, NULL },
+	{ "https://example.com:", 0, NULL },
+	{ "https://example.com:-1", 0, NULL },
+	{ "https://example.com:+443", 0, NULL },
+	{ "https://example.com:44a", 0, NULL },
+	{ "https://example.com:443:443", 0, NULL },
+	/* An opaque origin, or no scheme, or another one. */
+	{ "null", 0, NULL },
+	{ "", 0, NULL },
+	{ "example.com", 0, NULL },
+	{ "//example.com", 0, NULL },
+	{ "://example.com", 0, NULL },
+	{ "ftp://example.com", 0, NULL },
+	{ "httpss://example.com", 0, NULL },
+	{ "https:/example.com", 0, NULL },
+	{ "https:example.com", 0, NULL },
+	{ "https://", 0, NULL },
+	/* A path, even "/"; a query, a fragment. */
+	{ "https://example.com/", 0, NULL },
+	{ "https://example.com/app", 0, NULL },
+	{ "https://example.com:8443/", 0, NULL },
+	{ "https://example.com?", 0, NULL },
+	{ "https://example.com#x", 0, NULL },
+	/* Userinfo. */
+	{ "https://user@example.com", 0, NULL },
+	{ "https://user:pw@example.com", 0, NULL },
+	{ "https://example.com:443@evil.example", 0, NULL },
+	/* Hosts: letters, digits, '-', '.'. */
+	{ "https://exa mple.com", 0, NULL },
+	{ " https://example.com", 0, NULL },
+	{ "https://example.com ", 0, NULL },
+	{ "https://exa_mple.com", 0, NULL },
+	{ "https://.example.com", 0, NULL },
+	{ "https://a..example.com", 0, NULL },
+	{ "https://ex\xc3\xa4mple.com", 0, NULL },
+	{ "https://a\0b.example", 19, NULL },
+	{ "https://example.com\r\nX: y", 0, NULL },
+	/* IPv6 literals, written as the URL standard serializes them. */
+	{ "https://[::1]", 0, "https://[::1]" },
+	{ "https://[::1]:8443", 0, "https://[::1]:8443" },
+	{ "http://[0:0:0:0:0:0:0:1]:80", 0, "http://[::1]" },
+	{ "https://[2001:DB8::1]", 0, "https://[2001:db8::1]" },
+	{ "https://[2001:0db8:0000:0000:0000:0000:0000:0001]", 0,
+	    "https://[2001:db8::1]" },
+	{ "https://[2001:db8:0:0:1:0:0:1]", 0, "https://[2001:db8::1:0:0:1]" },
+	/* A single zero piece is not compressed. */
+	{ "https://[2001:db8:0:1:2:3:4:5]", 0,
+	    "https://[2001:db8:0:1:2:3:4:5]" },
+	{ "https://[1::]", 0, "https://[1::]" },
+	{ "https://[::]", 0, "https://[::]" },
+	{ "https://[::ffff:192.0.2.1]", 0, "https://[::ffff:c000:201]" },
+	{ "https://[::1", 0, NULL },
+	{ "https://::1", 0, NULL },
+	{ "https://[]", 0, NULL },
+	{ "https://[:]", 0, NULL },
+	{ "https://[example.com]", 0, NULL },
+	{ "https://[fe80::1%25eth0]", 0, NULL },
+	{ "https://[::1]x", 0, NULL },
+	{ "https://[::1]/", 0, NULL },
+	{ "https://[1:2:3:4:5:6:7:8:9]", 0, NULL },
+};
+
+static void
+test_origin_normalize(void)
+{
+	const struct norm_test	*t;
+	char			 out[ORIGIN_MAX];
+	size_t			 i, len;
+	int			 rc;
+
+	for (i = 0; i < NELEM(norm_tests); i++) {
+		t = &norm_tests[i];
+		len = t->len != 0 ? t->len : strlen(t->in);
+		memset(out, 'x', sizeof(out));
+		rc = origin_normalize(t->in, len, out, sizeof(out));
+		if (t->out == NULL)
+			ok(rc == 0, "origin_normalize \"%s\": not an origin",
+			    describe((char *[]){ (char *)t->in, NULL }));
+		else if (!ok(rc == 1 && strcmp(out, t->out) == 0,
+		    "origin_normalize \"%s\" gives %s", t->in, t->out))
+			printf("# got %d: %.*s\n", rc, rc ? (int)sizeof(out) :
+			    0, out);
+	}
+	/* The length given is the input: what follows it is not read. */
+	ok(origin_normalize("https://example.com/path", 19, out,
+	    sizeof(out)) == 1 && strcmp(out, "https://example.com") == 0,
+	    "origin_normalize reads LEN bytes and no more");
+	/* An output too small fails; it is never cut short. */
+	ok(origin_normalize("https://example.com", 19, out, 19) == 0,
+	    "origin_normalize into 19 bytes (no room for the NUL) fails");
+	ok(origin_normalize("https://example.com", 19, out, 20) == 1 &&
+	    strcmp(out, "https://example.com") == 0,
+	    "origin_normalize into 20 bytes fits");
 }
 
 /* env_get: exact names, "NAME=" only. */
@@ -570,7 +979,11 @@ main(void)
 	test_defaults();
 	test_good();
 	test_keys();
+	test_fallbacks();
 	test_bad();
+	test_messages();
+	test_origins();
+	test_origin_normalize();
 	test_env_get();
 
 	remove_key_file(kf_lf);
