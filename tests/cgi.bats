@@ -1459,6 +1459,37 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	assert_status 200
 }
 
+@test "a session directory writable by its group: login gets 500 and one log line saying why, GET / still 200" {
+	install -d -m 0770 "$SESSION_FILE_DIR"
+	post_login username=alice
+	assert_status 500
+	assert_logged_once "$SESSION_FILE_DIR is writable by its group or by others (mode 0770)"
+	refute_set_cookie session
+	assert_no_disk_use
+	# An anonymous page needs no store: not refused, nothing logged.
+	cgi index GET
+	assert_anonymous
+	assert_equal "$LOG" ""
+}
+
+@test "a session directory of another user: login gets 500 and one log line saying why" {
+	[ "$(id -u)" -eq 0 ] || skip "chown needs root"
+	install -d -m 0700 -o 12345 "$SESSION_FILE_DIR"
+	post_login username=alice
+	assert_status 500
+	assert_logged_once "$SESSION_FILE_DIR is owned by uid 12345, not by this user (uid 0)"
+	assert_no_disk_use
+}
+
+@test "a symbolic link as the session directory: login gets 500 and one log line saying why" {
+	install -d -m 0700 "$TMP/real"
+	ln -s real "$SESSION_FILE_DIR"
+	post_login username=alice
+	assert_status 500
+	assert_logged_once "$SESSION_FILE_DIR is a symbolic link"
+	[ -z "$(ls -A "$TMP/real")" ]
+}
+
 @test "SECRET_KEY_FILE is read as the key" {
 	printf '%s\n' "$SECRET_KEY" >"$TMP/key"
 	unset SECRET_KEY

@@ -1076,6 +1076,128 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return remove(path);
 }
 
+static int
+rm_tree(const char *path)
+{
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0;
+}
+
+/*
+ * What an existing directory must be for the programs (store_open()) and
+ * for sessile-gc (store_sweep()) alike: this user's, writable by nobody
+ * else, not a symbolic link.  WHY is what the refusal says; NULL: used.
+ */
+enum	dirkind {
+	D_MODE,		/* a directory of mode MODE */
+	D_OTHER_UID,	/* a directory 0700 of uid 12345 (needs root) */
+	D_LINK,		/* a symbolic link to a good directory */
+	D_FILE		/* a regular file */
+};
+
+static const struct dir_test {
+	const char	*what;
+	enum dirkind	 kind;
+	mode_t		 mode;
+	const char	*why;
+} dir_tests[] = {
+	{ "mode 0700", D_MODE, 0700, NULL },
+	{ "mode 0750", D_MODE, 0750, NULL },
+	{ "mode 0755", D_MODE, 0755, NULL },
+	{ "mode 0711", D_MODE, 0711, NULL },
+	{ "mode 0770", D_MODE, 0770,
+	    "is writable by its group or by others (mode 0770)" },
+	{ "mode 0707", D_MODE, 0707,
+	    "is writable by its group or by others (mode 0707)" },
+	{ "mode 0720", D_MODE, 0720,
+	    "is writable by its group or by others (mode 0720)" },
+	{ "mode 0702", D_MODE, 0702,
+	    "is writable by its group or by others (mode 0702)" },
+	{ "mode 1777 (sticky, as /tmp)", D_MODE, 01777,
+	    "is writable by its group or by others (mode 1777)" },
+	{ "uid 12345", D_OTHER_UID, 0700, "is owned by uid 12345, not by "
+	    "this user (uid 0)" },
+	{ "a symbolic link to a good directory", D_LINK, 0700,
+	    "is a symbolic link" },
+	{ "a regular file", D_FILE, 0600, "is not a directory" },
+};
+
+static int
+dir_put(const char *path, const struct dir_test *t)
+{
+	char	 target[600];
+
+	switch (t->kind) {
+	case D_MODE:
+		return mkdir(path, 0700) == 0 && chmod(path, t->mode) == 0;
+	case D_OTHER_UID:
+		return mkdir(path, 0700) == 0 && chown(path, 12345, -1) == 0;
+	case D_LINK:
+		snprintf(target, sizeof(target), "%s.target", path);
+		return mkdir(target, 0700) == 0 && symlink(target, path) == 0;
+	case D_FILE:
+		return put_file(base, path + strlen(base) + 1, S("x"));
+	}
+	return 0;
+}
+
+/* The verdict of CALL is T's: used, or SL_ESTORE saying exactly why. */
+static int
+dir_verdict(const struct dir_test *t, enum sl_err e, const struct store *s,
+    const char *path)
+{
+	char	 want[1024];
+
+	if (t->why == NULL)
+		return e == SL_OK;
+	snprintf(want, sizeof(want), "session store: %s %s", path, t->why);
+	return e == SL_ESTORE && strcmp(s->err, want) == 0;
+}
+
+static void
+test_dir_checks(void)
+{
+	const struct dir_test	*t;
+	struct store		 s;
+	struct sweep		 sw;
+	struct sdata		 d;
+	char			 path[300], target[320];
+	const char		*where;
+	size_t			 i;
+	enum sl_err		 e;
+
+	memset(&d, 0, sizeof(d));
+	d.expires = time(NULL) + 3600;
+	for (i = 0; i < NELEM(dir_tests); i++) {
+		t = &dir_tests[i];
+		if (t->kind == D_OTHER_UID && geteuid() != 0) {
+			ok(1, "# SKIP a directory of %s: chown needs root",
+			    t->what);
+			ok(1, "# SKIP and for sessile-gc");
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/dir%zu", base, i);
+		snprintf(target, sizeof(target), "%s.target", path);
+		if (!ok(dir_put(path, t), "a session directory: %s", t->what))
+			continue;
+		store_init(&s, "t_store", path, 0600);
+		e = store_write(&s, name_of("dir check"), &d);
+		ok(dir_verdict(t, e, &s, path), "the programs: %s: %s", t->what,
+		    e == SL_OK ? "used" : s.err);
+		where = t->kind == D_LINK ? target : path;
+		if (t->why != NULL && t->kind != D_FILE)
+			ok(!exists(where, ".lock") &&
+			    count_prefix(where, ".tmp-") == 0 &&
+			    !exists(where, name_of("dir check")),
+			    "and nothing was written there");
+		store_close(&s);
+		store_init(&s, "t_store", path, 0600);
+		e = store_sweep(&s, time(NULL), 2, 0, &sw);
+		ok(dir_verdict(t, e, &s, path), "sessile-gc: %s: %s", t->what,
+		    e == SL_OK ? "used" : s.err);
+		store_close(&s);
+	}
+}
+
 int
 main(void)
 {
@@ -1106,8 +1228,8 @@ main(void)
 	test_atomic();
 	test_gc();
 	test_sweep();
+	test_dir_checks();
 
-	ok(nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
-	    "the test directory is removed");
+	ok(rm_tree(base), "the test directory is removed");
 	return done();
 }
