@@ -187,6 +187,9 @@ struct	store {
 	char		*dir;
 	mode_t		 mode;
 	int		 dirfd;		/* -1 until first use */
+	dev_t		 dirdev;	/* which directory dirfd is */
+	ino_t		 dirino;
+	int		 recheck;	/* a new request: is dir still dirfd? */
 	uid_t		 uid;		/* ours: every file must be */
 	int		 lockfd;	/* -1 until first lock */
 	DIR		*gcdir;		/* where clean-up goes on: store_gc */

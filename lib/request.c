@@ -235,6 +235,7 @@ req_new(struct sl_ctx *ctx, char *const *envp)
 		return NULL;
 	env_scan(envp, v);
 	r->ctx = ctx;
+	ctx->store.recheck = 1;	/* store_open(): is the directory the same? */
 	r->now = time(NULL);
 	r->method = SL_METHOD_OTHER;
 	if (v[RV_METHOD] != NULL)

@@ -16,7 +16,8 @@
  *   sessile-gc (store_sweep()).
  * - The directory is used only when it is this user's, writable by nobody
  *   else, and not a symbolic link (open_dir(), for the programs and
- *   sessile-gc alike).
+ *   sessile-gc alike); a FastCGI worker notices when it is replaced, once
+ *   per request, and follows it (store_open()).
  *
  * The format (version 1) is plain text, one field a line:
  *
@@ -157,19 +158,50 @@ open_dir(struct store *s)
 		return refuse(s, fd, why);
 	}
 	s->dirfd = fd;
+	s->dirdev = st.st_dev;
+	s->dirino = st.st_ino;
 	return SL_OK;
+}
+
+/*
+ * Does the path still name the directory held open?  Its inode number is
+ * its own while it is open, even once removed: a directory made again
+ * in its place has another one.
+ */
+static int
+same_dir(struct store *s)
+{
+	struct stat	 st;
+
+	return lstat(s->dir, &st) == 0 && st.st_dev == s->dirdev &&
+	    st.st_ino == s->dirino;
 }
 
 /*
  * Open the directory, creating it 0700 when missing (a sweep does not:
  * store_sweep()).  Retried on every use until it works, so fixing the
  * directory needs no restart.
+ *
+ * A FastCGI worker keeps the directory open from one request to the
+ * next, so once per request (s->recheck, set when a request starts) the
+ * path is looked at again: a directory removed and made again, or moved
+ * aside, is no longer the one held open, and is followed (DESIGN.md,
+ * Sessions).  That costs one lstat(2) per request that uses the store,
+ * none for one that does not.  A lock held means the request is under
+ * way: its directory is not changed under it.
  */
 enum sl_err
 store_open(struct store *s)
 {
-	if (s->dirfd != -1)
-		return SL_OK;
+	if (s->dirfd != -1) {
+		if (!s->recheck || s->locked)
+			return SL_OK;
+		s->recheck = 0;
+		if (same_dir(s))
+			return SL_OK;
+		drop_dir(s);
+	}
+	s->recheck = 0;
 	if (mkdir(s->dir, 0700) == -1 && errno != EEXIST)
 		return fail(s, errno, "cannot create", NULL);
 	return open_dir(s);

@@ -320,3 +320,69 @@ start_time() {
 	done
 	assert_alive index "$PID_index"
 }
+
+# ---- The session directory replaced while the processes run ------------
+
+# The path of the session file of cookie value COOKIE in directory DIR:
+# the hex SHA-256 of its id.
+file_in() {
+	local h
+	h=$(printf '%s' "$(cookie_id "$2")" | sha256sum)
+	printf '%s/%s\n' "$1" "${h%% *}"
+}
+
+# Alice logs in and is shown logged in: the login and index processes
+# have the session directory open.  Sets ALICE.
+alice_in() {
+	login alice
+	ALICE=$SESSION
+	fcgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
+	[ -f "$(file_in "$SESSION_FILE_DIR" "$ALICE")" ]
+}
+
+# Bob logs in through the same processes and is shown logged in, and his
+# session file is in the directory at SESSION_FILE_DIR now.
+assert_bob_follows() {
+	local started_login started_index
+	started_login=$(start_time "$PID_login")
+	started_index=$(start_time "$PID_index")
+	login bob
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as bob
+	[ -f "$(file_in "$SESSION_FILE_DIR" "$SESSION")" ] ||
+	    fail "bob's session file is not in $SESSION_FILE_DIR" || return
+	assert_alive login "$PID_login"
+	assert_alive index "$PID_index"
+	assert_equal "$(start_time "$PID_login")" "$started_login"
+	assert_equal "$(start_time "$PID_index")" "$started_index"
+}
+
+@test "a session directory removed and made again while the processes run is followed" {
+	alice_in
+	rm -rf "$SESSION_FILE_DIR"
+	install -d -m 0700 "$SESSION_FILE_DIR"
+	assert_bob_follows
+	assert_session_files 1
+}
+
+@test "a session directory moved aside and made again while the processes run is followed" {
+	alice_in
+	mv "$SESSION_FILE_DIR" "$TMP/sessions.old"
+	install -d -m 0700 "$SESSION_FILE_DIR"
+	assert_bob_follows
+	[ ! -e "$(file_in "$TMP/sessions.old" "$SESSION")" ]
+	assert_session_files 1
+	# Alice's session went with the old directory.
+	fcgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_anonymous
+	[ -f "$(file_in "$TMP/sessions.old" "$ALICE")" ]
+}
+
+@test "a session directory moved aside while the processes run is made again 0700 and followed" {
+	alice_in
+	mv "$SESSION_FILE_DIR" "$TMP/sessions.old"
+	assert_bob_follows
+	[ ! -e "$(file_in "$TMP/sessions.old" "$SESSION")" ]
+	assert_equal "$(stat -c %a "$SESSION_FILE_DIR")" 700
+}

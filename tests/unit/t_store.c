@@ -1198,6 +1198,110 @@ test_dir_checks(void)
 	}
 }
 
+/*
+ * A FastCGI worker keeps the directory open between requests.  When it is
+ * replaced, the next request (recheck set, as the request's start does)
+ * uses the new one: its sessions, its ".lock", its listing for clean-up.
+ * (On ext4 a directory made again where one was removed gets the old
+ * one's inode number, unless the old one is still open, as here.)
+ */
+enum	replace {
+	RP_REMAKE,	/* removed with its files, made again 0700 */
+	RP_MOVE,	/* moved aside: nothing at the path */
+	RP_MOVE_REMAKE,	/* moved aside, a new one made */
+};
+
+static const struct follow_test {
+	const char	*what;
+	enum replace	 how;
+} follow_tests[] = {
+	{ "removed and made again", RP_REMAKE },
+	{ "moved aside", RP_MOVE },
+	{ "moved aside and made again", RP_MOVE_REMAKE },
+};
+
+static int
+replace_dir(const char *path, const char *aside, enum replace how)
+{
+	switch (how) {
+	case RP_REMAKE:
+		return rm_tree(path) && mkdir(path, 0700) == 0;
+	case RP_MOVE:
+		return rename(path, aside) == 0;
+	case RP_MOVE_REMAKE:
+		return rename(path, aside) == 0 && mkdir(path, 0700) == 0;
+	}
+	return 0;
+}
+
+static void
+test_follow(void)
+{
+	static const char	 dead[] = "sessile 1\nexpires 1\nend\n";
+	const struct follow_test *t;
+	struct store		 s;
+	struct sdata		 back;
+	struct arena		 a;
+	struct stat		 st;
+	char			 path[512], aside[560];
+	const char		*one, *two, *old;
+	time_t			 now = time(NULL);
+	size_t			 i;
+	int			 found;
+
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i < NELEM(follow_tests); i++) {
+		t = &follow_tests[i];
+		snprintf(path, sizeof(path), "%s/follow%zu", base, i);
+		snprintf(aside, sizeof(aside), "%s.old", path);
+		one = name_of("before the change");
+		two = name_of("after the change");
+		old = name_of("expired, after the change");
+
+		/* A request: a session, its lock, a clean-up pass. */
+		store_init(&s, "t_store", path, 0600);
+		s.recheck = 1;
+		ok(put_session(&s, one, now + 3600) &&
+		    store_lock(&s, one) == SL_OK && exists(path, ".lock"),
+		    "%s: a session is written", t->what);
+		store_unlock(&s);
+		store_gc(&s, now, 1);
+
+		ok(replace_dir(path, aside, t->how), "%s: done", t->what);
+		/* Later in the same request: no second look. */
+		if (t->how != RP_REMAKE)
+			ok(put_session(&s, two, now + 3600) &&
+			    exists(aside, two) && !exists(path, two) &&
+			    store_remove(&s, two) == SL_OK,
+			    "%s: the same request still uses the old one",
+			    t->what);
+
+		/* The next request. */
+		s.recheck = 1;
+		ok(put_session(&s, two, now + 3600) && exists(path, two) &&
+		    !exists(aside, two),
+		    "%s: the next request writes into the new directory",
+		    t->what);
+		ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700,
+		    "%s: which is a directory 0700", t->what);
+		found = -1;
+		ok(store_read(&s, two, &a, &back, now, &found) == SL_OK &&
+		    found == STORE_LIVE, "%s: and reads from it", t->what);
+		found = -1;
+		ok(store_read(&s, one, &a, &back, now, &found) == SL_OK &&
+		    found == STORE_NONE,
+		    "%s: the session of the old one is not there", t->what);
+		ok(store_lock(&s, two) == SL_OK && exists(path, ".lock"),
+		    "%s: its lock is taken in the new directory", t->what);
+		store_unlock(&s);
+		ok(put_file(path, old, S(dead)) && store_gc(&s, now, 8) == 1 &&
+		    !exists(path, old) && exists(path, two),
+		    "%s: clean-up lists the new directory", t->what);
+		store_close(&s);
+	}
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -1229,6 +1333,7 @@ main(void)
 	test_gc();
 	test_sweep();
 	test_dir_checks();
+	test_follow();
 
 	ok(rm_tree(base), "the test directory is removed");
 	return done();
