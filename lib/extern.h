@@ -311,6 +311,7 @@ struct	sl_req {
 	const char	*csrf_cookie;	/* the token from the browser */
 	const char	*csrf_token;	/* the token for the form */
 	int		 body_eof;	/* the whole body was read */
+	size_t		 body_got;	/* bytes of it read from stdin */
 	int		 form_done;
 	enum sl_err	 form_err;
 	struct sl_pair	*form;
