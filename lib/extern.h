@@ -202,6 +202,9 @@ struct	store {
 	char		*dir;
 	mode_t		 mode;
 	int		 dirfd;		/* -1 until first use */
+	dev_t		 dirdev;	/* which directory dirfd is */
+	ino_t		 dirino;
+	int		 recheck;	/* a new request: is dir still dirfd? */
 	uid_t		 uid;		/* ours: every file must be */
 	int		 lockfd;	/* -1 until first lock */
 	DIR		*gcdir;		/* where clean-up goes on: store_gc */
@@ -325,6 +328,7 @@ struct	sl_req {
 	const char	*csrf_cookie;	/* the token from the browser */
 	const char	*csrf_token;	/* the token for the form */
 	int		 body_eof;	/* the whole body was read */
+	size_t		 body_got;	/* bytes of it read from stdin */
 	int		 form_done;
 	enum sl_err	 form_err;
 	struct sl_pair	*form;

@@ -32,6 +32,7 @@
 extern char	**environ;
 
 static void	 req_free(struct sl_req *);
+static long long content_length(const char *, size_t);
 
 static const char *const methods[SL_METHOD__MAX] = {
 	"GET",		/* SL_METHOD_GET */
@@ -240,6 +241,7 @@ req_new(struct sl_ctx *ctx, char *const *envp)
 		return NULL;
 	env_scan(envp, v);
 	r->ctx = ctx;
+	ctx->store.recheck = 1;	/* store_open(): is the directory the same? */
 	r->now = time(NULL);
 	r->method = SL_METHOD_OTHER;
 	if (v[RV_METHOD] != NULL)
@@ -357,33 +359,48 @@ req_memory(struct sl_ctx *ctx, char *const *envp, const char *body,
  * mod_cgid resets the connection, losing the answer, when a CGI program
  * exits before taking its input.  Bounded in bytes and in time, so an
  * endless or stalled body costs at most that.
+ *
+ * RFC 3875 §4.2: never past CONTENT_LENGTH, even here; what follows is
+ * not the program's (some servers hand it the client's socket).  Only a
+ * body without CONTENT_LENGTH (chunked, under mod_cgi) is read to its
+ * end; a CONTENT_LENGTH that is not a number does not say where the body
+ * ends, so nothing is read.
  */
 static void
 drain_cgi(struct sl_req *r)
 {
 	struct pollfd	 pfd;
 	char		 buf[16 * 1024];
-	size_t		 total = 0;
+	size_t		 left;
 	ssize_t		 n;
 	time_t		 end = time(NULL) + DRAIN_SECONDS;
-	int		 body;
+	long long	 cl;
 
-	body = r->content_length != NULL && *r->content_length != '\0' ?
-	    strcmp(r->content_length, "0") != 0 : r->content_type != NULL;
-	if (!body || r->body_eof || !FCGX_IsCGI())
+	if (r->body_eof || !FCGX_IsCGI())
 		return;
+	if (r->content_length != NULL && *r->content_length != '\0') {
+		if ((cl = content_length(r->content_length, DRAIN_MAX)) <= 0 ||
+		    (size_t)cl <= r->body_got)
+			return;
+		left = (size_t)cl - r->body_got;
+	} else if (r->content_type != NULL)
+		left = DRAIN_MAX;
+	else
+		return;
+	if (left > DRAIN_MAX)
+		left = DRAIN_MAX;
 	FCGI_fflush(FCGI_stdout);
 	pfd.fd = STDIN_FILENO;
 	pfd.events = POLLIN;
-	while (total < DRAIN_MAX && time(NULL) <= end) {
+	while (left > 0 && time(NULL) <= end) {
 		if (poll(&pfd, 1, 250) <= 0)
 			break;
-		if ((n = read(STDIN_FILENO, buf, sizeof(buf))) < 0 &&
-		    errno == EINTR)
+		if ((n = read(STDIN_FILENO, buf, left < sizeof(buf) ? left :
+		    sizeof(buf))) < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		total += (size_t)n;
+		left -= (size_t)n;
 	}
 }
 
@@ -409,7 +426,38 @@ sl_finish(struct sl_req *r)
 	req_put(r);
 }
 
-/* Read up to LEN bytes of the body: fewer only at its end. */
+/*
+ * Plain CGI: up to LEN bytes from fd 0 with read(2), never asking for
+ * more.  libfcgi's FCGI_stdin is stdio's stdin in CGI mode, and stdio
+ * reads ahead (4 KiB and more): past CONTENT_LENGTH, which RFC 3875 §4.2
+ * forbids, and on a socket or a pipe those bytes are lost to whoever
+ * reads next.
+ */
+static size_t
+read_cgi(void *p, size_t len)
+{
+	char	*b = p;
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < len) {
+		if ((n = read(STDIN_FILENO, b + got, len - got)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+/*
+ * Read up to LEN bytes of the body: fewer only at its end.  Under
+ * FastCGI the record layer bounds the body, and libfcgi's stream reads
+ * no further.
+ */
 size_t
 req_read(struct sl_req *r, void *p, size_t len)
 {
@@ -423,7 +471,10 @@ req_read(struct sl_req *r, void *p, size_t len)
 		r->mem_off += n;
 		return n;
 	}
-	return FCGI_fread(p, 1, len, FCGI_stdin);
+	n = FCGX_IsCGI() ? read_cgi(p, len) : FCGI_fread(p, 1, len,
+	    FCGI_stdin);
+	r->body_got += n;
+	return n;
 }
 
 void
@@ -535,8 +586,9 @@ urlencoded(const char *ct)
 }
 
 /*
- * Read the body: exactly CONTENT_LENGTH bytes, refusing before reading
- * when it is over MAX_CONTENT_LENGTH.  Without CONTENT_LENGTH (a chunked
+ * Read the body: exactly CONTENT_LENGTH bytes and never more (RFC 3875
+ * §4.2: what follows is not the program's), refusing before reading when
+ * it is over MAX_CONTENT_LENGTH.  Without CONTENT_LENGTH (a chunked
  * request through some servers) read to the end, with the same limit.
  */
 static enum sl_err
@@ -544,7 +596,6 @@ read_body(struct sl_req *r, char **body, size_t *len)
 {
 	size_t		 max = r->ctx->cfg.max_content_length, want, got;
 	long long	 cl = -2;
-	char		 extra;
 
 	*body = NULL;
 	*len = 0;
@@ -574,16 +625,12 @@ read_body(struct sl_req *r, char **body, size_t *len)
 		req_error(r, "The form is larger than %zu bytes.", max);
 		return SL_ETOOLARGE;
 	}
-	r->body_eof = got < want;
+	/* All of it, or all there was: nothing is left to drain. */
+	r->body_eof = 1;
 	if (cl >= 0 && got < want) {
 		req_error(r, "The body is shorter than its Content-Length.");
 		return SL_EBADREQ;
 	}
-	if (cl >= 0 && req_read(r, &extra, 1) == 1) {
-		req_error(r, "The body is longer than its Content-Length.");
-		return SL_EBADREQ;
-	}
-	r->body_eof = 1;
 	(*body)[got] = '\0';
 	*len = got;
 	return SL_OK;

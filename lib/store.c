@@ -14,6 +14,10 @@
  * - Expired files are removed under their lock, after a second look at
  *   their expiry: a few after some requests (store_gc()), all of them by
  *   sessile-gc (store_sweep()).
+ * - The directory is used only when it is this user's, writable by nobody
+ *   else, and not a symbolic link (open_dir(), for the programs and
+ *   sessile-gc alike); a FastCGI worker notices when it is replaced, once
+ *   per request, and follows it (store_open()).
  *
  * The format (version 1) is plain text, one field a line:
  *
@@ -77,10 +81,10 @@ store_init(struct store *s, const char *who, const char *dir, mode_t mode)
 	s->uid = geteuid();
 }
 
-void
-store_close(struct store *s)
+/* Let go of the directory: its descriptor, its ".lock", its listing. */
+static void
+drop_dir(struct store *s)
 {
-	store_unlock(s);
 	if (s->gcdir != NULL)
 		closedir(s->gcdir);
 	s->gcdir = NULL;
@@ -88,25 +92,118 @@ store_close(struct store *s)
 		close(s->lockfd);
 	if (s->dirfd != -1)
 		close(s->dirfd);
-	buf_free(&s->text);
 	s->lockfd = s->dirfd = -1;
 }
 
+void
+store_close(struct store *s)
+{
+	store_unlock(s);
+	drop_dir(s);
+	buf_free(&s->text);
+}
+
+static enum sl_err
+refuse(struct store *s, int fd, const char *why)
+{
+	if (fd != -1)
+		close(fd);
+	snprintf(s->err, sizeof(s->err), "session store: %s %s", s->dir,
+	    why);
+	return SL_ESTORE;
+}
+
 /*
- * Open the directory, creating it 0700 when missing.  Retried on every
- * request until it works, so fixing the directory needs no restart.
+ * Open the directory and check it: the directory itself, not a symbolic
+ * link to one (whoever can change the link chooses where sessions go;
+ * sessile-gc and the programs refuse it alike), owned by this user and
+ * writable by nobody else.  Whoever else can write in it can rename one
+ * session file over another and so become another visitor; a directory
+ * of another user's is the wrong one, or a program run as root by mistake
+ * that would leave root-owned files there.  DESIGN.md, Sessions.
+ */
+static enum sl_err
+open_dir(struct store *s)
+{
+	struct stat	 st;
+	char		 why[96];
+	int		 fd, err;
+
+	if ((fd = open(s->dir,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		err = errno;
+		if ((err == ENOTDIR || err == ELOOP) &&
+		    lstat(s->dir, &st) == 0)
+			return refuse(s, -1, S_ISLNK(st.st_mode) ?
+			    "is a symbolic link" : "is not a directory");
+		return fail(s, err, "cannot open", NULL);
+	}
+	if (fstat(fd, &st) == -1) {
+		err = errno;
+		close(fd);
+		return fail(s, err, "cannot open", NULL);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return refuse(s, fd, "is not a directory");
+	if (st.st_uid != s->uid) {
+		snprintf(why, sizeof(why), "is owned by uid %lu, not by this "
+		    "user (uid %lu)", (unsigned long)st.st_uid,
+		    (unsigned long)s->uid);
+		return refuse(s, fd, why);
+	}
+	if ((st.st_mode & 022) != 0) {
+		snprintf(why, sizeof(why), "is writable by its group or by "
+		    "others (mode %04o)", (unsigned int)(st.st_mode & 07777));
+		return refuse(s, fd, why);
+	}
+	s->dirfd = fd;
+	s->dirdev = st.st_dev;
+	s->dirino = st.st_ino;
+	return SL_OK;
+}
+
+/*
+ * Does the path still name the directory held open?  Its inode number is
+ * its own while it is open, even once removed: a directory made again
+ * in its place has another one.
+ */
+static int
+same_dir(struct store *s)
+{
+	struct stat	 st;
+
+	return lstat(s->dir, &st) == 0 && st.st_dev == s->dirdev &&
+	    st.st_ino == s->dirino;
+}
+
+/*
+ * Open the directory, creating it 0700 when missing (a sweep does not:
+ * store_sweep()).  Retried on every use until it works, so fixing the
+ * directory needs no restart.
+ *
+ * A FastCGI worker keeps the directory open from one request to the
+ * next, so once per request (s->recheck, set when a request starts) the
+ * path is looked at again: a directory removed and made again, or moved
+ * aside, is no longer the one held open, and is followed (DESIGN.md,
+ * Sessions).  That costs one lstat(2) per request that uses the store,
+ * none for one that does not.  A lock held means the request is under
+ * way: its directory is not changed under it.
  */
 enum sl_err
 store_open(struct store *s)
 {
-	if (s->dirfd != -1)
-		return SL_OK;
+	if (s->dirfd != -1) {
+		if (!s->recheck || s->locked)
+			return SL_OK;
+		s->recheck = 0;
+		if (same_dir(s))
+			return SL_OK;
+		drop_dir(s);
+	}
+	s->recheck = 0;
 	if (mkdir(s->dir, 0700) == -1 && errno != EEXIST)
 		return fail(s, errno, "cannot create", NULL);
-	if ((s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return fail(s, errno, "cannot open", NULL);
-	return SL_OK;
+	return open_dir(s);
 }
 
 int
@@ -668,50 +765,6 @@ store_gc(struct store *s, time_t now, size_t max)
 	return removed;
 }
 
-/*
- * The directory of a sweep: it must exist (a sweep never creates it), be
- * a directory and not a symbolic link to one, and belong to this user:
- * only the owner can read the session files, and a ".lock" made by
- * another user would lock the programs out.
- */
-static enum sl_err
-open_existing(struct store *s)
-{
-	struct stat	 st;
-	int		 err;
-
-	if (s->dirfd != -1)
-		return SL_OK;
-	if ((s->dirfd = open(s->dir,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		err = errno;
-		if ((err == ENOTDIR || err == ELOOP) &&
-		    lstat(s->dir, &st) == 0) {
-			snprintf(s->err, sizeof(s->err),
-			    "session store: %s %s", s->dir,
-			    S_ISLNK(st.st_mode) ? "is a symbolic link" :
-			    "is not a directory");
-			return SL_ESTORE;
-		}
-		return fail(s, err, "cannot open", NULL);
-	}
-	if (fstat(s->dirfd, &st) == -1) {
-		err = errno;
-		close(s->dirfd);
-		s->dirfd = -1;
-		return fail(s, err, "cannot open", NULL);
-	}
-	if (st.st_uid != s->uid) {
-		snprintf(s->err, sizeof(s->err), "session store: %s is owned "
-		    "by uid %lu, not by this user (uid %lu)", s->dir,
-		    (unsigned long)st.st_uid, (unsigned long)s->uid);
-		close(s->dirfd);
-		s->dirfd = -1;
-		return SL_ESTORE;
-	}
-	return SL_OK;
-}
-
 static void
 nap(unsigned int ms)
 {
@@ -739,7 +792,8 @@ store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
 	enum sl_err	 e;
 
 	memset(sw, 0, sizeof(*sw));
-	if ((e = open_existing(s)) != SL_OK)
+	/* It must exist: a sweep never makes it (that is the programs'). */
+	if (s->dirfd == -1 && (e = open_dir(s)) != SL_OK)
 		return e;
 	if ((dir = listing(s)) == NULL)
 		return fail(s, errno, "cannot read", NULL);

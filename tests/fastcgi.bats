@@ -248,10 +248,15 @@ wait_logged() {
 	assert_session_files 1
 }
 
-@test "a 400 (body longer than CONTENT_LENGTH) is followed by a normal answer" {
-	post_login username=alice CONTENT_LENGTH=120
-	assert_status 400
-	post_login username=alice
+@test "bytes after CONTENT_LENGTH are not part of the form, and the next request is normal" {
+	fetch_csrf_token
+	body="csrf_token=$CSRF&username=alice"
+	fcgi login POST "$body&username=mallory" CONTENT_LENGTH="${#body}" \
+	    HTTP_COOKIE="session_csrf=$CSRF"
+	assert_status 303
+	fcgi index GET "" HTTP_COOKIE="session=$(cookie_value session)"
+	assert_logged_in_as alice
+	post_login username=bob
 	assert_status 303
 }
 
@@ -394,4 +399,70 @@ wait_logged() {
 	assert_status 200
 	assert_cookie_attr __Host-session_csrf Secure
 	assert_equal "$(logged_lines login)" 1
+}
+
+# ---- The session directory replaced while the processes run ------------
+
+# The path of the session file of cookie value COOKIE in directory DIR:
+# the hex SHA-256 of its id.
+file_in() {
+	local h
+	h=$(printf '%s' "$(cookie_id "$2")" | sha256sum)
+	printf '%s/%s\n' "$1" "${h%% *}"
+}
+
+# Alice logs in and is shown logged in: the login and index processes
+# have the session directory open.  Sets ALICE.
+alice_in() {
+	login alice
+	ALICE=$SESSION
+	fcgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
+	[ -f "$(file_in "$SESSION_FILE_DIR" "$ALICE")" ]
+}
+
+# Bob logs in through the same processes and is shown logged in, and his
+# session file is in the directory at SESSION_FILE_DIR now.
+assert_bob_follows() {
+	local started_login started_index
+	started_login=$(start_time "$PID_login")
+	started_index=$(start_time "$PID_index")
+	login bob
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as bob
+	[ -f "$(file_in "$SESSION_FILE_DIR" "$SESSION")" ] ||
+	    fail "bob's session file is not in $SESSION_FILE_DIR" || return
+	assert_alive login "$PID_login"
+	assert_alive index "$PID_index"
+	assert_equal "$(start_time "$PID_login")" "$started_login"
+	assert_equal "$(start_time "$PID_index")" "$started_index"
+}
+
+@test "a session directory removed and made again while the processes run is followed" {
+	alice_in
+	rm -rf "$SESSION_FILE_DIR"
+	install -d -m 0700 "$SESSION_FILE_DIR"
+	assert_bob_follows
+	assert_session_files 1
+}
+
+@test "a session directory moved aside and made again while the processes run is followed" {
+	alice_in
+	mv "$SESSION_FILE_DIR" "$TMP/sessions.old"
+	install -d -m 0700 "$SESSION_FILE_DIR"
+	assert_bob_follows
+	[ ! -e "$(file_in "$TMP/sessions.old" "$SESSION")" ]
+	assert_session_files 1
+	# Alice's session went with the old directory.
+	fcgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_anonymous
+	[ -f "$(file_in "$TMP/sessions.old" "$ALICE")" ]
+}
+
+@test "a session directory moved aside while the processes run is made again 0700 and followed" {
+	alice_in
+	mv "$SESSION_FILE_DIR" "$TMP/sessions.old"
+	assert_bob_follows
+	[ ! -e "$(file_in "$TMP/sessions.old" "$SESSION")" ]
+	assert_equal "$(stat -c %a "$SESSION_FILE_DIR")" 700
 }

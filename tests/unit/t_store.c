@@ -1076,6 +1076,232 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return remove(path);
 }
 
+static int
+rm_tree(const char *path)
+{
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0;
+}
+
+/*
+ * What an existing directory must be for the programs (store_open()) and
+ * for sessile-gc (store_sweep()) alike: this user's, writable by nobody
+ * else, not a symbolic link.  WHY is what the refusal says; NULL: used.
+ */
+enum	dirkind {
+	D_MODE,		/* a directory of mode MODE */
+	D_OTHER_UID,	/* a directory 0700 of uid 12345 (needs root) */
+	D_LINK,		/* a symbolic link to a good directory */
+	D_FILE		/* a regular file */
+};
+
+static const struct dir_test {
+	const char	*what;
+	enum dirkind	 kind;
+	mode_t		 mode;
+	const char	*why;
+} dir_tests[] = {
+	{ "mode 0700", D_MODE, 0700, NULL },
+	{ "mode 0750", D_MODE, 0750, NULL },
+	{ "mode 0755", D_MODE, 0755, NULL },
+	{ "mode 0711", D_MODE, 0711, NULL },
+	{ "mode 0770", D_MODE, 0770,
+	    "is writable by its group or by others (mode 0770)" },
+	{ "mode 0707", D_MODE, 0707,
+	    "is writable by its group or by others (mode 0707)" },
+	{ "mode 0720", D_MODE, 0720,
+	    "is writable by its group or by others (mode 0720)" },
+	{ "mode 0702", D_MODE, 0702,
+	    "is writable by its group or by others (mode 0702)" },
+	{ "mode 1777 (sticky, as /tmp)", D_MODE, 01777,
+	    "is writable by its group or by others (mode 1777)" },
+	{ "uid 12345", D_OTHER_UID, 0700, "is owned by uid 12345, not by "
+	    "this user (uid 0)" },
+	{ "a symbolic link to a good directory", D_LINK, 0700,
+	    "is a symbolic link" },
+	{ "a regular file", D_FILE, 0600, "is not a directory" },
+};
+
+static int
+dir_put(const char *path, const struct dir_test *t)
+{
+	char	 target[600];
+
+	switch (t->kind) {
+	case D_MODE:
+		return mkdir(path, 0700) == 0 && chmod(path, t->mode) == 0;
+	case D_OTHER_UID:
+		return mkdir(path, 0700) == 0 && chown(path, 12345, -1) == 0;
+	case D_LINK:
+		snprintf(target, sizeof(target), "%s.target", path);
+		return mkdir(target, 0700) == 0 && symlink(target, path) == 0;
+	case D_FILE:
+		return put_file(base, path + strlen(base) + 1, S("x"));
+	}
+	return 0;
+}
+
+/* The verdict of CALL is T's: used, or SL_ESTORE saying exactly why. */
+static int
+dir_verdict(const struct dir_test *t, enum sl_err e, const struct store *s,
+    const char *path)
+{
+	char	 want[1024];
+
+	if (t->why == NULL)
+		return e == SL_OK;
+	snprintf(want, sizeof(want), "session store: %s %s", path, t->why);
+	return e == SL_ESTORE && strcmp(s->err, want) == 0;
+}
+
+static void
+test_dir_checks(void)
+{
+	const struct dir_test	*t;
+	struct store		 s;
+	struct sweep		 sw;
+	struct sdata		 d;
+	char			 path[300], target[320];
+	const char		*where;
+	size_t			 i;
+	enum sl_err		 e;
+
+	memset(&d, 0, sizeof(d));
+	d.expires = time(NULL) + 3600;
+	for (i = 0; i < NELEM(dir_tests); i++) {
+		t = &dir_tests[i];
+		if (t->kind == D_OTHER_UID && geteuid() != 0) {
+			ok(1, "# SKIP a directory of %s: chown needs root",
+			    t->what);
+			ok(1, "# SKIP and for sessile-gc");
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/dir%zu", base, i);
+		snprintf(target, sizeof(target), "%s.target", path);
+		if (!ok(dir_put(path, t), "a session directory: %s", t->what))
+			continue;
+		store_init(&s, "t_store", path, 0600);
+		e = store_write(&s, name_of("dir check"), &d);
+		ok(dir_verdict(t, e, &s, path), "the programs: %s: %s", t->what,
+		    e == SL_OK ? "used" : s.err);
+		where = t->kind == D_LINK ? target : path;
+		if (t->why != NULL && t->kind != D_FILE)
+			ok(!exists(where, ".lock") &&
+			    count_prefix(where, ".tmp-") == 0 &&
+			    !exists(where, name_of("dir check")),
+			    "and nothing was written there");
+		store_close(&s);
+		store_init(&s, "t_store", path, 0600);
+		e = store_sweep(&s, time(NULL), 2, 0, &sw);
+		ok(dir_verdict(t, e, &s, path), "sessile-gc: %s: %s", t->what,
+		    e == SL_OK ? "used" : s.err);
+		store_close(&s);
+	}
+}
+
+/*
+ * A FastCGI worker keeps the directory open between requests.  When it is
+ * replaced, the next request (recheck set, as the request's start does)
+ * uses the new one: its sessions, its ".lock", its listing for clean-up.
+ * (On ext4 a directory made again where one was removed gets the old
+ * one's inode number, unless the old one is still open, as here.)
+ */
+enum	replace {
+	RP_REMAKE,	/* removed with its files, made again 0700 */
+	RP_MOVE,	/* moved aside: nothing at the path */
+	RP_MOVE_REMAKE,	/* moved aside, a new one made */
+};
+
+static const struct follow_test {
+	const char	*what;
+	enum replace	 how;
+} follow_tests[] = {
+	{ "removed and made again", RP_REMAKE },
+	{ "moved aside", RP_MOVE },
+	{ "moved aside and made again", RP_MOVE_REMAKE },
+};
+
+static int
+replace_dir(const char *path, const char *aside, enum replace how)
+{
+	switch (how) {
+	case RP_REMAKE:
+		return rm_tree(path) && mkdir(path, 0700) == 0;
+	case RP_MOVE:
+		return rename(path, aside) == 0;
+	case RP_MOVE_REMAKE:
+		return rename(path, aside) == 0 && mkdir(path, 0700) == 0;
+	}
+	return 0;
+}
+
+static void
+test_follow(void)
+{
+	static const char	 dead[] = "sessile 1\nexpires 1\nend\n";
+	const struct follow_test *t;
+	struct store		 s;
+	struct sdata		 back;
+	struct arena		 a;
+	struct stat		 st;
+	char			 path[512], aside[560];
+	const char		*one, *two, *old;
+	time_t			 now = time(NULL);
+	size_t			 i;
+	int			 found;
+
+	memset(&a, 0, sizeof(a));
+	for (i = 0; i < NELEM(follow_tests); i++) {
+		t = &follow_tests[i];
+		snprintf(path, sizeof(path), "%s/follow%zu", base, i);
+		snprintf(aside, sizeof(aside), "%s.old", path);
+		one = name_of("before the change");
+		two = name_of("after the change");
+		old = name_of("expired, after the change");
+
+		/* A request: a session, its lock, a clean-up pass. */
+		store_init(&s, "t_store", path, 0600);
+		s.recheck = 1;
+		ok(put_session(&s, one, now + 3600) &&
+		    store_lock(&s, one) == SL_OK && exists(path, ".lock"),
+		    "%s: a session is written", t->what);
+		store_unlock(&s);
+		store_gc(&s, now, 1);
+
+		ok(replace_dir(path, aside, t->how), "%s: done", t->what);
+		/* Later in the same request: no second look. */
+		if (t->how != RP_REMAKE)
+			ok(put_session(&s, two, now + 3600) &&
+			    exists(aside, two) && !exists(path, two) &&
+			    store_remove(&s, two) == SL_OK,
+			    "%s: the same request still uses the old one",
+			    t->what);
+
+		/* The next request. */
+		s.recheck = 1;
+		ok(put_session(&s, two, now + 3600) && exists(path, two) &&
+		    !exists(aside, two),
+		    "%s: the next request writes into the new directory",
+		    t->what);
+		ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700,
+		    "%s: which is a directory 0700", t->what);
+		found = -1;
+		ok(store_read(&s, two, &a, &back, now, &found) == SL_OK &&
+		    found == STORE_LIVE, "%s: and reads from it", t->what);
+		found = -1;
+		ok(store_read(&s, one, &a, &back, now, &found) == SL_OK &&
+		    found == STORE_NONE,
+		    "%s: the session of the old one is not there", t->what);
+		ok(store_lock(&s, two) == SL_OK && exists(path, ".lock"),
+		    "%s: its lock is taken in the new directory", t->what);
+		store_unlock(&s);
+		ok(put_file(path, old, S(dead)) && store_gc(&s, now, 8) == 1 &&
+		    !exists(path, old) && exists(path, two),
+		    "%s: clean-up lists the new directory", t->what);
+		store_close(&s);
+	}
+	arena_free(&a);
+}
+
 int
 main(void)
 {
@@ -1106,8 +1332,9 @@ main(void)
 	test_atomic();
 	test_gc();
 	test_sweep();
+	test_dir_checks();
+	test_follow();
 
-	ok(nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0,
-	    "the test directory is removed");
+	ok(rm_tree(base), "the test directory is removed");
 	return done();
 }
