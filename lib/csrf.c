@@ -107,27 +107,70 @@ sl_csrf_token(struct sl_req *r)
 	return r->csrf_token = arena_strndup(&r->arena, tok, len);
 }
 
-/* Origin (RFC 6454) must name this host, with https when we are on TLS. */
+/*
+ * Is Origin (RFC 6454) one of TRUSTED_ORIGINS?  Both are compared in
+ * their normalized form (origin_normalize()).
+ */
 static int
-origin_ok(struct sl_req *r)
+origin_trusted(const struct sl_req *r, const char *o)
 {
-	const char	*o = r->origin, *rest;
-	size_t		 len;
+	const struct config	*c = &r->ctx->cfg;
+	size_t			 i;
 
-	if (o == NULL)
+	for (i = 0; i < c->ntrusted_origins; i++)
+		if (strcmp(o, c->trusted_origins[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+trusted_sender(const struct sl_req *r)
+{
+	char	 got[ORIGIN_MAX];
+
+	return r->origin != NULL &&
+	    origin_normalize(r->origin, strlen(r->origin), got, sizeof(got)) &&
+	    origin_trusted(r, got);
+}
+
+/*
+ * Origin must be the request's own origin: https when HTTPS=on or
+ * SESSION_COOKIE_SECURE=true (a proxy that ends TLS speaks http to us,
+ * the browser https to it), the Host as sent, default ports dropped on
+ * both sides ("example.com:443" is "example.com" over https); or one of
+ * TRUSTED_ORIGINS, for proxies that rewrite Host.  No Origin: a browser
+ * too old to send it, or not a browser; the token still protects.
+ */
+static int
+origin_ok(const struct sl_req *r)
+{
+	char		 got[ORIGIN_MAX], own[ORIGIN_MAX], want[ORIGIN_MAX];
+	const char	*scheme, *host;
+	size_t		 len;
+	int		 n;
+
+	if (r->origin == NULL)
 		return 1;
-	if (strncasecmp(o, "https://", 8) == 0)
-		rest = o + 8;
-	else if (strncasecmp(o, "http://", 7) == 0 && !r->https)
-		rest = o + 7;
-	else
-		return 0;	/* "null", another scheme, or http on TLS */
-	if (r->host != NULL)
-		return strcasecmp(rest, r->host) == 0;
+	if (!origin_normalize(r->origin, strlen(r->origin), got, sizeof(got)))
+		return 0;	/* "null", or no origin at all */
+	if (origin_trusted(r, got))
+		return 1;
+	scheme = r->https || r->ctx->cfg.secure == 1 ? "https" : "http";
+	if ((host = r->host) != NULL) {
+		n = snprintf(own, sizeof(own), "%s://%s", scheme, host);
+		return n > 0 && (size_t)n < sizeof(own) &&
+		    origin_normalize(own, (size_t)n, want, sizeof(want)) &&
+		    strcmp(got, want) == 0;
+	}
 	/* No Host (HTTP/1.0): compare the host part with SERVER_NAME. */
-	len = strcspn(rest, ":");
-	return r->server_name != NULL && strlen(r->server_name) == len &&
-	    strncasecmp(rest, r->server_name, len) == 0;
+	if (r->server_name == NULL ||
+	    strncmp(got, scheme, strlen(scheme)) != 0 ||
+	    strncmp(got + strlen(scheme), "://", 3) != 0)
+		return 0;
+	host = got + strlen(scheme) + 3;
+	len = strcspn(host, ":");
+	return strlen(r->server_name) == len &&
+	    strncasecmp(host, r->server_name, len) == 0;
 }
 
 enum sl_err
@@ -144,9 +187,10 @@ sl_csrf_check(struct sl_req *r)
 
 	if ((e = sl_req_form(r, &p, &n)) != SL_OK)
 		return e;
-	/* Fetch Metadata: a browser tells us where the request came from. */
+	/* Fetch Metadata: a browser tells us where the request came from;
+	 * from elsewhere only a trusted origin may post. */
 	if (r->fetch_site != NULL && strcmp(r->fetch_site, "same-origin") != 0 &&
-	    strcmp(r->fetch_site, "none") != 0) {
+	    strcmp(r->fetch_site, "none") != 0 && !trusted_sender(r)) {
 		req_error(r, "The form was sent from another site.");
 		return SL_EFORBIDDEN;
 	}

@@ -619,6 +619,49 @@ header_shape() {
 	assert_status 303
 }
 
+@test "behind a proxy that ends TLS (SESSION_COOKIE_SECURE=true, no HTTPS): the https Origin is the site's own" {
+	CONFIG+=(SESSION_COOKIE_SECURE=true)
+	post_login username=alice HTTP_HOST=example.com \
+	    HTTP_ORIGIN=https://example.com
+	assert_status 303
+	# And http is then another origin.
+	post_login username=alice HTTP_HOST=example.com \
+	    HTTP_ORIGIN=http://example.com
+	assert_status 403
+}
+
+@test "default ports are dropped on both sides: Host example.com:443 over TLS, Host example.com:80 over http" {
+	post_login username=alice HTTPS=on HTTP_HOST=example.com:443 \
+	    HTTP_ORIGIN=https://example.com
+	assert_status 303
+	post_login username=alice HTTPS=on HTTP_HOST=example.com \
+	    HTTP_ORIGIN=https://EXAMPLE.com:443
+	assert_status 303
+	post_login username=alice HTTP_HOST=example.com:80 \
+	    HTTP_ORIGIN=http://example.com
+	assert_status 303
+	# Another port is another origin.
+	post_login username=alice HTTPS=on HTTP_HOST=example.com:8443 \
+	    HTTP_ORIGIN=https://example.com
+	assert_status 403
+}
+
+@test "TRUSTED_ORIGINS: an origin a proxy's rewritten Host hides is accepted, even as same-site; others are not" {
+	CONFIG+=("TRUSTED_ORIGINS=https://www.example.com, https://example.com:8443")
+	post_login username=alice HTTP_HOST=backend.internal:8080 \
+	    HTTP_ORIGIN=https://www.example.com HTTP_SEC_FETCH_SITE=same-site
+	assert_status 303
+	post_login username=alice HTTP_HOST=backend.internal:8080 \
+	    HTTP_ORIGIN=https://example.com:8443
+	assert_status 303
+	post_login username=alice HTTP_HOST=backend.internal:8080 \
+	    HTTP_ORIGIN=https://evil.example.com HTTP_SEC_FETCH_SITE=same-site
+	assert_status 403
+	post_login username=alice HTTP_HOST=backend.internal:8080 \
+	    HTTP_ORIGIN=https://example.com
+	assert_status 403
+}
+
 @test "POST /login over TLS from an http:// Origin: 403" {
 	post_login username=alice HTTPS=on HTTP_HOST=sessile.test \
 	    HTTP_ORIGIN=http://sessile.test
