@@ -183,7 +183,7 @@ pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
 	return SL_OK;
 }
 
-#define PICK_MAX	8	/* distinct verified ids looked up */
+#define PICK_MAX	32	/* distinct verified ids looked up */
 
 /*
  * Which session cookie is the visitor's (DESIGN, Sessions).  Every cookie

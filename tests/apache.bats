@@ -621,6 +621,24 @@ check_head() {
 	done
 }
 
+# HEAD /logout, and a logout link followed from another site, change
+# nothing: the session lives on.
+check_safe_logout() {
+	login grace
+	request -c "$J" -b "$J" -I "${B}logout"
+	expect_code 303
+	if set_cookie session >/dev/null; then
+		fail "HEAD /logout touched the cookie: $(set_cookie session)"
+	fi
+	request -c "$J" -b "$J" -H "Sec-Fetch-Site: cross-site" "${B}logout"
+	expect_code 303
+	if set_cookie session >/dev/null; then
+		fail "a cross-site logout touched the cookie"
+	fi
+	request -c "$J" -b "$J" "$B"
+	expect_logged_in_as grace
+}
+
 check_405() {
 	request -X PUT "${B}login"
 	expect_code 405
@@ -824,6 +842,11 @@ check_prefix_outside() {
 	check_head
 }
 
+@test "mod_fcgid: HEAD /logout, or a logout link from another site, logs nobody out" {
+	use fcgid
+	check_safe_logout
+}
+
 @test "mod_fcgid: PUT and DELETE get 405 with Allow" {
 	use fcgid
 	check_405
@@ -934,6 +957,11 @@ check_prefix_outside() {
 @test "mod_proxy_fcgi: HEAD answers the headers and no body" {
 	use proxy
 	check_head
+}
+
+@test "mod_proxy_fcgi: HEAD /logout, or a logout link from another site, logs nobody out" {
+	use proxy
+	check_safe_logout
 }
 
 @test "mod_proxy_fcgi: PUT and DELETE get 405 with Allow" {
@@ -1048,6 +1076,11 @@ check_prefix_outside() {
 	check_head
 }
 
+@test "CGI (mod_cgid): HEAD /logout, or a logout link from another site, logs nobody out" {
+	use cgi
+	check_safe_logout
+}
+
 @test "CGI (mod_cgid): PUT and DELETE get 405 with Allow" {
 	use cgi
 	check_405
@@ -1121,6 +1154,11 @@ check_prefix_outside() {
 @test "CGI (mod_cgi, prefork) under /app/: HEAD answers the headers and no body" {
 	use cgi-app
 	check_head
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: HEAD /logout, or a logout link from another site, logs nobody out" {
+	use cgi-app
+	check_safe_logout
 }
 
 @test "CGI (mod_cgi, prefork) under /app/: PUT and DELETE get 405 with Allow" {

@@ -34,22 +34,13 @@ endless_stdin() {
 # CONTENT_TYPE only as given.
 cgi_shared() {
 	quiet
-	local fd=$1 prog=$2 method=$3 rc=0
+	local fd=$1 prog=$2 method=$3
 	local -a envv
 	shift 3
 	config_env
 	envv=("${CONFIG_ENV[@]}" "REQUEST_METHOD=$method")
 	request_vars "$@"
-	timeout 10 env -i "${envv[@]}" "$BUILDDIR/cgi-bin/$prog.fcgi" \
-	    <&"$fd" >"$TMP/response" 2>"$TMP/stderr" || rc=$?
-	read_file "$TMP/stderr"
-	LOG=${REPLY%$'\n'}
-	case $rc in
-	0) ;;
-	124) fail "$prog.fcgi hung: no answer in 10 seconds"; return 1 ;;
-	*) fail "$prog.fcgi exited with status $rc; stderr: $LOG"; return 1 ;;
-	esac
-	parse_response "$TMP/response" || return
+	run_program "$prog" <&"$fd" || return
 	loud
 }
 

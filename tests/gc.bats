@@ -346,11 +346,16 @@ gc_waiting() {
 	    2>"$TMP/gc.err" 3>&- {HOLD_IN}>&- {HOLD_OUT}<&- &
 	GC_PID=$!
 	BG_PIDS="${BG_PIDS-} $GC_PID"
+	until_lock_waited sessile-gc
+}
+
+# until_lock_waited WHO: wait (10 s at most) until WHO waits for a lock.
+until_lock_waited() {
 	for _ in $(seq 100); do
-		! lock_waited || break
+		! lock_waited || return 0
 		sleep 0.1
 	done
-	lock_waited || fail "sessile-gc never asked for the lock"
+	fail "$1 never asked for the lock"
 }
 
 # An expired session whose lock a writer holds, and sessile-gc waiting
@@ -446,11 +451,7 @@ gc_waits_for_writer() {
 	    2>"$TMP/view.err" 3>&- {HOLD_IN}>&- {HOLD_OUT}<&- &
 	view=$!
 	BG_PIDS="${BG_PIDS-} $view"
-	for _ in $(seq 100); do
-		! lock_waited || break
-		sleep 0.1
-	done
-	lock_waited || fail "the page view never asked for the lock"
+	until_lock_waited "the page view"
 	# Meanwhile the session ends (a logout, a login in another tab).
 	rm "$file"
 	exec {HOLD_IN}>&-

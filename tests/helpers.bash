@@ -131,7 +131,7 @@ config_env() {
 # the headers fails the test here.
 cgi() {
 	quiet
-	local prog=$1 method=$2 body=${3-} rc=0
+	local prog=$1 method=$2 body=${3-}
 	local -a envv
 	shift 2
 	if [ "$#" -gt 0 ]; then
@@ -145,17 +145,25 @@ cgi() {
 	request_body "$body"
 	envv+=("${BODY_ENV[@]}")
 	request_vars "$@"
-	timeout 10 env -i "${envv[@]}" "$BUILDDIR/cgi-bin/$prog.fcgi" \
-	    <"$BODY_FILE" >"$TMP/response" 2>"$TMP/stderr" || rc=$?
+	run_program "$prog" <"$BODY_FILE" || return
+	loud
+}
+
+# run_program PROG: run cgi-bin/PROG.fcgi with the environment envv (of
+# the caller) and the caller's stdin; set LOG and parse the answer (see
+# cgi()).
+run_program() {
+	local rc=0
+	timeout 10 env -i "${envv[@]}" "$BUILDDIR/cgi-bin/$1.fcgi" \
+	    >"$TMP/response" 2>"$TMP/stderr" || rc=$?
 	read_file "$TMP/stderr"
 	LOG=${REPLY%$'\n'}
 	case $rc in
 	0) ;;
-	124) fail "$prog.fcgi hung: no answer in 10 seconds"; return 1 ;;
-	*) fail "$prog.fcgi exited with status $rc; stderr: $LOG"; return 1 ;;
+	124) fail "$1.fcgi hung: no answer in 10 seconds"; return 1 ;;
+	*) fail "$1.fcgi exited with status $rc; stderr: $LOG"; return 1 ;;
 	esac
-	parse_response "$TMP/response" || return
-	loud
+	parse_response "$TMP/response"
 }
 
 # REPLY: the contents of file $1.

@@ -185,6 +185,18 @@ check_flow() {
 	[[ "$output" == *"Logged in as"* ]]
 	[[ "$output" != *"You are logged in."* ]]
 
+	# HEAD, and a logout link followed from another site, change nothing.
+	head=$(curl -sk -I -c "$jar" -b "$jar" "${base}logout")
+	[[ "$head" == "HTTP/1.1 303 See Other"* ]]
+	[[ "$head" != *"Set-Cookie: session="* ]]
+	head=$(curl -sk -D - -o /dev/null -c "$jar" -b "$jar" \
+	    -H "Sec-Fetch-Site: cross-site" "${base}logout")
+	[[ "$head" == "HTTP/1.1 303 See Other"* ]]
+	[[ "$head" != *"Set-Cookie: session="* ]]
+	run curl -sk -c "$jar" -b "$jar" "$base"
+	[[ "$output" == *"Logged in as"* ]]
+	[ "$(session_files "$d/sessions")" -eq $((n + 1)) ]
+
 	old=$(jar_value "$jar" session)
 	[ -n "$old" ]
 	head=$(curl -sk -D - -o /dev/null -c "$jar" -b "$jar" "${base}logout")
