@@ -21,7 +21,8 @@
 enum	sl_err {
 	SL_OK = 0,
 	SL_EBADREQ,	/* 400: malformed request or input */
-	SL_EBADCOOKIE,	/* 400: forged, malformed or duplicated cookie */
+	SL_EBADCOOKIE,	/* 400: no longer returned (an unusable cookie is
+			   no session), kept so the numbers stay */
 	SL_EFORBIDDEN,	/* 403: CSRF token or origin check failed */
 	SL_EMETHOD,	/* 405: method not allowed */
 	SL_ETOOLARGE,	/* 413: body or session too large */

@@ -3,7 +3,9 @@
 # WebDriver protocol (W3C WebDriver, spoken here with curl and jq), opens
 # the suite behind lighttpd, logs in through the form, sees its name,
 # reloads, logs out and sees the anonymous page.  A screenshot of each page
-# is kept in tests/screenshots/ of the build directory.
+# is kept in tests/screenshots/ of the build directory.  A cookie planted
+# from a sibling subdomain, by a script as an attacker's page would, takes
+# over no session.
 
 load http
 
@@ -26,6 +28,7 @@ setup_file() {
 	    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 	    "--disable-background-networking", "--disable-component-update",
 	    "--disable-sync", "--window-size=900,700",
+	    "--host-resolver-rules=MAP *.example.test 127.0.0.1",
 	    ("--user-data-dir=" + $dir)]}}}}')" | jq -r '.value.sessionId')
 	[ -n "$session" ] && [ "$session" != null ] ||
 	    { cat "$H/chromedriver.log" >&2; return 1; }
@@ -118,4 +121,61 @@ shot() {
 	# would have no background.
 	run wd POST /execute/sync '{"script": "return getComputedStyle(document.querySelector(\".button\")).backgroundColor", "args": []}'
 	[ "$(jq -r . <<<"$output")" = "rgb(47, 111, 94)" ]
+}
+
+# On app.example.test and evil.example.test, both this server (the
+# browser resolves *.example.test to loopback): a sibling host plants a
+# cookie for the parent domain with a script, as an attacker's page can.
+goto() {
+	wd POST /url "$(jq -n --arg u "$1" '{url: $u}')" >/dev/null
+}
+
+plant_from_sibling() {
+	goto "http://evil.example.test:$PORT/"
+	wd POST /execute/sync "$(jq -n --arg v "$1" '{script:
+	    ("document.cookie = \"session=" + $v + "; domain=example.test; path=/\""),
+	    args: []}')" >/dev/null
+}
+
+browser_login() {
+	goto "http://app.example.test:$PORT/login"
+	wd POST "/element/$(find_css '#username')/value" \
+	    "$(jq -n --arg t "$1" '{text: $t}')" >/dev/null
+	wd POST "/element/$(find_css 'button[type=submit]')/click" '{}' >/dev/null
+}
+
+@test "Chromium: a session cookie planted from a sibling subdomain never puts the visitor in the planter's session" {
+	PORT=$(url browser | sed 's/.*://')
+	jar="$BATS_TEST_TMPDIR/mallory"
+	login_as "$(url browser)/" "$jar" mallory >/dev/null
+	planted=$(jar_value "$jar" session)
+	[ -n "$planted" ]
+	wd DELETE /cookie >/dev/null
+
+	# The visitor logs in, then the sibling plants its cookie beside.
+	browser_login alice
+	[ "$(text .who)" = "Logged in as alice" ]
+	plant_from_sibling "$planted"
+	goto "http://app.example.test:$PORT/"
+	[ "$(text .who)" = "You are not logged in" ]
+	shot 6-planted-beside
+	# The answer deleted both: the browser holds no session cookie.
+	run wd GET /cookie
+	[ "$(jq '[.[] | select(.name == "session")] | length' <<<"$output")" = 0 ]
+	browser_login alice
+	[ "$(text .who)" = "Logged in as alice" ]
+	wd POST /refresh '{}' >/dev/null
+	[ "$(text .who)" = "Logged in as alice" ]
+
+	# Planted first, while the visitor is anonymous: the login replaces
+	# the planter's session and ends it.
+	wd DELETE /cookie >/dev/null
+	plant_from_sibling "$planted"
+	browser_login alice
+	[ "$(text .who)" = "Logged in as alice" ]
+	wd POST /refresh '{}' >/dev/null
+	[ "$(text .who)" = "Logged in as alice" ]
+	shot 7-planted-before
+	run curl -s -b "$jar" "$(url browser)/"
+	[[ "$output" == *"You are not logged in"* ]]
 }
