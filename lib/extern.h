@@ -294,7 +294,9 @@ struct	sess {
 	int		 resign;	/* verified by a fallback key */
 	int		 verified;	/* one of them verified */
 	int		 unusable;	/* one of them did not */
-	int		 ambiguous;	/* several named live sessions */
+	int		 ambiguous;	/* several named live sessions: */
+	char		(*stale)[STORE_NAME_LEN + 1];	/* their files */
+	size_t		 nstale;
 	int		 fresh;		/* the id is new: made, not read */
 	char		 id[SESSION_ID_LEN + 1];	/* "" when none */
 	/*

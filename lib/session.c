@@ -151,11 +151,16 @@ pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
 	struct sess	*s = &r->sess;
 	struct store	*st = &r->ctx->store;
 	struct sdata	 d;
-	char		 file[STORE_NAME_LEN + 1], names[2][STORE_NAME_LEN + 1];
+	char		 file[STORE_NAME_LEN + 1];
 	size_t		 i, live = 0;
 	enum sl_err	 e;
 	int		 found;
 
+	if ((s->stale = arena_alloc(&r->arena, n * sizeof(*s->stale))) ==
+	    NULL) {
+		req_error(r, "out of memory");
+		return SL_EINTERNAL;
+	}
 	for (i = 0; i < n; i++) {
 		sha256_hex(ids[i], SESSION_ID_LEN, file);
 		if ((e = store_read(st, file, &r->arena, &d, r->now,
@@ -165,16 +170,17 @@ pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
 		}
 		if (found != STORE_LIVE)
 			continue;
-		if (live < 2)
-			memcpy(names[live], file, sizeof(file));
+		memcpy(s->stale[s->nstale++], file, sizeof(file));
 		if (live++ == 0)
 			take_id(s, ids[i], keys[i]);
 	}
+	if (live < 2)
+		s->nstale = 0;
 	if (live > 1) {
 		/* Neither is used: guessing is how a planted one gets in. */
 		log_line(r->ctx->name, "%zu session cookies name live sessions "
-		    "(%.16s, %.16s, ...): none used, all deleted", live, names[0],
-		    names[1]);
+		    "(%.16s, %.16s, ...): none used, all deleted", live,
+		    s->stale[0], s->stale[1]);
 		s->ambiguous = 1;
 		s->id[0] = s->file[0] = '\0';
 		s->tagged[0] = '\0';
@@ -481,6 +487,31 @@ fail:
 	return 1;
 }
 
+/*
+ * A change made while several cookies named live sessions (a login, a
+ * logout) ends all of those sessions: one was the visitor's, whose old
+ * session a login or logout ends anyway, and the others were planted.
+ * Left live, a planted one that no deletion reaches (another Path) would
+ * make every later request ambiguous, and keep the visitor from logging
+ * in.  Each is removed under its lock, so no write brings it back.
+ */
+static void
+end_stale(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
+	size_t		 i;
+
+	for (i = 0; i < s->nstale; i++) {
+		if (store_lock(st, s->stale[i]) != SL_OK ||
+		    store_remove(st, s->stale[i]) != SL_OK)
+			log_line(r->ctx->name, "a session named beside "
+			    "another not ended: %s", st->err);
+		store_unlock(st);
+	}
+	s->nstale = 0;
+}
+
 /* Destroyed or emptied: nothing may remain, not even a corrupt or
  * expired file under this id. */
 static enum sl_err
@@ -495,6 +526,7 @@ commit_empty(struct sl_req *r)
 	if (s->oldfile[0] != '\0' &&
 	    (e = store_remove(st, s->oldfile)) != SL_OK)
 		return store_fault(r, e);
+	end_stale(r);
 	/* The cookie of a session that was there; never of one that was
 	 * not, which may be a login's from another tab (see tidy_cookies). */
 	if (s->ondisk && !s->ambiguous)
@@ -520,6 +552,7 @@ commit_data(struct sl_req *r)
 	if (s->oldfile[0] != '\0' &&
 	    (e = store_remove(st, s->oldfile)) != SL_OK)
 		log_line(r->ctx->name, "old session not removed: %s", st->err);
+	end_stale(r);
 	random_nonce(&dice, 1);
 	r->gc = dice % GC_ONE_IN == 0;
 	if ((e = send_cookie(r, s->id, s->data.expires)) != SL_OK)

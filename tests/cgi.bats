@@ -1175,6 +1175,25 @@ assert_unusable_cookie() {
 	refute_regex "$HEADERS" $'(^|\n)Set-Cookie: session=; Path=/; Expires'
 	cgi index GET "" HTTP_COOKIE="session=$new" HTTP_HOST=app.example.test
 	assert_logged_in_as alice
+	# Both sessions the cookies named are ended: the visitor's old one,
+	# as at any login, and the planted one, which a deletion at another
+	# Path could not reach and which would keep every later request
+	# ambiguous.
+	assert_session_files 1
+	cgi index GET "" HTTP_COOKIE="session=$new; session=$planted"
+	assert_logged_in_as alice
+}
+
+@test "a logout beside a planted live cookie ends both sessions the cookies named" {
+	login mallory
+	planted=$SESSION
+	login alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION; session=$planted" \
+	    HTTP_HOST=app.example.test
+	assert_status 303
+	assert_session_files 0
+	assert_cookie_deleted_for session
+	assert_cookie_deleted_for session example.test
 }
 
 @test "a planted live cookie alone is adopted only to be replaced at login: the planter's session ends" {
