@@ -268,7 +268,8 @@ domain_valid(const char *v)
 		if (!(((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
 		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
 			return 0;
-	return strstr(v, "..") == NULL;
+	return strstr(v, "..") == NULL && v[0] != '.' &&
+	    v[strlen(v) - 1] != '.';
 }
 
 /*
@@ -608,6 +609,10 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 	c->cookie_prefix = cookie_prefix(c->cookie_name);
 	if ((v = env_get(envp, "SESSION_COOKIE_DOMAIN")) != NULL &&
 	    *v != '\0') {
+		/* RFC 6265 §5.2.3: a leading dot is ignored; without it
+		 * the name compares with the Host's parent domains. */
+		if (*v == '.')
+			v++;
 		if (!domain_valid(v))
 			return bad(err, errl, "SESSION_COOKIE_DOMAIN",
 			    "not a domain name");

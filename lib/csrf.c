@@ -11,10 +11,13 @@
  * checked as well when the browser sends them.
  *
  * Tabs: a valid token is kept while it has CSRF_LIFETIME left to live
- * (its cookie lives as long as it does), so a form always has that long,
- * and a second tab's form does not replace the first's token.  Several
- * CSRF cookies (an old one at another Path, another deployment's, one
- * planted from a sibling host) are each tried: none blocks a login.
+ * (its cookie lives as long as it does), so a form always has that long.
+ * When it is replaced, the cookie carries the new token and the one it
+ * replaces, joined by '~' (a cookie-octet no token holds), so a form
+ * shown before in another tab stays good for its whole life: a second
+ * tab never breaks the first.  Several CSRF cookies (an old one at
+ * another Path, another deployment's, one planted from a sibling host)
+ * are each tried: none blocks a login.
  */
 #include "config.h"
 
@@ -58,23 +61,52 @@ token_check(struct sl_req *r, const char *t, size_t len, time_t *expires)
 	return *expires > r->now ? TOK_VALID : TOK_EXPIRED;
 }
 
-/* The first CSRF cookie that holds a valid token with LEFT seconds to live. */
+/* The tokens the request's CSRF cookies carry, one or two a cookie. */
+struct	tokens {
+	char		 name[80];
+	const char	*pos;		/* in the Cookie header */
+	const char	*p, *end;	/* in the value of a cookie */
+};
+
+static void
+tokens_start(struct sl_req *r, struct tokens *k)
+{
+	req_cookie_name(r, "_csrf", k->name, sizeof(k->name));
+	k->pos = k->p = k->end = NULL;
+}
+
+static int
+tokens_next(struct sl_req *r, struct tokens *k, const char **t, size_t *len)
+{
+	struct cookie	 c;
+	const char	*sep;
+
+	while (k->p == NULL || k->p >= k->end) {
+		if (!req_cookie(r, k->name, &k->pos, &c))
+			return 0;
+		k->p = c.val;
+		k->end = c.val + c.vallen;
+	}
+	if ((sep = memchr(k->p, '~', (size_t)(k->end - k->p))) == NULL)
+		sep = k->end;
+	*t = k->p;
+	*len = (size_t)(sep - k->p);
+	k->p = sep < k->end ? sep + 1 : k->end;
+	return 1;
+}
+
+/* The first valid token the CSRF cookies carry with LEFT seconds to live. */
 static int
 token_cookie(struct sl_req *r, time_t left, const char **v, size_t *len)
 {
-	struct cookie	 c;
-	const char	*pos = NULL;
-	char		 name[80];
+	struct tokens	 k;
 	time_t		 exp;
 
-	req_cookie_name(r, "_csrf", name, sizeof(name));
-	while (req_cookie(r, name, &pos, &c))
-		if (token_check(r, c.val, c.vallen, &exp) == TOK_VALID &&
-		    exp - r->now >= left) {
-			*v = c.val;
-			*len = c.vallen;
+	tokens_start(r, &k);
+	while (tokens_next(r, &k, v, len))
+		if (token_check(r, *v, *len, &exp) == TOK_VALID &&
+		    exp - r->now >= left)
 			return 1;
-		}
 	return 0;
 }
 
@@ -82,14 +114,13 @@ const char *
 sl_csrf_token(struct sl_req *r)
 {
 	unsigned char	 raw[32];
-	char		 name[80], tok[TOKEN_MAX + 1];
+	char		 name[80], tok[2 * TOKEN_MAX + 2];
 	const char	*v;
-	size_t		 len;
+	size_t		 len, vlen;
 	int		 n;
 
 	if (r->csrf_token != NULL)
 		return r->csrf_token;
-	req_cookie_name(r, "_csrf", name, sizeof(name));
 	if (token_cookie(r, CSRF_LIFETIME, &v, &len))
 		return r->csrf_token = arena_strndup(&r->arena, v, len);
 	random_bytes(raw, sizeof(raw));
@@ -102,9 +133,18 @@ sl_csrf_token(struct sl_req *r)
 	    tok + len))
 		return NULL;
 	len += TAG_LEN;
+	if ((r->csrf_token = arena_strndup(&r->arena, tok, len)) == NULL)
+		return NULL;
+	/* The token replaced, still good for the forms already shown. */
+	if (token_cookie(r, 1, &v, &vlen) && len + 1 + vlen < sizeof(tok)) {
+		tok[len++] = '~';
+		memcpy(tok + len, v, vlen);
+		len += vlen;
+	}
+	req_cookie_name(r, "_csrf", name, sizeof(name));
 	if (req_set_cookie(r, name, tok, len, CSRF_TOKEN_LIFE) != SL_OK)
 		return NULL;
-	return r->csrf_token = arena_strndup(&r->arena, tok, len);
+	return r->csrf_token;
 }
 
 /*
@@ -177,10 +217,9 @@ enum sl_err
 sl_csrf_check(struct sl_req *r)
 {
 	const struct sl_pair	*p;
-	struct cookie		 c;
-	const char		*fv, *pos = NULL;
-	char			 name[80];
-	size_t			 n, flen;
+	struct tokens		 k;
+	const char		*fv, *cv;
+	size_t			 n, flen, clen;
 	time_t			 exp;
 	enum sl_err		 e;
 	int			 seen = 0;
@@ -214,10 +253,10 @@ sl_csrf_check(struct sl_req *r)
 	case TOK_VALID:
 		break;
 	}
-	req_cookie_name(r, "_csrf", name, sizeof(name));
-	while (req_cookie(r, name, &pos, &c)) {
+	tokens_start(r, &k);
+	while (tokens_next(r, &k, &cv, &clen)) {
 		seen = 1;
-		if (c.vallen == flen && ct_equal(c.val, fv, flen))
+		if (clen == flen && ct_equal(cv, fv, flen))
 			return SL_OK;
 	}
 	/* The cookie lives as long as the token: a valid token without

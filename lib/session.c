@@ -58,23 +58,54 @@ send_cookie(struct sl_req *r, const char *id, time_t expires)
 }
 
 /*
+ * An answer to several cookies that name live sessions ends all of those
+ * sessions on the server: one was the visitor's (unusable now: the
+ * answer deletes its cookie, and a login or logout would end it anyway),
+ * the others were planted.  Left live, a planted one that no deletion
+ * reaches (a parent domain's at Path=/ when the cookie's Path is /app/)
+ * would log the visitor into the planter's session on the next request,
+ * or make every later one ambiguous.  Each is removed under its lock, so
+ * no write brings it back.
+ */
+static void
+end_stale(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
+	size_t		 i;
+
+	for (i = 0; i < s->nstale; i++) {
+		if (store_lock(st, s->stale[i]) != SL_OK ||
+		    store_remove(st, s->stale[i]) != SL_OK)
+			log_line(r->ctx->name, "a session named beside "
+			    "another not ended: %s", st->err);
+		store_unlock(st);
+	}
+	s->nstale = 0;
+}
+
+/*
  * What the answer does with the cookies the browser sent besides the one
  * it sets (SETS: the answer sets a session cookie of its own).  Several
  * live ones (one planted from a sibling host beside the visitor's): all
  * are deleted wherever the answer reaches, but where it sets its own.
- * Only unusable ones (a retired key, tampering): the visitor's own place
- * is cleared, never more, as a deletion elsewhere could hit another
- * deployment's cookie.  A well-signed id that names no live session is
- * left alone: it may be a request that started before a login in
- * another tab, and deleting the cookie would undo that login.
+ * and their sessions end (end_stale()).  Only unusable ones (a retired
+ * key, tampering): the visitor's own place is cleared, never more, as a
+ * deletion elsewhere could hit another deployment's cookie.  A
+ * well-signed id that names no live session is left alone by a page
+ * view: it may be a request that started before a login in another tab,
+ * and deleting the cookie would undo that login.
  */
 static enum sl_err
 tidy_cookies(struct sl_req *r, int sets)
 {
 	struct sess	*s = &r->sess;
 
-	if (s->ambiguous)
+	if (s->ambiguous) {
+		if (r->method != SL_METHOD_HEAD)
+			end_stale(r);
 		return req_purge_cookie(r, r->ctx->cfg.cookie_name, sets);
+	}
 	if (s->unusable && !s->verified && !sets)
 		return send_cookie(r, NULL, 0);
 	return SL_OK;
@@ -487,31 +518,6 @@ fail:
 	return 1;
 }
 
-/*
- * A change made while several cookies named live sessions (a login, a
- * logout) ends all of those sessions: one was the visitor's, whose old
- * session a login or logout ends anyway, and the others were planted.
- * Left live, a planted one that no deletion reaches (another Path) would
- * make every later request ambiguous, and keep the visitor from logging
- * in.  Each is removed under its lock, so no write brings it back.
- */
-static void
-end_stale(struct sl_req *r)
-{
-	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
-	size_t		 i;
-
-	for (i = 0; i < s->nstale; i++) {
-		if (store_lock(st, s->stale[i]) != SL_OK ||
-		    store_remove(st, s->stale[i]) != SL_OK)
-			log_line(r->ctx->name, "a session named beside "
-			    "another not ended: %s", st->err);
-		store_unlock(st);
-	}
-	s->nstale = 0;
-}
-
 /* Destroyed or emptied: nothing may remain, not even a corrupt or
  * expired file under this id. */
 static enum sl_err
@@ -526,7 +532,6 @@ commit_empty(struct sl_req *r)
 	if (s->oldfile[0] != '\0' &&
 	    (e = store_remove(st, s->oldfile)) != SL_OK)
 		return store_fault(r, e);
-	end_stale(r);
 	/* The cookie of a session that was there; never of one that was
 	 * not, which may be a login's from another tab (see tidy_cookies). */
 	if (s->ondisk && !s->ambiguous)
@@ -552,7 +557,6 @@ commit_data(struct sl_req *r)
 	if (s->oldfile[0] != '\0' &&
 	    (e = store_remove(st, s->oldfile)) != SL_OK)
 		log_line(r->ctx->name, "old session not removed: %s", st->err);
-	end_stale(r);
 	random_nonce(&dice, 1);
 	r->gc = dice % GC_ONE_IN == 0;
 	if ((e = send_cookie(r, s->id, s->data.expires)) != SL_OK)

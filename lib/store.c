@@ -172,8 +172,11 @@ same_dir(struct store *s)
 {
 	struct stat	 st;
 
+	/* And still ours alone: a chmod or chown since it was opened is
+	 * refused as open_dir() refuses it. */
 	return lstat(s->dir, &st) == 0 && st.st_dev == s->dirdev &&
-	    st.st_ino == s->dirino;
+	    st.st_ino == s->dirino && S_ISDIR(st.st_mode) &&
+	    st.st_uid == s->uid && (st.st_mode & 022) == 0;
 }
 
 /*

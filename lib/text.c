@@ -34,6 +34,7 @@
 #define WHY_INVISIBLE	"contains invisible or format characters"
 #define WHY_PRIVATE	"contains private-use or unassigned characters"
 #define WHY_LONG	"is too long"
+#define WHY_MARK	"has a combining mark with no character to combine with"
 
 /*
  * The reason code point C may not be in a name, or NULL.  Cs cannot come
@@ -67,13 +68,19 @@ text_rules(const uint8_t *s, size_t len, size_t maxchars)
 	const char	*why;
 	size_t		 i, chars = 0;
 	ucs4_t		 c;
-	int		 n, blank = 1;
+	int		 n, blank = 1, base = 0;
 
 	for (i = 0; i < len; i += (size_t)n) {
 		n = u8_mbtouc(&c, s + i, len - i);
 		if ((why = code_point_why(c)) != NULL)
 			return why;
-		if (!uc_is_property_white_space(c))
+		/* A mark at the start or after a space marks nothing, and
+		 * shows as nothing (or over what comes before the name). */
+		if (uc_is_general_category_withtable(c, UC_CATEGORY_MASK_M) &&
+		    !base)
+			return WHY_MARK;
+		base = !uc_is_property_white_space(c);
+		if (base)
 			blank = 0;
 		chars++;
 	}

@@ -711,19 +711,25 @@ check_joined_cookies() {
 	fi
 }
 
-# Two cookies naming live sessions: neither is used, and both go.
+# Two cookies naming live sessions: neither is used, both cookies go, and
+# both sessions end.
 check_two_session_cookies() {
-	login dave
-	first=$SESSION
-	rm -f "$J"
-	login erin
-	for c in "session=$first; session=$SESSION" \
-	    "session=$SESSION; session=$first"; do
+	local order
+	for order in 1 2; do
+		rm -f "$J"
+		login dave
+		first=$SESSION
+		rm -f "$J"
+		login erin
+		c="session=$first; session=$SESSION"
+		[ "$order" = 1 ] || c="session=$SESSION; session=$first"
 		request -H "Cookie: $c" "$B"
 		expect_code 200
 		refute_body "Logged in as"
 		c=$(set_cookie session) || fail "the cookies are not deleted"
 		[[ $c == "session=;"* ]] || fail "not a deletion: $c"
+		request -H "Cookie: session=$first" "$B"
+		expect_anonymous
 	done
 }
 

@@ -562,14 +562,38 @@ header_shape() {
 	assert_status 303
 }
 
+@test "a second tab that renews the CSRF token does not break the first tab's form" {
+	nonce=$(head -c 32 /dev/urandom | b64url)
+	body="$nonce.$(($EPOCHSECONDS + 3600))"
+	first="$body.$(sign csrf "$body")"
+	# The second tab's form renews the token: the browser now holds
+	# the cookie it set.
+	cgi login GET "" HTTP_COOKIE="session_csrf=$first"
+	second=$(csrf_token)
+	jar=$(cookie_value session_csrf)
+	[ "$second" != "$first" ]
+	cgi login POST "csrf_token=$first&username=alice" \
+	    HTTP_COOKIE="session_csrf=$jar"
+	assert_status 303
+	cgi login POST "csrf_token=$second&username=bob" \
+	    HTTP_COOKIE="session_csrf=$jar"
+	assert_status 303
+	# A token carried that way is no token without its cookie.
+	cgi login POST "csrf_token=$first&username=carol" \
+	    HTTP_COOKIE="session_csrf=$second"
+	assert_status 403
+}
+
 @test "a CSRF token with less than two hours to live is replaced, so every form has that long" {
 	nonce=$(head -c 32 /dev/urandom | b64url)
 	body="$nonce.$(($EPOCHSECONDS + 3600))"
 	old="$body.$(sign csrf "$body")"
 	cgi login GET "" HTTP_COOKIE="session_csrf=$old"
-	new=$(cookie_value session_csrf)
+	new=$(csrf_token)
 	[ "$new" != "$old" ]
-	assert_equal "$(csrf_token)" "$new"
+	# The cookie carries the new token, and the old one for the forms
+	# other tabs show.
+	assert_equal "$(cookie_value session_csrf)" "$new~$old"
 	exp=${new#*.}
 	exp=${exp%%.*}
 	[ "$exp" -gt $(($EPOCHSECONDS + 7200)) ]
@@ -1146,16 +1170,44 @@ assert_unusable_cookie() {
 }
 
 @test "a cookie planted for the parent domain beside the visitor's own never logs the visitor in as the planter" {
-	login mallory
-	planted=$SESSION
-	login alice
-	# The browser sends the host's own cookie and the parent domain's.
-	for c in "session=$SESSION; session=$planted" \
-	    "session=$planted; session=$SESSION"; do
+	# The browser sends the host's own cookie and the parent domain's,
+	# in either order.
+	for first in own planted; do
+		login mallory
+		planted=$SESSION
+		login alice
+		c="session=$SESSION; session=$planted"
+		[ "$first" = own ] || c="session=$planted; session=$SESSION"
 		cgi index GET "" HTTP_COOKIE="$c" HTTP_HOST=app.example.test
 		refute_output --partial 'Logged in as'
 		assert_cookie_deleted_for session example.test
 	done
+}
+
+@test "a planted cookie no deletion reaches (Path=/ under APPLICATION_ROOT=/app/) is ended on the server: it never logs the visitor in as the planter" {
+	CONFIG+=(APPLICATION_ROOT=/app/)
+	login mallory
+	planted=$SESSION
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION; session=$planted" \
+	    HTTP_HOST=www.example.test
+	assert_anonymous
+	# The deletions are at Path=/app/: the planted cookie at / stays in
+	# the browser, and comes alone next time.
+	assert_session_files 0
+	cgi index GET "" HTTP_COOKIE="session=$planted" HTTP_HOST=www.example.test
+	assert_anonymous
+	refute_output --partial mallory
+	refute_set_cookie session
+}
+
+@test "HEAD with two live session cookies ends neither session" {
+	login mallory
+	planted=$SESSION
+	login alice
+	cgi index HEAD "" HTTP_COOKIE="session=$SESSION; session=$planted"
+	assert_status 200
+	assert_session_files 2
 }
 
 @test "logging in beside a planted live cookie: the new cookie stands, the planted one is deleted where it can be" {

@@ -292,8 +292,9 @@ plant() {
 
 # check_planted_cookie NAME APPROOT: a sibling host plants, for the parent
 # domain, a cookie naming the planter's own live session.  Beside the
-# visitor's own it is never used, and the answer deletes both; alone, it
-# is replaced at login and the planter's session ends.  Either way the
+# visitor's own it is never used: the answer deletes both and ends both
+# sessions; alone, it is replaced at login and the planter's session
+# ends.  Either way the
 # visitor never ends up acting in the planter's session.
 check_planted_cookie() {
 	local mjar jar planted head
@@ -322,9 +323,12 @@ check_planted_cookie() {
 	[[ "$head" == "HTTP/1.1 303"* ]]
 	run vcurl -c "$jar" -b "$jar" "$VBASE"
 	[[ "$output" == *"Logged in as <strong>alice</strong>"* ]]
-	# The planter's session is untouched and still the planter's.
+	# The planter's session was ended with the visitor's: a cookie no
+	# deletion reached would otherwise log the visitor in as the planter.
 	run vcurl -b "$mjar" "$VBASE"
-	[[ "$output" == *"Logged in as <strong>mallory</strong>"* ]]
+	[[ "$output" == *"You are not logged in"* ]]
+	vlogin mallory "$mjar" >/dev/null
+	planted=$(jar_value "$mjar" session)
 
 	# Alone, before the visitor logs in: the login replaces it.
 	rm -f "$jar"

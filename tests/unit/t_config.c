@@ -216,6 +216,9 @@ static const struct good_test {
 	{ { KEY, "SESSION_COOKIE_NAME=x__Host-s" }, F_PREFIX, 0, NULL },
 	{ { KEY, "SESSION_COOKIE_DOMAIN=example.org" }, F_DOMAIN, 0,
 	    "example.org" },
+	/* RFC 6265 §5.2.3: a leading dot is no part of the domain. */
+	{ { KEY, "SESSION_COOKIE_DOMAIN=.example.org" }, F_DOMAIN, 0,
+	    "example.org" },
 	/* Set but empty is the same as not set. */
 	{ { KEY, "SESSION_COOKIE_DOMAIN=" }, F_DOMAIN, 0, NULL },
 	{ { KEY, "SESSION_COOKIE_PATH=/x", "APPLICATION_ROOT=/x/y" }, F_PATH,
@@ -535,6 +538,11 @@ static const struct bad_test {
 	    "SESSION_COOKIE_PATH=/app" }, "SESSION_COOKIE_PATH" },
 	/* A ';' would add an attribute to every Set-Cookie. */
 	{ { KEY, "SESSION_COOKIE_DOMAIN=a;b" }, "SESSION_COOKIE_DOMAIN" },
+	{ { KEY, "SESSION_COOKIE_DOMAIN=." }, "SESSION_COOKIE_DOMAIN" },
+	{ { KEY, "SESSION_COOKIE_DOMAIN=..example.org" },
+	    "SESSION_COOKIE_DOMAIN" },
+	{ { KEY, "SESSION_COOKIE_DOMAIN=example.org." },
+	    "SESSION_COOKIE_DOMAIN" },
 	{ { KEY, "SESSION_COOKIE_DOMAIN=a b" }, "SESSION_COOKIE_DOMAIN" },
 	{ { KEY, "SESSION_COOKIE_DOMAIN=example.org\r\nX: y" },
 	    "SESSION_COOKIE_DOMAIN" },

@@ -138,6 +138,12 @@ static const struct clean_test {
 	    NULL },
 	/* Trimmed before counting. */
 	{ S(" abcdefghij\xc2\xa0"), 10, S("abcdefghij"), NULL },
+	/* A combining mark with nothing to combine with shows as nothing. */
+	{ S("\xcc\x81"), 10, NULL, 0, "combining" },		/* U+0301 alone */
+	{ S(" \xcc\x81"), 10, NULL, 0, "combining" },	/* after a blank */
+	{ S("a \xcc\x81" "b"), 10, NULL, 0, "combining" },
+	{ S("\xe0\xa4\xbe" "a"), 10, NULL, 0, "combining" },	/* U+093E, Mc */
+	{ S("a\xcc\x81\xcc\xa3"), 10, S("\xe1\xba\xa1\xcc\x81"), NULL },
 	/* NFC: one name, however it was typed (UAX #15). */
 	{ S("e\xcc\x81"), 10, S("\xc3\xa9"), NULL },
 	{ S("\xc3\xa9"), 10, S("\xc3\xa9"), NULL },
