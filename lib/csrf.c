@@ -226,8 +226,13 @@ sl_csrf_check(struct sl_req *r)
 
 	if ((e = sl_req_form(r, &p, &n)) != SL_OK)
 		return e;
-	/* Fetch Metadata: a browser tells us where the request came from;
-	 * from elsewhere only a trusted origin may post. */
+	/*
+	 * Fetch Metadata: a browser tells us where the request came from.
+	 * Unlike a logout link (sl_req_same_site()), a form posted from a
+	 * sibling host ("same-site") is refused: a sibling can also plant
+	 * cookies, so only an origin in TRUSTED_ORIGINS may post from
+	 * anywhere but here.
+	 */
 	if (r->fetch_site != NULL && strcmp(r->fetch_site, "same-origin") != 0 &&
 	    strcmp(r->fetch_site, "none") != 0 && !trusted_sender(r)) {
 		req_error(r, "The form was sent from another site.");
