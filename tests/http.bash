@@ -283,6 +283,16 @@ vlogin() {
 	    "csrf_token=$tok" --data-urlencode "username=$1" "${VBASE}login"
 }
 
+# vlogin_sticks NAME JAR: a login as NAME answers 303, and the next page
+# says NAME is logged in.
+vlogin_sticks() {
+	local head
+	head=$(vlogin "$1" "$2")
+	[[ "$head" == "HTTP/1.1 303"* ]] || return
+	run vcurl -c "$2" -b "$2" "$VBASE"
+	[[ "$output" == *"Logged in as <strong>$1</strong>"* ]]
+}
+
 # plant JAR VALUE PATH: a session cookie for the parent domain
 # example.test, as evil.example.test can set one (RFC 6265 §8.6).
 plant() {
@@ -297,7 +307,7 @@ plant() {
 # ends.  Either way the
 # visitor never ends up acting in the planter's session.
 check_planted_cookie() {
-	local mjar jar planted head
+	local mjar jar planted
 	VPORT=$(url "$1" | sed 's/.*://')
 	VBASE="http://app.example.test:$VPORT$2"
 	mjar="$BATS_TEST_TMPDIR/mallory"
@@ -319,10 +329,7 @@ check_planted_cookie() {
 	grep -q '^Set-Cookie: session=; Path=[^;]*; Domain=example.test; Expires=Thu, 01 Jan 1970' \
 	    "$BATS_TEST_TMPDIR/head"
 	sed -i '/\tsession\t/d' "$jar"
-	head=$(vlogin alice "$jar")
-	[[ "$head" == "HTTP/1.1 303"* ]]
-	run vcurl -c "$jar" -b "$jar" "$VBASE"
-	[[ "$output" == *"Logged in as <strong>alice</strong>"* ]]
+	vlogin_sticks alice "$jar"
 	# The planter's session was ended with the visitor's: a cookie no
 	# deletion reached would otherwise log the visitor in as the planter.
 	run vcurl -b "$mjar" "$VBASE"
@@ -333,10 +340,7 @@ check_planted_cookie() {
 	# Alone, before the visitor logs in: the login replaces it.
 	rm -f "$jar"
 	plant "$jar" "$planted" "$2"
-	head=$(vlogin alice "$jar")
-	[[ "$head" == "HTTP/1.1 303"* ]]
-	run vcurl -c "$jar" -b "$jar" "$VBASE"
-	[[ "$output" == *"Logged in as <strong>alice</strong>"* ]]
+	vlogin_sticks alice "$jar"
 	run vcurl -b "$mjar" "$VBASE"
 	[[ "$output" == *"You are not logged in"* ]]
 }
