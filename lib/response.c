@@ -53,6 +53,8 @@ static const struct {
 	{ SL_HTTP_500, "internal", "The server failed." },
 	{ SL_HTTP_503, "store full", "The server cannot keep more sessions "
 	    "right now. Please try again later." },
+	{ SL_HTTP_503, "store unavailable", "The server cannot reach its "
+	    "sessions right now. Please try again in a minute." },
 };
 
 enum	hdr {
@@ -61,6 +63,7 @@ enum	hdr {
 	HDR_CONTENT_LENGTH,
 	HDR_LOCATION,
 	HDR_ALLOW,
+	HDR_RETRY_AFTER,
 	HDR_CACHE_CONTROL,
 	HDR_VARY,
 	HDR_NOSNIFF,
@@ -76,6 +79,7 @@ static const char *const hdrs[HDR__MAX] = {
 	"Content-Length",		/* HDR_CONTENT_LENGTH */
 	"Location",			/* HDR_LOCATION */
 	"Allow",			/* HDR_ALLOW */
+	"Retry-After",			/* HDR_RETRY_AFTER */
 	"Cache-Control",		/* HDR_CACHE_CONTROL */
 	"Vary",				/* HDR_VARY */
 	"X-Content-Type-Options",	/* HDR_NOSNIFF */
@@ -85,6 +89,13 @@ static const char *const hdrs[HDR__MAX] = {
 };
 
 /* Without a stylesheet (it failed to load) no style may be inlined. */
+/*
+ * Seconds a 503 asks a client to wait (RFC 9110 §10.2.3): long enough for
+ * a disk to come back or sessile-gc to free room, short enough that a
+ * person retrying by hand is not told to go away.
+ */
+#define RETRY_AFTER	"30"
+
 #define CSP_BASE	"default-src 'none'; img-src 'self'; " \
 			"form-action 'self'; frame-ancestors 'none'; " \
 			"base-uri 'none'"
@@ -326,7 +337,9 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 	    !header(b, HDR_CONTENT_TYPE, "text/html; charset=utf-8") ||
 	    !header(b, HDR_CONTENT_LENGTH, num) ||
 	    (location != NULL && !header(b, HDR_LOCATION, location)) ||
-	    (allow != NULL && !header(b, HDR_ALLOW, allow))) {
+	    (allow != NULL && !header(b, HDR_ALLOW, allow)) ||
+	    (http == SL_HTTP_503 &&
+	    !header(b, HDR_RETRY_AFTER, RETRY_AFTER))) {
 		/* Only a value of ours can get here: never send it. */
 		log_line(ctx->name, "500: a header value holds a control "
 		    "character");
@@ -347,6 +360,7 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 		log_line(ctx->name, "503: out of memory");
 		buf_reset(b);
 		buf_adds(b, "Status: 503 Service Unavailable\r\n"
+		    "Retry-After: " RETRY_AFTER "\r\n"
 		    "Content-Type: text/plain\r\n\r\nOut of memory.\n");
 	}
 	req_write(r, b->p, b->len);

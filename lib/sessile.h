@@ -32,6 +32,8 @@ enum	sl_err {
 	SL_ESTORE,	/* 500: session store failed */
 	SL_EINTERNAL,	/* 500: anything else, out of memory */
 	SL_EFULL,	/* 503: session store is full */
+	SL_EUNAVAIL,	/* 503: the store failed in a way waiting may mend
+			   (EIO, EMFILE, ENFILE, ENOMEM) */
 	SL_ERR__MAX
 };
 

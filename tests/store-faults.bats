@@ -123,6 +123,7 @@ read_only_setup() {
 	fill_blocks
 	post_login username=carol
 	assert_status 503
+	assert_header Retry-After 30
 	assert_output --partial 'The server cannot keep more sessions right now.'
 	assert_logged_once 'No space left on device'
 }
