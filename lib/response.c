@@ -70,6 +70,7 @@ enum	hdr {
 	HDR_CSP,
 	HDR_FRAME_OPTIONS,
 	HDR_REFERRER_POLICY,
+	HDR_ACCEPT_RANGES,
 	HDR__MAX
 };
 
@@ -86,6 +87,7 @@ static const char *const hdrs[HDR__MAX] = {
 	"Content-Security-Policy",	/* HDR_CSP */
 	"X-Frame-Options",		/* HDR_FRAME_OPTIONS */
 	"Referrer-Policy",		/* HDR_REFERRER_POLICY */
+	"Accept-Ranges",		/* HDR_ACCEPT_RANGES */
 };
 
 /* Without a stylesheet (it failed to load) no style may be inlined. */
@@ -280,6 +282,10 @@ tmpl_get(struct sl_ctx *ctx, const char *name, const struct tmpl **out,
  * The headers every answer ends with, checked and joined once per process
  * (and again when the stylesheet, and with it the CSP, is first loaded).
  * NULL when one holds a control character: only a value of ours could.
+ *
+ * Accept-Ranges: none, as each page is made for its request: a part of
+ * one cannot be joined with a part of the next (RFC 9110 §14.3).  lighttpd
+ * would otherwise cut a 206 out of any whole answer a program gives it.
  */
 static const struct buf *
 fixed_headers(struct sl_ctx *ctx)
@@ -296,7 +302,8 @@ fixed_headers(struct sl_ctx *ctx)
 	    !header(b, HDR_NOSNIFF, "nosniff") ||
 	    !header(b, HDR_CSP, csp) ||
 	    !header(b, HDR_FRAME_OPTIONS, "DENY") ||
-	    !header(b, HDR_REFERRER_POLICY, "same-origin") || b->oom) {
+	    !header(b, HDR_REFERRER_POLICY, "same-origin") ||
+	    !header(b, HDR_ACCEPT_RANGES, "none") || b->oom) {
 		buf_reset(b);
 		return NULL;
 	}

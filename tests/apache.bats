@@ -651,6 +651,16 @@ check_405() {
 	expect_header Allow "GET, HEAD, POST"
 }
 
+# A Range request gets the whole page: Apache's byterange filter leaves an
+# answer alone that says Accept-Ranges: none.
+check_range() {
+	request -H 'Range: bytes=0-9' "${B}login"
+	expect_code 200
+	expect_header Accept-Ranges none
+	! header Content-Range >/dev/null || fail "a Content-Range: $HEADERS"
+	expect_body '</html>'
+}
+
 check_413() {
 	request -c "$J" -b "$J" "${B}login"
 	tok=$(form_token)
@@ -853,6 +863,11 @@ check_prefix_outside() {
 	check_safe_logout
 }
 
+@test "mod_fcgid: a Range request gets the whole page, 200" {
+	use fcgid
+	check_range
+}
+
 @test "mod_fcgid: PUT and DELETE get 405 with Allow" {
 	use fcgid
 	check_405
@@ -968,6 +983,11 @@ check_prefix_outside() {
 @test "mod_proxy_fcgi: HEAD /logout, or a logout link from another site, logs nobody out" {
 	use proxy
 	check_safe_logout
+}
+
+@test "mod_proxy_fcgi: a Range request gets the whole page, 200" {
+	use proxy
+	check_range
 }
 
 @test "mod_proxy_fcgi: PUT and DELETE get 405 with Allow" {
@@ -1087,6 +1107,11 @@ check_prefix_outside() {
 	check_safe_logout
 }
 
+@test "CGI (mod_cgid): a Range request gets the whole page, 200" {
+	use cgi
+	check_range
+}
+
 @test "CGI (mod_cgid): PUT and DELETE get 405 with Allow" {
 	use cgi
 	check_405
@@ -1165,6 +1190,11 @@ check_prefix_outside() {
 @test "CGI (mod_cgi, prefork) under /app/: HEAD /logout, or a logout link from another site, logs nobody out" {
 	use cgi-app
 	check_safe_logout
+}
+
+@test "CGI (mod_cgi, prefork) under /app/: a Range request gets the whole page, 200" {
+	use cgi-app
+	check_range
 }
 
 @test "CGI (mod_cgi, prefork) under /app/: PUT and DELETE get 405 with Allow" {

@@ -292,6 +292,7 @@ assert_header_lines() {
 	esac
 	want+=" Cache-Control Vary X-Content-Type-Options"
 	want+=" Content-Security-Policy X-Frame-Options Referrer-Policy"
+	want+=" Accept-Ranges"
 	for c in "$@"; do
 		want+=" Set-Cookie:$c"
 	done

@@ -235,6 +235,22 @@ check_405() {
 	[[ "$output" == *$'\r\nAllow: GET, HEAD\r\n'* ]]
 }
 
+# check_range NAME APPROOT: a Range request on a page gets the whole page,
+# 200 and never 206: a page is made for its request, so a part of one
+# cannot be put together with a part of another (RFC 9110 §14.3: the
+# programs send Accept-Ranges: none, which lighttpd honours).
+check_range() {
+	local base
+	base="$(url "$1")$2"
+	run curl -sk -i -H 'Range: bytes=0-9' "${base}login"
+	[[ "$output" == "HTTP/1.1 200 OK"* ]]
+	[[ "$output" != *$'\r\nContent-Range:'* ]]
+	[[ "$output" == *'name="csrf_token"'*'</html>'* ]]
+	run curl -sk -o /dev/null -w '%{http_code}' -H 'Range: bytes=-5' \
+	    "$base"
+	[ "$output" = 200 ]
+}
+
 # check_413 NAME APPROOT: a body over MAX_CONTENT_LENGTH, through the server.
 check_413() {
 	local base jar tok n

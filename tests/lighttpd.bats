@@ -42,6 +42,18 @@ teardown_file() {
 	check_405 fcgi /
 }
 
+@test "lighttpd, FastCGI spawned by lighttpd: a Range request gets the whole page, 200" {
+	check_range fcgi /
+}
+
+@test "lighttpd, programs started by spawn-fcgi: a Range request gets the whole page, 200" {
+	check_range external /
+}
+
+@test "lighttpd, plain CGI: a Range request gets the whole page, 200" {
+	check_range cgi /
+}
+
 @test "lighttpd, FastCGI spawned by lighttpd: an oversized body gets 413" {
 	check_413 fcgi /
 }
