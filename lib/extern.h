@@ -57,10 +57,23 @@ char	*arena_strndup(struct arena *, const char *, size_t);
 void	 arena_reset(struct arena *);
 void	 arena_free(struct arena *);
 
+#define LOG_LINE_MAX	1024	/* bytes of a line, its newline included */
+#define LOG_WINDOW	10	/* seconds a repeated line is counted */
+
+struct	logrep {
+	char		 last[LOG_LINE_MAX];	/* the last line written */
+	size_t		 len;
+	time_t		 since;		/* when it was written */
+	unsigned long	 repeated;	/* and counted since, not written */
+};
+
+int	 log_repeat(struct logrep *, const char *, size_t, time_t,
+	    unsigned long *);
 void	 log_line(const char *, const char *, ...)
 	    __attribute__((format(__printf__, 2, 3)));
 void	 log_vline(const char *, const char *, va_list)
 	    __attribute__((format(__printf__, 2, 0)));
+void	 log_flush(void);
 
 /* config.c: the environment, validated once per process. */
 

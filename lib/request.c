@@ -90,6 +90,7 @@ sl_free(struct sl_ctx *ctx)
 
 	if (ctx == NULL)
 		return;
+	log_flush();
 	store_close(&ctx->store);
 	signer_free(&ctx->signer);
 	config_free(&ctx->cfg);
