@@ -97,6 +97,7 @@ struct	config {
 	size_t		 nfallbacks;
 	char		*session_dir;
 	mode_t		 file_mode;
+	unsigned int	 file_reserve;	/* percent: SESSION_FILE_RESERVE */
 	long long	 lifetime;
 	int		 permanent;
 	int		 refresh;
@@ -214,6 +215,7 @@ struct	store {
 	const char	*who;		/* names log lines */
 	char		*dir;
 	mode_t		 mode;
+	unsigned int	 reserve;	/* percent new files leave free */
 	int		 dirfd;		/* -1 until first use */
 	dev_t		 dirdev;	/* which directory dirfd is */
 	ino_t		 dirino;
@@ -244,6 +246,7 @@ void		 store_close(struct store *);
 enum sl_err	 store_open(struct store *);
 enum sl_err	 store_read(struct store *, const char *, struct arena *,
 		    struct sdata *, time_t, int *);
+enum sl_err	 store_room(struct store *);
 enum sl_err	 store_write(struct store *, const char *,
 		    const struct sdata *);
 enum sl_err	 store_remove(struct store *, const char *);

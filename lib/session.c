@@ -11,6 +11,8 @@
  * - Changes hold the session's lock from the read to the write.  Reading
  *   takes no lock, and a read-only request writes the file only to move
  *   its expiry forward, at most once per refresh step.
+ * - A new session file is made only while the store has room for it
+ *   (store_room(), SESSION_FILE_RESERVE).
  */
 #include "config.h"
 
@@ -539,6 +541,12 @@ commit_empty(struct sl_req *r)
 	return tidy_cookies(r, 0);
 }
 
+/*
+ * Write the session.  A file made where there was none must find room
+ * (store_room()): at the store's reserve a login gets 503, while every
+ * session already made is still rewritten.  One that replaces the file
+ * this request removes (a login over a session) adds none, and may.
+ */
 static enum sl_err
 commit_data(struct sl_req *r)
 {
@@ -551,14 +559,23 @@ commit_data(struct sl_req *r)
 	/* Strict: new data never goes under a dead id. */
 	if (s->id[0] == '\0')
 		rekey(s);
-	s->data.expires = r->now + (time_t)c->lifetime;
-	if ((e = store_write(st, s->file, &s->data)) != SL_OK)
+	e = SL_OK;
+	if (!s->ondisk && s->oldfile[0] == '\0')
+		e = store_room(st);
+	if (e == SL_OK) {
+		s->data.expires = r->now + (time_t)c->lifetime;
+		e = store_write(st, s->file, &s->data);
+	}
+	/* Clean up after one write in GC_ONE_IN, and after one refusal for
+	 * want of room: a store at its reserve frees itself as its sessions
+	 * expire. */
+	random_nonce(&dice, 1);
+	r->gc = (e == SL_OK || e == SL_EFULL) && dice % GC_ONE_IN == 0;
+	if (e != SL_OK)
 		return store_fault(r, e);
 	if (s->oldfile[0] != '\0' &&
 	    (e = store_remove(st, s->oldfile)) != SL_OK)
 		log_line(r->ctx->name, "old session not removed: %s", st->err);
-	random_nonce(&dice, 1);
-	r->gc = dice % GC_ONE_IN == 0;
 	if ((e = send_cookie(r, s->id, s->data.expires)) != SL_OK)
 		return e;
 	return tidy_cookies(r, 1);
