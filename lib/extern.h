@@ -206,6 +206,7 @@ struct	entry {
 
 struct	sdata {
 	time_t		 expires;
+	time_t		 written;	/* store_read(): the file's mtime */
 	struct entry	*ents;
 	size_t		 nents;
 	size_t		 cap;

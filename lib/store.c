@@ -407,7 +407,9 @@ open_session(struct store *s, const char *name, struct stat *st,
  * session, STORE_NONE when there is no file, and STORE_DEAD when there is
  * one that holds no live session: expired, or corrupt or not ours
  * (logged), which the caller may remove.  Fails only when the directory
- * itself cannot be used.
+ * itself cannot be used.  D->written is when the file was written (its
+ * mtime), which tells a login's first lifetime from a whole one
+ * (session.c).
  */
 enum sl_err
 store_read(struct store *s, const char *name, struct arena *a,
@@ -463,6 +465,7 @@ store_read(struct store *s, const char *name, struct arena *a,
 		memset(d, 0, sizeof(*d));
 		return SL_OK;
 	}
+	d->written = st.st_mtime;
 	*found = STORE_LIVE;
 	return SL_OK;
 }

@@ -44,15 +44,21 @@ mount_tmpfs() {
 	SESSION_FILE_DIR=$MNT/sessions
 }
 
-# Two visitors logged in: ALICE and BOB hold their cookies.  Bob's expiry
-# lags a day behind, so that his next page moves it forward: a write.
-# Then the session files are copied aside (save_sessions).
+# Two visitors logged in: ALICE and BOB hold their cookies, and each has
+# followed the login's redirect, as a browser does (which ends the
+# session's short first lifetime: a write).  Bob's expiry lags a day
+# behind, so that his next page moves it forward: a write.  Then the
+# session files are copied aside (save_sessions).
 two_sessions() {
 	login alice
 	ALICE=$SESSION
 	ALICE_FILE=$(session_file)
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
 	login bob
 	BOB=$SESSION
+	cgi index GET "" HTTP_COOKIE="session=$BOB"
+	assert_logged_in_as bob
 	for f in "$SESSION_FILE_DIR"/[0-9a-f]*; do
 		[ "$f" = "$ALICE_FILE" ] || BOB_FILE=$f
 	done
