@@ -224,6 +224,10 @@ log_repeat(struct logrep *lr, const char *line, size_t len, time_t now,
  */
 static struct logrep	 logrep;
 
+/* Room for "sessile[NAME]: last message repeated N times": a name of 31
+ * bytes and a count of 20 digits fit. */
+#define LOG_COUNT_MAX	128
+
 /* Seconds that only go forward: a clock set back holds no line back. */
 static time_t
 log_clock(void)
@@ -266,14 +270,14 @@ log_write(const char *p, size_t len)
 void
 log_vline(const char *who, const char *fmt, va_list ap)
 {
-	char		 line[LOG_LINE_MAX + 80];
+	char		 line[LOG_COUNT_MAX + LOG_LINE_MAX];
 	char		*text;
 	int		 n, m;
 	size_t		 i, len, off;
 	unsigned long	 repeated;
 
 	/* Room at the front for a count of the line before. */
-	text = line + 80;
+	text = line + LOG_COUNT_MAX;
 	n = snprintf(text, LOG_LINE_MAX, "sessile[%s]: ",
 	    who != NULL ? who : "lib");
 	if (n < 0 || n >= LOG_LINE_MAX - 1)
@@ -290,7 +294,8 @@ log_vline(const char *who, const char *fmt, va_list ap)
 	 * log_repeat() takes the new one. */
 	off = 0;
 	if (logrep.repeated > 0)
-		off = repeat_line(&logrep, logrep.repeated, line, 80);
+		off = repeat_line(&logrep, logrep.repeated, line,
+		    LOG_COUNT_MAX);
 	if (!log_repeat(&logrep, text, len, log_clock(), &repeated))
 		return;
 	if (repeated > 0 && off > 0) {
@@ -314,7 +319,7 @@ log_line(const char *who, const char *fmt, ...)
 void
 log_flush(void)
 {
-	char	 out[80];
+	char	 out[LOG_COUNT_MAX];
 	size_t	 n;
 
 	if (logrep.repeated == 0)
