@@ -26,6 +26,8 @@
 #define KEY_MAX		4096
 #define LIFETIME_MAX	(10LL * 366 * 24 * 60 * 60)
 #define CONTENT_MAX	(64LL * 1024 * 1024)
+#define RESERVE_DEFAULT	5	/* percent: ext4 keeps as much for root */
+#define RESERVE_MAX	50	/* past half the disk it is a typo */
 
 const char *const samesites[SAMESITE__MAX] = {
 	"Strict",	/* SAMESITE_STRICT */
@@ -578,6 +580,14 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 			    "must be 0600, 0620, 0640 or 0660");
 		c->file_mode = (mode_t)n;
 	}
+	/* What new sessions leave free of the store's filesystem (DESIGN:
+	 * Sessions, a flood of logins); 0 turns the check off. */
+	n = RESERVE_DEFAULT;
+	if ((v = env_get(envp, "SESSION_FILE_RESERVE")) != NULL &&
+	    !parse_num("SESSION_FILE_RESERVE", v, 0, RESERVE_MAX, &n, err,
+	    errl))
+		return 0;
+	c->file_reserve = (unsigned int)n;
 
 	/* Lifetime and refresh. */
 	c->lifetime = 2678400;

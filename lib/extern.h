@@ -57,10 +57,23 @@ char	*arena_strndup(struct arena *, const char *, size_t);
 void	 arena_reset(struct arena *);
 void	 arena_free(struct arena *);
 
+#define LOG_LINE_MAX	1024	/* bytes of a line, its newline included */
+#define LOG_WINDOW	10	/* seconds a repeated line is counted */
+
+struct	logrep {
+	char		 last[LOG_LINE_MAX];	/* the last line written */
+	size_t		 len;
+	time_t		 since;		/* when it was written */
+	unsigned long	 repeated;	/* and counted since, not written */
+};
+
+int	 log_repeat(struct logrep *, const char *, size_t, time_t,
+	    unsigned long *);
 void	 log_line(const char *, const char *, ...)
 	    __attribute__((format(__printf__, 2, 3)));
 void	 log_vline(const char *, const char *, va_list)
 	    __attribute__((format(__printf__, 2, 0)));
+void	 log_flush(void);
 
 /* config.c: the environment, validated once per process. */
 
@@ -84,6 +97,7 @@ struct	config {
 	size_t		 nfallbacks;
 	char		*session_dir;
 	mode_t		 file_mode;
+	unsigned int	 file_reserve;	/* percent: SESSION_FILE_RESERVE */
 	long long	 lifetime;
 	int		 permanent;
 	int		 refresh;
@@ -192,6 +206,7 @@ struct	entry {
 
 struct	sdata {
 	time_t		 expires;
+	time_t		 written;	/* store_read(): the file's mtime */
 	struct entry	*ents;
 	size_t		 nents;
 	size_t		 cap;
@@ -201,6 +216,7 @@ struct	store {
 	const char	*who;		/* names log lines */
 	char		*dir;
 	mode_t		 mode;
+	unsigned int	 reserve;	/* percent new files leave free */
 	int		 dirfd;		/* -1 until first use */
 	dev_t		 dirdev;	/* which directory dirfd is */
 	ino_t		 dirino;
@@ -231,6 +247,7 @@ void		 store_close(struct store *);
 enum sl_err	 store_open(struct store *);
 enum sl_err	 store_read(struct store *, const char *, struct arena *,
 		    struct sdata *, time_t, int *);
+enum sl_err	 store_room(struct store *);
 enum sl_err	 store_write(struct store *, const char *,
 		    const struct sdata *);
 enum sl_err	 store_remove(struct store *, const char *);

@@ -70,6 +70,7 @@ ctx_new(const char *name, char *const *envp)
 	}
 	store_init(&ctx->store, ctx->name, ctx->cfg.session_dir,
 	    ctx->cfg.file_mode);
+	ctx->store.reserve = ctx->cfg.file_reserve;
 	/* Read the templates every page needs before the first request;
 	 * one that fails is tried again, and logged, when it is needed. */
 	tmpl_get(ctx, "layout.html", NULL, err, sizeof(err));
@@ -90,6 +91,7 @@ sl_free(struct sl_ctx *ctx)
 
 	if (ctx == NULL)
 		return;
+	log_flush();
 	store_close(&ctx->store);
 	signer_free(&ctx->signer);
 	config_free(&ctx->cfg);

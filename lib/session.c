@@ -11,6 +11,9 @@
  * - Changes hold the session's lock from the read to the write.  Reading
  *   takes no lock, and a read-only request writes the file only to move
  *   its expiry forward, at most once per refresh step.
+ * - A new session file is made only while the store has room for it
+ *   (store_room(), SESSION_FILE_RESERVE), and lives a short first
+ *   lifetime until a request uses it (FIRST_LIFETIME).
  */
 #include "config.h"
 
@@ -22,6 +25,17 @@
 #define REFRESH_STEP_MAX	3600	/* seconds */
 #define GC_ONE_IN		32	/* writes between clean-ups, on average */
 #define GC_BATCH		16
+/*
+ * A session file made where there was none (a login; an application's
+ * first write for a visitor) expires this many seconds on, and the first
+ * request that reads it live gives it the whole lifetime (first_use());
+ * its cookie has the whole lifetime from the start.  A browser follows a
+ * login's 303 at once.  A flood of logins that nobody follows is then
+ * dead within ten minutes, for clean-up and sessile-gc to free, instead
+ * of holding the store at its reserve for PERMANENT_SESSION_LIFETIME
+ * (31 days).  DESIGN, Sessions: a flood of logins can never fill the disk.
+ */
+#define FIRST_LIFETIME		600	/* seconds */
 
 static long long
 refresh_step(const struct config *c)
@@ -29,6 +43,44 @@ refresh_step(const struct config *c)
 	long long	 step = c->lifetime / 64;
 
 	return step > REFRESH_STEP_MAX ? REFRESH_STEP_MAX : step;
+}
+
+/*
+ * The expiry of a new session file, from now: FIRST_LIFETIME, or half the
+ * lifetime when that is shorter; a lifetime of one second is whole from
+ * the start.  Never more than half: first_use() knows such a file by how
+ * near its expiry was to the time it was written, and every other write
+ * gives the whole lifetime.
+ */
+static long long
+first_lifetime(const struct config *c)
+{
+	long long	 half = c->lifetime / 2;
+
+	if (half == 0)
+		return c->lifetime;
+	return half < FIRST_LIFETIME ? half : FIRST_LIFETIME;
+}
+
+/*
+ * Is the session read still in its first lifetime: made by a login and
+ * not used since?  Its file was written with an expiry first_lifetime()
+ * on; every other write leaves the whole lifetime.  The line is drawn
+ * halfway between the two, so that neither the time a write takes after
+ * its request began nor a file clock that ticks coarsely moves a file
+ * across it.  (A file copied without its times, or touched, reads as
+ * one in its first lifetime if little of its life is left: it is given
+ * the whole lifetime once, as a refresh would.)
+ */
+static int
+first_use(const struct sess *s, const struct config *c)
+{
+	long long	 first = first_lifetime(c);
+
+	if (first == c->lifetime)
+		return 0;
+	return 2 * (long long)(s->data.expires - s->data.written) <
+	    first + c->lifetime;
 }
 
 /* Queue the session cookie for ID, or its deletion when ID is NULL. */
@@ -539,6 +591,12 @@ commit_empty(struct sl_req *r)
 	return tidy_cookies(r, 0);
 }
 
+/*
+ * Write the session.  A file made where there was none must find room
+ * (store_room()): at the store's reserve a login gets 503, while every
+ * session already made is still rewritten.  One that replaces the file
+ * this request removes (a login over a session) adds none, and may.
+ */
 static enum sl_err
 commit_data(struct sl_req *r)
 {
@@ -547,19 +605,32 @@ commit_data(struct sl_req *r)
 	const struct config	*c = &r->ctx->cfg;
 	unsigned char		 dice;
 	enum sl_err		 e;
+	int			 created;
 
 	/* Strict: new data never goes under a dead id. */
 	if (s->id[0] == '\0')
 		rekey(s);
-	s->data.expires = r->now + (time_t)c->lifetime;
-	if ((e = store_write(st, s->file, &s->data)) != SL_OK)
+	created = !s->ondisk;
+	e = SL_OK;
+	if (created && s->oldfile[0] == '\0')
+		e = store_room(st);
+	if (e == SL_OK) {
+		s->data.expires = r->now +
+		    (time_t)(created ? first_lifetime(c) : c->lifetime);
+		e = store_write(st, s->file, &s->data);
+	}
+	/* Clean up after one write in GC_ONE_IN, and after one refusal for
+	 * want of room: a store at its reserve frees itself as the first
+	 * lifetimes of a flood's sessions end. */
+	random_nonce(&dice, 1);
+	r->gc = (e == SL_OK || e == SL_EFULL) && dice % GC_ONE_IN == 0;
+	if (e != SL_OK)
 		return store_fault(r, e);
 	if (s->oldfile[0] != '\0' &&
 	    (e = store_remove(st, s->oldfile)) != SL_OK)
 		log_line(r->ctx->name, "old session not removed: %s", st->err);
-	random_nonce(&dice, 1);
-	r->gc = dice % GC_ONE_IN == 0;
-	if ((e = send_cookie(r, s->id, s->data.expires)) != SL_OK)
+	if ((e = send_cookie(r, s->id, r->now + (time_t)c->lifetime)) !=
+	    SL_OK)
 		return e;
 	return tidy_cookies(r, 1);
 }
@@ -583,15 +654,14 @@ session_commit(struct sl_req *r)
 		return s->data.nents == 0 ? commit_empty(r) : commit_data(r);
 	if (!s->exists)
 		return tidy_cookies(r, 0);
-	if (c->refresh) {
-		if (!head &&
-		    r->now + c->lifetime - s->data.expires > refresh_step(c) &&
-		    !refresh(r))
-			return SL_OK;
-		if (c->permanent)
-			return send_cookie(r, s->id,
-			    r->now + (time_t)c->lifetime);
-	}
+	/* The first use after a login gives the whole lifetime, sliding
+	 * expiry or not (FIRST_LIFETIME). */
+	if (!head && (first_use(s, c) || (c->refresh &&
+	    r->now + c->lifetime - s->data.expires > refresh_step(c))) &&
+	    !refresh(r))
+		return SL_OK;
+	if (c->refresh && c->permanent)
+		return send_cookie(r, s->id, r->now + (time_t)c->lifetime);
 	if (s->resign)
 		return send_cookie(r, s->id, s->data.expires);
 	return SL_OK;

@@ -18,6 +18,10 @@
  *   else, and not a symbolic link (open_dir(), for the programs and
  *   sessile-gc alike); a FastCGI worker notices when it is replaced, once
  *   per request, and follows it (store_open()).
+ * - A new session file is made only while the filesystem has more than
+ *   SESSION_FILE_RESERVE percent of its blocks and inodes free
+ *   (store_room()): a flood of logins stops there, and never at a full
+ *   disk.
  *
  * The format (version 1) is plain text, one field a line:
  *
@@ -32,10 +36,12 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,7 +407,9 @@ open_session(struct store *s, const char *name, struct stat *st,
  * session, STORE_NONE when there is no file, and STORE_DEAD when there is
  * one that holds no live session: expired, or corrupt or not ours
  * (logged), which the caller may remove.  Fails only when the directory
- * itself cannot be used.
+ * itself cannot be used.  D->written is when the file was written (its
+ * mtime), which tells a login's first lifetime from a whole one
+ * (session.c).
  */
 enum sl_err
 store_read(struct store *s, const char *name, struct arena *a,
@@ -457,6 +465,7 @@ store_read(struct store *s, const char *name, struct arena *a,
 		memset(d, 0, sizeof(*d));
 		return SL_OK;
 	}
+	d->written = st.st_mtime;
 	*found = STORE_LIVE;
 	return SL_OK;
 }
@@ -478,7 +487,92 @@ write_all(int fd, const char *p, size_t len)
 	return 1;
 }
 
-/* Write D as session file NAME: a temporary file, then rename(2). */
+/*
+ * A count of the filesystem's and how many of it are free, brought
+ * below UINTMAX_MAX / 100 together so that a percent of them cannot
+ * overflow (no filesystem comes near: the halving is for the proof).
+ */
+static void
+scale(uintmax_t *avail, uintmax_t *total)
+{
+	while (*avail > UINTMAX_MAX / 100 || *total > UINTMAX_MAX / 100) {
+		*avail /= 2;
+		*total /= 2;
+	}
+}
+
+/* Is AVAIL of TOTAL at or below PCT percent of it?  (TOTAL > 0.) */
+static int
+at_reserve(uintmax_t avail, uintmax_t total, unsigned int pct)
+{
+	scale(&avail, &total);
+	return avail * 100 <= total * pct;
+}
+
+/* AVAIL of TOTAL as a whole percent, rounded down. */
+static unsigned int
+percent(uintmax_t avail, uintmax_t total)
+{
+	scale(&avail, &total);
+	return total == 0 ? 100 : (unsigned int)(avail * 100 / total);
+}
+
+/*
+ * Is there room for one more session file?  DESIGN, Sessions: a flood of
+ * logins can never fill the disk.  New sessions stop while the store's
+ * filesystem is down to s->reserve percent of its blocks or of its
+ * inodes: below that, sessions already made are still rewritten (each
+ * write needs a temporary file and its block for a moment), logout needs
+ * nothing, and whatever else shares the filesystem goes on.  f_bavail
+ * and f_favail are what this user may take (ext4 keeps blocks for root
+ * besides).  A filesystem that counts no inodes (f_files == 0: btrfs,
+ * some network filesystems) has no inode limit, and one that counts no
+ * blocks no block limit.  A reserve of 0 checks nothing: the store fills
+ * up to ENOSPC.  SL_EFULL is a 503: sessions expire, sessile-gc frees
+ * them, and the same request succeeds later.
+ */
+enum sl_err
+store_room(struct store *s)
+{
+	struct statvfs	 vfs;
+	enum sl_err	 e;
+	int		 blocks, inodes;
+
+	if (s->reserve == 0)
+		return SL_OK;
+	if ((e = store_open(s)) != SL_OK)
+		return e;
+	if (fstatvfs(s->dirfd, &vfs) == -1)
+		return fail(s, errno, "cannot read the free space of", NULL);
+	blocks = vfs.f_blocks > 0 &&
+	    at_reserve(vfs.f_bavail, vfs.f_blocks, s->reserve);
+	inodes = vfs.f_files > 0 &&
+	    at_reserve(vfs.f_favail, vfs.f_files, s->reserve);
+	if (!blocks && !inodes)
+		return SL_OK;
+	/* The same words while nothing changes, so that a flood of refusals
+	 * logs one line and a count (log_vline()). */
+	if (vfs.f_files > 0)
+		snprintf(s->err, sizeof(s->err), "session store: %s: "
+		    "filesystem down to its reserve (SESSION_FILE_RESERVE=%u%%):"
+		    " %u%% of blocks, %u%% of inodes free", s->dir, s->reserve,
+		    percent(vfs.f_bavail, vfs.f_blocks),
+		    percent(vfs.f_favail, vfs.f_files));
+	else
+		snprintf(s->err, sizeof(s->err), "session store: %s: "
+		    "filesystem down to its reserve (SESSION_FILE_RESERVE=%u%%):"
+		    " %u%% of blocks free", s->dir, s->reserve,
+		    percent(vfs.f_bavail, vfs.f_blocks));
+	return SL_EFULL;
+}
+
+/*
+ * Write D as session file NAME: a temporary file, then rename(2).  A
+ * failure to make or write the temporary file names the directory, not
+ * the file: its name is new each time, and a full disk must log the same
+ * line for every refusal, so that the log is not the next thing to fill
+ * (log_vline() counts repeated lines).
+ */
 enum sl_err
 store_write(struct store *s, const char *name, const struct sdata *d)
 {
@@ -505,7 +599,7 @@ store_write(struct store *s, const char *name, const struct sdata *d)
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, s->mode);
 	if (fd == -1) {
 		buf_wipe(b);
-		return fail(s, errno, "cannot create", tmp);
+		return fail(s, errno, "cannot create a file in", NULL);
 	}
 	/* The umask must not change the configured mode. */
 	if (fchmod(fd, s->mode) == -1 || !write_all(fd, b->p, b->len)) {
@@ -513,13 +607,13 @@ store_write(struct store *s, const char *name, const struct sdata *d)
 		close(fd);
 		unlinkat(s->dirfd, tmp, 0);
 		buf_wipe(b);
-		return fail(s, err, "cannot write", tmp);
+		return fail(s, err, "cannot write a file in", NULL);
 	}
 	buf_wipe(b);
 	if (close(fd) == -1) {
 		err = errno;
 		unlinkat(s->dirfd, tmp, 0);
-		return fail(s, err, "cannot write", tmp);
+		return fail(s, err, "cannot write a file in", NULL);
 	}
 	if (renameat(s->dirfd, tmp, s->dirfd, name) == -1) {
 		err = errno;

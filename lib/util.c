@@ -1,6 +1,7 @@
 /*
  * util.c: growable buffers, the per-request arena and log lines.
- * Every allocation failure is carried as a value, never ignored.
+ * Every allocation failure is carried as a value, never ignored; a line
+ * repeated is counted, not written again (log_repeat()).
  */
 #include "config.h"
 
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "extern.h"
@@ -185,31 +187,122 @@ arena_free(struct arena *a)
 }
 
 /*
+ * DESIGN, Sessions: repeated identical log lines are rate limited (one
+ * line, then a count).  A line that is the same as the last one written,
+ * and comes less than LOG_WINDOW seconds after it, is counted instead of
+ * written; the next line written (another one, or the same once the
+ * window is over) is preceded by "last message repeated N times", as
+ * syslogd says it.  A flood of refused logins logs a line or two every
+ * LOG_WINDOW seconds per worker instead of one per refusal, and a line
+ * for another cause is never held back.  Returns whether LINE, LEN bytes
+ * (its "sessile[who]: " prefix included), is to be written now, and in
+ * *REPEATED the count to write before it (0: none).
+ */
+int
+log_repeat(struct logrep *lr, const char *line, size_t len, time_t now,
+    unsigned long *repeated)
+{
+	*repeated = 0;
+	if (lr->len == len && memcmp(lr->last, line, len) == 0 &&
+	    now >= lr->since && now - lr->since < LOG_WINDOW) {
+		lr->repeated++;
+		return 0;
+	}
+	*repeated = lr->repeated;
+	lr->repeated = 0;
+	lr->since = now;
+	lr->len = len < sizeof(lr->last) ? len : 0;
+	memcpy(lr->last, line, lr->len);
+	return 1;
+}
+
+/*
+ * The log's state is this process's: a FastCGI worker is long-lived and
+ * counts the refusals of all its requests.  A plain CGI program serves
+ * one request and logs a line or two before it exits; the web server's
+ * own limits on CGI processes bound those.
+ */
+static struct logrep	 logrep;
+
+/* Room for "sessile[NAME]: last message repeated N times": a name of 31
+ * bytes and a count of 20 digits fit. */
+#define LOG_COUNT_MAX	128
+
+/* Seconds that only go forward: a clock set back holds no line back. */
+static time_t
+log_clock(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return time(NULL);
+	return ts.tv_sec;
+}
+
+/* "last message repeated N times", after the prefix of the line counted. */
+static size_t
+repeat_line(const struct logrep *lr, unsigned long n, char *out, size_t len)
+{
+	const char	*end;
+	size_t		 pre;
+	int		 m;
+
+	end = memchr(lr->last, ' ', lr->len);
+	pre = end != NULL ? (size_t)(end - lr->last) : 0;
+	m = snprintf(out, len, "%.*s last message repeated %lu time%s\n",
+	    (int)pre, lr->last, n, n == 1 ? "" : "s");
+	return m < 0 || (size_t)m >= len ? 0 : (size_t)m;
+}
+
+static void
+log_write(const char *p, size_t len)
+{
+	while (write(STDERR_FILENO, p, len) < 0 && errno == EINTR)
+		continue;
+}
+
+/*
  * One line on stderr per event, written with one write(2) so that lines
- * from several workers sharing a log never interleave.  Control bytes are
- * replaced: a log line must not be forged through logged input.
+ * from several workers sharing a log never interleave (a count and the
+ * line after it go in the same write).  Control bytes are replaced: a
+ * log line must not be forged through logged input.
  */
 void
 log_vline(const char *who, const char *fmt, va_list ap)
 {
-	char	 line[1024];
-	int	 n, m;
-	size_t	 i, len;
+	char		 line[LOG_COUNT_MAX + LOG_LINE_MAX];
+	char		*text;
+	int		 n, m;
+	size_t		 i, len, off;
+	unsigned long	 repeated;
 
-	n = snprintf(line, sizeof(line), "sessile[%s]: ",
+	/* Room at the front for a count of the line before. */
+	text = line + LOG_COUNT_MAX;
+	n = snprintf(text, LOG_LINE_MAX, "sessile[%s]: ",
 	    who != NULL ? who : "lib");
-	if (n < 0)
+	if (n < 0 || n >= LOG_LINE_MAX - 1)
 		return;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	m = vsnprintf(text + n, LOG_LINE_MAX - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		return;
-	len = strlen(line);
+	len = strlen(text);
 	for (i = (size_t)n; i < len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
-	line[len++] = '\n';
-	while (write(STDERR_FILENO, line, len) < 0 && errno == EINTR)
-		continue;
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			text[i] = '?';
+	text[len++] = '\n';
+	/* The count names the line counted, so it is made before
+	 * log_repeat() takes the new one. */
+	off = 0;
+	if (logrep.repeated > 0)
+		off = repeat_line(&logrep, logrep.repeated, line,
+		    LOG_COUNT_MAX);
+	if (!log_repeat(&logrep, text, len, log_clock(), &repeated))
+		return;
+	if (repeated > 0 && off > 0) {
+		memmove(text - off, line, off);
+		log_write(text - off, off + len);
+	} else
+		log_write(text, len);
 }
 
 void
@@ -220,4 +313,18 @@ log_line(const char *who, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vline(who, fmt, ap);
 	va_end(ap);
+}
+
+/* The count of a line still held back, at the end of the process. */
+void
+log_flush(void)
+{
+	char	 out[LOG_COUNT_MAX];
+	size_t	 n;
+
+	if (logrep.repeated == 0)
+		return;
+	if ((n = repeat_line(&logrep, logrep.repeated, out, sizeof(out))) > 0)
+		log_write(out, n);
+	logrep.repeated = 0;
 }

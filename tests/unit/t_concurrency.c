@@ -229,9 +229,11 @@ racer(char kind, const char *old, int go, int out)
 }
 
 /*
- * A fresh session for a round: n = 0 and a username, its expiry moved back
- * so that a read-only request refreshes it (and so takes the lock and
- * writes) instead of only reading.
+ * A fresh session for a round: n = 0 and a username, its expiry two hours
+ * short of the whole lifetime, so that a read-only request refreshes it
+ * (and so takes the lock and writes) instead of only reading.  (A new
+ * file has a first lifetime of ten minutes: the expiry is set, not moved
+ * back from it.)
  */
 static int
 fresh_session(struct sl_ctx *ctx, char *cookie, size_t len)
@@ -257,7 +259,7 @@ fresh_session(struct sl_ctx *ctx, char *cookie, size_t len)
 	memset(&a, 0, sizeof(a));
 	good = store_read(&ctx->store, file, &a, &d, time(NULL), &found) ==
 	    SL_OK && found == STORE_LIVE;
-	d.expires -= 2 * 3600;
+	d.expires = time(NULL) + (time_t)ctx->cfg.lifetime - 2 * 3600;
 	good = good && store_write(&ctx->store, file, &d) == SL_OK;
 	arena_free(&a);
 	return good;

@@ -81,6 +81,7 @@ test_defaults(void)
 	    strcmp(c.session_dir, SESSION_FILE_DIR_DEFAULT) == 0,
 	    "SESSION_FILE_DIR defaults to the configured directory");
 	ok(c.file_mode == 0600, "SESSION_FILE_MODE defaults to 0600");
+	ok(c.file_reserve == 5, "SESSION_FILE_RESERVE defaults to 5 (percent)");
 	ok(c.lifetime == 2678400,
 	    "PERMANENT_SESSION_LIFETIME defaults to 2678400 (31 days)");
 	ok(c.permanent == 1, "SESSION_PERMANENT defaults to true");
@@ -116,6 +117,7 @@ enum	field {
 	F_NFALLBACKS,
 	F_SESSION_DIR,
 	F_MODE,
+	F_RESERVE,
 	F_LIFETIME,
 	F_PERMANENT,
 	F_REFRESH,
@@ -137,6 +139,7 @@ static const char *const fields[F__MAX] = {
 	"fallbacks",		/* F_NFALLBACKS */
 	"session_dir",		/* F_SESSION_DIR */
 	"file_mode",		/* F_MODE */
+	"file_reserve",		/* F_RESERVE */
 	"lifetime",		/* F_LIFETIME */
 	"permanent",		/* F_PERMANENT */
 	"refresh",		/* F_REFRESH */
@@ -170,6 +173,12 @@ static const struct good_test {
 	{ { KEY, "SESSION_FILE_MODE=0660" }, F_MODE, 0660, NULL },
 	/* Octal with or without the leading zero, as chmod(1) takes it. */
 	{ { KEY, "SESSION_FILE_MODE=640" }, F_MODE, 0640, NULL },
+	/* A percent of the filesystem, 0 (no reserve) to 50. */
+	{ { KEY, "SESSION_FILE_RESERVE=0" }, F_RESERVE, 0, NULL },
+	{ { KEY, "SESSION_FILE_RESERVE=1" }, F_RESERVE, 1, NULL },
+	{ { KEY, "SESSION_FILE_RESERVE=12" }, F_RESERVE, 12, NULL },
+	{ { KEY, "SESSION_FILE_RESERVE=50" }, F_RESERVE, 50, NULL },
+	{ { KEY, "SESSION_FILE_RESERVE=007" }, F_RESERVE, 7, NULL },
 	{ { KEY, "PERMANENT_SESSION_LIFETIME=3600" }, F_LIFETIME, 3600, NULL },
 	{ { KEY, "PERMANENT_SESSION_LIFETIME=1" }, F_LIFETIME, 1, NULL },
 	/* Booleans as Flask users write them, in any case. */
@@ -280,6 +289,8 @@ num_of(const struct config *c, enum field f)
 		return (long long)c->nfallbacks;
 	case F_MODE:
 		return c->file_mode;
+	case F_RESERVE:
+		return c->file_reserve;
 	case F_LIFETIME:
 		return c->lifetime;
 	case F_PERMANENT:
@@ -599,6 +610,17 @@ static const struct bad_test {
 	{ { KEY, "SESSION_FILE_MODE=abc" }, "SESSION_FILE_MODE" },
 	{ { KEY, "SESSION_FILE_MODE=0680" }, "SESSION_FILE_MODE" },
 	{ { KEY, "SESSION_FILE_MODE=" }, "SESSION_FILE_MODE" },
+	/* A percent, written as a number alone. */
+	{ { KEY, "SESSION_FILE_RESERVE=51" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE=100" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE=-1" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE=5%" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE=0.5" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE= 5" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE=five" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE=" }, "SESSION_FILE_RESERVE" },
+	{ { KEY, "SESSION_FILE_RESERVE=99999999999999999999" },
+	    "SESSION_FILE_RESERVE" },
 	{ { KEY, "SESSION_FILE_DIR=relative" }, "SESSION_FILE_DIR" },
 	{ { KEY, "SESSION_FILE_DIR=" }, "SESSION_FILE_DIR" },
 	{ { KEY, "TEMPLATE_DIR=relative" }, "TEMPLATE_DIR" },
@@ -644,6 +666,10 @@ static const struct msg_test {
 	    "PERMANENT_SESSION_LIFETIME: too small (1 to 316224000)" },
 	{ { KEY, "MAX_CONTENT_LENGTH=0" },
 	    "MAX_CONTENT_LENGTH: too small (1 to 67108864)" },
+	{ { KEY, "SESSION_FILE_RESERVE=51" },
+	    "SESSION_FILE_RESERVE: too large (0 to 50)" },
+	{ { KEY, "SESSION_FILE_RESERVE=5%" },
+	    "SESSION_FILE_RESERVE: not a decimal number" },
 	{ { KEY, "MAX_CONTENT_LENGTH=67108865" },
 	    "MAX_CONTENT_LENGTH: too large (1 to 67108864)" },
 	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123, ,fallback-two-0123" },
