@@ -191,5 +191,5 @@ cookie_set() {
 	done
 	echo "# $rounds rounds: $before updates made before the login," \
 	    "$after after it (in new sessions)" >&3
-	[ "$(grep -c 'sessile\[' "$H/conc/logs/error.log")" -eq 0 ]
+	[ "$(cat "$H/conc/logs/error.log" "$H/conc/logs/stderr" | grep -c 'sessile\[')" -eq 0 ]
 }

@@ -105,7 +105,7 @@ figure() {
 	[ "$(session_files "$H/load/sessions")" -eq \
 	    $((files + $(f logins) - $(f logouts))) ]
 	# No fault logged by a program.
-	[ "$(grep -c 'sessile\[' "$H/load/logs/error.log")" -eq 0 ]
+	[ "$(cat "$H/load/logs/error.log" "$H/load/logs/stderr" | grep -c 'sessile\[')" -eq 0 ]
 
 	# The same workers, no descriptor more, no memory growth.
 	diff <(cut -d' ' -f1 "$t/before") <(cut -d' ' -f1 "$t/after")
