@@ -207,6 +207,8 @@ struct	store {
 	int		 recheck;	/* a new request: is dir still dirfd? */
 	uid_t		 uid;		/* ours: every file must be */
 	int		 lockfd;	/* -1 until first lock */
+	dev_t		 lockdev;	/* which file lockfd is */
+	ino_t		 lockino;
 	DIR		*gcdir;		/* where clean-up goes on: store_gc */
 	struct buf	 text;		/* a file being written, reused */
 	int		 locked;	/* a stripe is held */

@@ -10,7 +10,10 @@
  *   reader sees the old file or the new one, never a torn one.
  * - Read-modify-write holds a per-session lock: an OFD byte-range lock on
  *   one ".lock" file, at an offset taken from the file's name, so there is
- *   no lock file per session to clean up.  Readers never lock.
+ *   no lock file per session to clean up.  Readers never lock.  A worker
+ *   keeps ".lock" open; once it holds a lock it checks that the path still
+ *   names that file, and reopens it when it was removed or replaced
+ *   (store_lock()), so locking never silently stops.
  * - Expired files are removed under their lock, after a second look at
  *   their expiry: a few after some requests (store_gc()), all of them by
  *   sessile-gc (store_sweep()).
@@ -39,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "extern.h"
@@ -47,6 +51,8 @@
 #define STORE_TMP	".tmp-"
 #define STORE_LOCK	".lock"
 #define TMP_MAX_AGE	3600	/* a crashed writer's leftovers */
+#define LOCK_TRIES	4	/* reopenings of .lock in one store_lock() */
+#define LOCK_TOUCH	3600	/* seconds its times may lag behind */
 /*
  * Names a clean-up pass reads.  A pass comes once in 32 writes (GC_ONE_IN
  * in session.c), and each write adds at most one file: 64 names a pass
@@ -571,24 +577,167 @@ lock_op(struct store *s, short type, off_t off)
 	return 1;
 }
 
-/* Hold the lock of session file NAME until store_unlock(). */
+static enum sl_err
+lock_refused(struct store *s, const char *why)
+{
+	snprintf(s->err, sizeof(s->err), "session store: %s/%s %s", s->dir,
+	    STORE_LOCK, why);
+	return SL_ESTORE;
+}
+
+/*
+ * Is ST, what is named ".lock", fit to lock with?  A regular file of
+ * ours, as open_dir() asks of the directory: a link, a directory or a
+ * FIFO is no lock file, and one of another user's is shared with that
+ * user, or left by a program run as root by mistake; it is refused,
+ * never used, with the reason (DESIGN.md, Sessions).
+ */
+static enum sl_err
+lock_fit(struct store *s, const struct stat *st)
+{
+	char	 why[96];
+
+	if (S_ISLNK(st->st_mode))
+		return lock_refused(s, "is a symbolic link");
+	if (!S_ISREG(st->st_mode))
+		return lock_refused(s, "is not a regular file");
+	if (st->st_uid != s->uid) {
+		snprintf(why, sizeof(why), "is owned by uid %lu, not by this "
+		    "user (uid %lu)", (unsigned long)st->st_uid,
+		    (unsigned long)s->uid);
+		return lock_refused(s, why);
+	}
+	return SL_OK;
+}
+
+/*
+ * Open ".lock", creating it when missing.  O_NONBLOCK: a FIFO in its
+ * place must not hang the open before lock_fit() refuses it.
+ */
+static enum sl_err
+open_lock(struct store *s)
+{
+	struct stat	 st;
+	enum sl_err	 e;
+	int		 fd, err;
+
+	if ((fd = openat(s->dirfd, STORE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600)) == -1) {
+		/* Say why when it is no file of ours (ELOOP, EISDIR,
+		 * EACCES): not merely what open(2) said. */
+		err = errno;
+		if (fstatat(s->dirfd, STORE_LOCK, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (e = lock_fit(s, &st)) != SL_OK)
+			return e;
+		return fail(s, err, "cannot open", STORE_LOCK);
+	}
+	if (fstat(fd, &st) == -1) {
+		err = errno;
+		close(fd);
+		return fail(s, err, "cannot open", STORE_LOCK);
+	}
+	if ((e = lock_fit(s, &st)) != SL_OK) {
+		close(fd);
+		return e;
+	}
+	s->lockfd = fd;
+	s->lockdev = st.st_dev;
+	s->lockino = st.st_ino;
+	return SL_OK;
+}
+
+/* Let go of ".lock": the lock held on it and the descriptor. */
+static void
+drop_lock(struct store *s)
+{
+	store_unlock(s);
+	if (s->lockfd != -1)
+		close(s->lockfd);
+	s->lockfd = -1;
+}
+
+/*
+ * With a lock held: is ".lock" still the file held open?  *MOVED is set
+ * when the name is gone (removed, renamed aside) or names another file (a
+ * new one renamed over it, or made again after a removal): the lock
+ * taken then excludes nobody who opens the name from now on.  Its inode
+ * number is its own while it is held open, even once removed.
+ *
+ * The times of ".lock" never change by themselves (its contents never
+ * do), so age-based clean-up (find -mtime +N -delete, tmpfiles.d(5)
+ * ageing under /var/tmp) would take it for a leftover.  Once it is more
+ * than LOCK_TOUCH old they are made now again: a futimens(2) per worker
+ * an hour at most, with the stat(2) this check makes anyway.  Clean-up
+ * that removes it all the same is caught here: the reopening is the
+ * remedy, the times only spare it.
+ */
+static enum sl_err
+lock_moved(struct store *s, int *moved)
+{
+	struct stat	 st;
+
+	*moved = 1;
+	if (fstatat(s->dirfd, STORE_LOCK, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? SL_OK :
+		    fail(s, errno, "cannot open", STORE_LOCK);
+	if (st.st_dev != s->lockdev || st.st_ino != s->lockino)
+		return SL_OK;
+	*moved = 0;
+	/* Still ours alone: a chown since it was opened is refused. */
+	if (lock_fit(s, &st) != SL_OK)
+		return SL_ESTORE;
+	if (st.st_mtime + LOCK_TOUCH < time(NULL))
+		(void)futimens(s->lockfd, NULL);
+	return SL_OK;
+}
+
+/*
+ * Hold the lock of session file NAME until store_unlock().
+ *
+ * Whether ".lock" is still the file held open is asked once the lock is
+ * held, so that every lock granted was taken on the file the name gave
+ * at that moment; one taken on a file that is gone is let go, and the
+ * name opened again (DESIGN.md, Sessions: a lock file removed or replaced
+ * while workers run is noticed and reopened).  Only requests already
+ * holding a lock on the old file when it went may overlap with those on
+ * the new one; the next lock of each worker moves over.  Each reopening
+ * is logged.  A name replaced again and again is given up after
+ * LOCK_TRIES reopenings.
+ */
 enum sl_err
 store_lock(struct store *s, const char *name)
 {
 	enum sl_err	 e;
+	int		 tries, moved;
 
 	if ((e = store_open(s)) != SL_OK)
 		return e;
 	if (s->locked)
 		store_unlock(s);
-	if (s->lockfd == -1 && (s->lockfd = openat(s->dirfd, STORE_LOCK,
-	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
-		return fail(s, errno, "cannot open", STORE_LOCK);
-	if (!lock_op(s, F_WRLCK, stripe(name)))
-		return fail(s, errno, "cannot lock", STORE_LOCK);
-	s->locked = 1;
-	s->lockoff = stripe(name);
-	return SL_OK;
+	for (tries = 0;; tries++) {
+		if (s->lockfd == -1 && (e = open_lock(s)) != SL_OK)
+			return e;
+		if (!lock_op(s, F_WRLCK, stripe(name))) {
+			e = fail(s, errno, "cannot lock", STORE_LOCK);
+			drop_lock(s);
+			return e;
+		}
+		s->locked = 1;
+		s->lockoff = stripe(name);
+		if ((e = lock_moved(s, &moved)) != SL_OK) {
+			drop_lock(s);
+			return e;
+		}
+		if (!moved)
+			return SL_OK;
+		drop_lock(s);
+		if (tries == LOCK_TRIES)
+			return lock_refused(s, "is replaced again and again: "
+			    "not locked");
+		log_line(s->who, "session store: %s/%s was removed or "
+		    "replaced: reopened", s->dir, STORE_LOCK);
+	}
 }
 
 void
