@@ -377,14 +377,22 @@ static int
 open_session(struct store *s, const char *name, struct stat *st,
     const char **why)
 {
-	int	 fd;
+	int	 fd, err;
 
 	*why = NULL;
 	if ((fd = openat(s->dirfd, name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
+		if ((err = errno) == ENOENT)
 			return -1;
-		*why = errno == ELOOP ? "is a symbolic link" : strerror(errno);
+		/* Another user's file of mode 0600 (one left by a program
+		 * run as root) cannot be opened: say whose it is, a fact
+		 * about the file, not "Permission denied". */
+		if (err == EACCES && fstatat(s->dirfd, name, st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && st->st_uid != s->uid)
+			*why = "is owned by another user";
+		else
+			*why = err == ELOOP ? "is a symbolic link" :
+			    strerror(err);
 		return -1;
 	}
 	if (fstat(fd, st) == -1)

@@ -1530,6 +1530,19 @@ assert_unusable_cookie() {
 	assert_logged_once 'owned by another user'
 }
 
+@test "a session file of another user that this user cannot read is no session, logged as another user's" {
+	as_nobody
+	RUN_AS=("${AS_NOBODY[@]}")
+	install -d -m 0700 -o 65534 "$SESSION_FILE_DIR"
+	login alice
+	file=$(session_file)
+	[ "$(stat -c %u "$file")" -eq 65534 ]
+	chown 0 "$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once "session file $file is owned by another user: ignored"
+}
+
 @test "a session file over 64 KiB is refused unread: no session, one log line, the file untouched" {
 	login alice
 	file=$(session_file)
