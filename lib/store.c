@@ -16,7 +16,8 @@
  *   (store_lock()), so locking never silently stops.
  * - Expired files are removed under their lock, after a second look at
  *   their expiry: a few after some requests (store_gc()), all of them by
- *   sessile-gc (store_sweep()).
+ *   sessile-gc (store_sweep()); so are session files of another user's,
+ *   which can never be used.
  * - The directory is used only when it is this user's, writable by nobody
  *   else, and not a symbolic link (open_dir(), for the programs and
  *   sessile-gc alike); a FastCGI worker notices when it is replaced, once
@@ -794,8 +795,9 @@ enum	gcact {
 	GC_LIVE,	/* a live session: kept */
 	GC_EXPIRED,	/* an expired session, not removed yet */
 	GC_REMOVED,	/* an expired session: removed */
-	GC_CORRUPT,	/* corrupt, or not a regular file of ours: kept */
+	GC_CORRUPT,	/* corrupt, a link, or not a regular file: kept */
 	GC_TMP,		/* a crashed writer's temporary file: removed */
+	GC_FOREIGN,	/* a session file of another user's: removed */
 	GC_FAIL		/* the lock or the removal failed: see s->err */
 };
 
@@ -828,9 +830,55 @@ head_state(struct store *s, const char *name, time_t now)
 	return t <= now ? GC_EXPIRED : GC_LIVE;
 }
 
+/* Is ST a regular file of another user's? */
+static int
+is_foreign(const struct store *s, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid != s->uid;
+}
+
 /*
- * Clean up at NAME: remove it if it is an expired session or a crashed
- * writer's temporary file more than TMP_MAX_AGE old; touch nothing else.
+ * A regular file named like a session and owned by another user (left by
+ * a program run as root by mistake, or copied in as root) is never read
+ * as a session (open_session()): kept, it would stay for ever, counted
+ * as corrupt.  It is removed under its lock, as every removal is, with
+ * one line naming its owner.  That needs only the directory, which is
+ * ours (open_dir()); the file itself may be unreadable to this user.
+ * Returns GC_OTHER for any other file, which gc_one() goes on with.
+ */
+static enum gcact
+gc_foreign(struct store *s, const char *name)
+{
+	struct stat	 st;
+	enum gcact	 a = GC_OTHER;
+
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !is_foreign(s, &st))
+		return GC_OTHER;
+	if (store_lock(s, name) != SL_OK)
+		return GC_FAIL;
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		a = errno == ENOENT ? GC_GONE : GC_OTHER;
+	else if (is_foreign(s, &st)) {
+		a = GC_FOREIGN;
+		if (unlinkat(s->dirfd, name, 0) == -1) {
+			a = errno == ENOENT ? GC_GONE : GC_FAIL;
+			if (a == GC_FAIL)
+				fail(s, errno, "cannot remove", name);
+		}
+	}
+	store_unlock(s);
+	if (a == GC_FOREIGN)
+		log_line(s->who, "session file %s/%s is owned by uid %lu, not "
+		    "by this user (uid %lu): removed", s->dir, name,
+		    (unsigned long)st.st_uid, (unsigned long)s->uid);
+	return a;
+}
+
+/*
+ * Clean up at NAME: remove it if it is an expired session, a session
+ * file of another user's (gc_foreign()) or a crashed writer's temporary
+ * file more than TMP_MAX_AGE old; touch nothing else.
  * An expired session is removed only under its lock (the one writers
  * take), after a second look: a session refreshed in between is kept, and
  * a write in progress is waited for, never raced.
@@ -857,6 +905,8 @@ gc_one(struct store *s, const char *name, time_t now)
 	}
 	if (!is_session_name(name))
 		return GC_OTHER;
+	if ((a = gc_foreign(s, name)) != GC_OTHER)
+		return a;
 	if ((a = head_state(s, name, now)) != GC_EXPIRED)
 		return a;
 	if (store_lock(s, name) != SL_OK)
@@ -919,7 +969,7 @@ store_gc(struct store *s, time_t now, size_t max)
 			continue;
 		if ((a = gc_one(s, de->d_name, now)) == GC_FAIL)
 			break;
-		if (a == GC_REMOVED || a == GC_TMP)
+		if (a == GC_REMOVED || a == GC_TMP || a == GC_FOREIGN)
 			removed++;
 	}
 	return removed;
@@ -974,7 +1024,8 @@ store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
 		sw->removed += a == GC_REMOVED;
 		sw->corrupt += a == GC_CORRUPT;
 		sw->tmp += a == GC_TMP;
-		if ((a == GC_REMOVED || a == GC_TMP) && ++inbatch == batch) {
+		if ((a == GC_REMOVED || a == GC_TMP || a == GC_FOREIGN) &&
+		    ++inbatch == batch) {
 			inbatch = 0;
 			nap(pause_ms);
 		}
