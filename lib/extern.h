@@ -223,6 +223,8 @@ struct	store {
 	int		 recheck;	/* a new request: is dir still dirfd? */
 	uid_t		 uid;		/* ours: every file must be */
 	int		 lockfd;	/* -1 until first lock */
+	dev_t		 lockdev;	/* which file lockfd is */
+	ino_t		 lockino;
 	DIR		*gcdir;		/* where clean-up goes on: store_gc */
 	struct buf	 text;		/* a file being written, reused */
 	int		 locked;	/* a stripe is held */
@@ -233,7 +235,7 @@ struct	store {
 struct	sweep {
 	size_t	 files;		/* session files looked at */
 	size_t	 removed;	/* expired sessions removed */
-	size_t	 corrupt;	/* corrupt or not ours: kept */
+	size_t	 corrupt;	/* corrupt, a link, not a file: kept */
 	size_t	 tmp;		/* crashed writers' temporary files removed */
 };
 

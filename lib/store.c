@@ -10,10 +10,14 @@
  *   reader sees the old file or the new one, never a torn one.
  * - Read-modify-write holds a per-session lock: an OFD byte-range lock on
  *   one ".lock" file, at an offset taken from the file's name, so there is
- *   no lock file per session to clean up.  Readers never lock.
+ *   no lock file per session to clean up.  Readers never lock.  A worker
+ *   keeps ".lock" open; once it holds a lock it checks that the path still
+ *   names that file, and reopens it when it was removed or replaced
+ *   (store_lock()), so locking never silently stops.
  * - Expired files are removed under their lock, after a second look at
  *   their expiry: a few after some requests (store_gc()), all of them by
- *   sessile-gc (store_sweep()).
+ *   sessile-gc (store_sweep()); so are session files of another user's,
+ *   which can never be used.
  * - The directory is used only when it is this user's, writable by nobody
  *   else, and not a symbolic link (open_dir(), for the programs and
  *   sessile-gc alike); a FastCGI worker notices when it is replaced, once
@@ -45,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "extern.h"
@@ -53,6 +58,8 @@
 #define STORE_TMP	".tmp-"
 #define STORE_LOCK	".lock"
 #define TMP_MAX_AGE	3600	/* a crashed writer's leftovers */
+#define LOCK_TRIES	4	/* reopenings of .lock in one store_lock() */
+#define LOCK_TOUCH	3600	/* seconds its times may lag behind */
 /*
  * Names a clean-up pass reads.  A pass comes once in 32 writes (GC_ONE_IN
  * in session.c), and each write adds at most one file: 64 names a pass
@@ -377,14 +384,22 @@ static int
 open_session(struct store *s, const char *name, struct stat *st,
     const char **why)
 {
-	int	 fd;
+	int	 fd, err;
 
 	*why = NULL;
 	if ((fd = openat(s->dirfd, name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
+		if ((err = errno) == ENOENT)
 			return -1;
-		*why = errno == ELOOP ? "is a symbolic link" : strerror(errno);
+		/* Another user's file of mode 0600 (one left by a program
+		 * run as root) cannot be opened: say whose it is, a fact
+		 * about the file, not "Permission denied". */
+		if (err == EACCES && fstatat(s->dirfd, name, st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && st->st_uid != s->uid)
+			*why = "is owned by another user";
+		else
+			*why = err == ELOOP ? "is a symbolic link" :
+			    strerror(err);
 		return -1;
 	}
 	if (fstat(fd, st) == -1)
@@ -665,24 +680,167 @@ lock_op(struct store *s, short type, off_t off)
 	return 1;
 }
 
-/* Hold the lock of session file NAME until store_unlock(). */
+static enum sl_err
+lock_refused(struct store *s, const char *why)
+{
+	snprintf(s->err, sizeof(s->err), "session store: %s/%s %s", s->dir,
+	    STORE_LOCK, why);
+	return SL_ESTORE;
+}
+
+/*
+ * Is ST, what is named ".lock", fit to lock with?  A regular file of
+ * ours, as open_dir() asks of the directory: a link, a directory or a
+ * FIFO is no lock file, and one of another user's is shared with that
+ * user, or left by a program run as root by mistake; it is refused,
+ * never used, with the reason (DESIGN.md, Sessions).
+ */
+static enum sl_err
+lock_fit(struct store *s, const struct stat *st)
+{
+	char	 why[96];
+
+	if (S_ISLNK(st->st_mode))
+		return lock_refused(s, "is a symbolic link");
+	if (!S_ISREG(st->st_mode))
+		return lock_refused(s, "is not a regular file");
+	if (st->st_uid != s->uid) {
+		snprintf(why, sizeof(why), "is owned by uid %lu, not by this "
+		    "user (uid %lu)", (unsigned long)st->st_uid,
+		    (unsigned long)s->uid);
+		return lock_refused(s, why);
+	}
+	return SL_OK;
+}
+
+/*
+ * Open ".lock", creating it when missing.  O_NONBLOCK: a FIFO in its
+ * place must not hang the open before lock_fit() refuses it.
+ */
+static enum sl_err
+open_lock(struct store *s)
+{
+	struct stat	 st;
+	enum sl_err	 e;
+	int		 fd, err;
+
+	if ((fd = openat(s->dirfd, STORE_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600)) == -1) {
+		/* Say why when it is no file of ours (ELOOP, EISDIR,
+		 * EACCES): not merely what open(2) said. */
+		err = errno;
+		if (fstatat(s->dirfd, STORE_LOCK, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (e = lock_fit(s, &st)) != SL_OK)
+			return e;
+		return fail(s, err, "cannot open", STORE_LOCK);
+	}
+	if (fstat(fd, &st) == -1) {
+		err = errno;
+		close(fd);
+		return fail(s, err, "cannot open", STORE_LOCK);
+	}
+	if ((e = lock_fit(s, &st)) != SL_OK) {
+		close(fd);
+		return e;
+	}
+	s->lockfd = fd;
+	s->lockdev = st.st_dev;
+	s->lockino = st.st_ino;
+	return SL_OK;
+}
+
+/* Let go of ".lock": the lock held on it and the descriptor. */
+static void
+drop_lock(struct store *s)
+{
+	store_unlock(s);
+	if (s->lockfd != -1)
+		close(s->lockfd);
+	s->lockfd = -1;
+}
+
+/*
+ * With a lock held: is ".lock" still the file held open?  *MOVED is set
+ * when the name is gone (removed, renamed aside) or names another file (a
+ * new one renamed over it, or made again after a removal): the lock
+ * taken then excludes nobody who opens the name from now on.  Its inode
+ * number is its own while it is held open, even once removed.
+ *
+ * The times of ".lock" never change by themselves (its contents never
+ * do), so age-based clean-up (find -mtime +N -delete, tmpfiles.d(5)
+ * ageing under /var/tmp) would take it for a leftover.  Once it is more
+ * than LOCK_TOUCH old they are made now again: a futimens(2) per worker
+ * an hour at most, with the stat(2) this check makes anyway.  Clean-up
+ * that removes it all the same is caught here: the reopening is the
+ * remedy, the times only spare it.
+ */
+static enum sl_err
+lock_moved(struct store *s, int *moved)
+{
+	struct stat	 st;
+
+	*moved = 1;
+	if (fstatat(s->dirfd, STORE_LOCK, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return errno == ENOENT ? SL_OK :
+		    fail(s, errno, "cannot open", STORE_LOCK);
+	if (st.st_dev != s->lockdev || st.st_ino != s->lockino)
+		return SL_OK;
+	*moved = 0;
+	/* Still ours alone: a chown since it was opened is refused. */
+	if (lock_fit(s, &st) != SL_OK)
+		return SL_ESTORE;
+	if (st.st_mtime + LOCK_TOUCH < time(NULL))
+		(void)futimens(s->lockfd, NULL);
+	return SL_OK;
+}
+
+/*
+ * Hold the lock of session file NAME until store_unlock().
+ *
+ * Whether ".lock" is still the file held open is asked once the lock is
+ * held, so that every lock granted was taken on the file the name gave
+ * at that moment; one taken on a file that is gone is let go, and the
+ * name opened again (DESIGN.md, Sessions: a lock file removed or replaced
+ * while workers run is noticed and reopened).  Only requests already
+ * holding a lock on the old file when it went may overlap with those on
+ * the new one; the next lock of each worker moves over.  Each reopening
+ * is logged.  A name replaced again and again is given up after
+ * LOCK_TRIES reopenings.
+ */
 enum sl_err
 store_lock(struct store *s, const char *name)
 {
 	enum sl_err	 e;
+	int		 tries, moved;
 
 	if ((e = store_open(s)) != SL_OK)
 		return e;
 	if (s->locked)
 		store_unlock(s);
-	if (s->lockfd == -1 && (s->lockfd = openat(s->dirfd, STORE_LOCK,
-	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
-		return fail(s, errno, "cannot open", STORE_LOCK);
-	if (!lock_op(s, F_WRLCK, stripe(name)))
-		return fail(s, errno, "cannot lock", STORE_LOCK);
-	s->locked = 1;
-	s->lockoff = stripe(name);
-	return SL_OK;
+	for (tries = 0;; tries++) {
+		if (s->lockfd == -1 && (e = open_lock(s)) != SL_OK)
+			return e;
+		if (!lock_op(s, F_WRLCK, stripe(name))) {
+			e = fail(s, errno, "cannot lock", STORE_LOCK);
+			drop_lock(s);
+			return e;
+		}
+		s->locked = 1;
+		s->lockoff = stripe(name);
+		if ((e = lock_moved(s, &moved)) != SL_OK) {
+			drop_lock(s);
+			return e;
+		}
+		if (!moved)
+			return SL_OK;
+		drop_lock(s);
+		if (tries == LOCK_TRIES)
+			return lock_refused(s, "is replaced again and again: "
+			    "not locked");
+		log_line(s->who, "session store: %s/%s was removed or "
+		    "replaced: reopened", s->dir, STORE_LOCK);
+	}
 }
 
 void
@@ -731,8 +889,9 @@ enum	gcact {
 	GC_LIVE,	/* a live session: kept */
 	GC_EXPIRED,	/* an expired session, not removed yet */
 	GC_REMOVED,	/* an expired session: removed */
-	GC_CORRUPT,	/* corrupt, or not a regular file of ours: kept */
+	GC_CORRUPT,	/* corrupt, a link, or not a regular file: kept */
 	GC_TMP,		/* a crashed writer's temporary file: removed */
+	GC_FOREIGN,	/* a session file of another user's: removed */
 	GC_FAIL		/* the lock or the removal failed: see s->err */
 };
 
@@ -765,9 +924,55 @@ head_state(struct store *s, const char *name, time_t now)
 	return t <= now ? GC_EXPIRED : GC_LIVE;
 }
 
+/* Is ST a regular file of another user's? */
+static int
+is_foreign(const struct store *s, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_uid != s->uid;
+}
+
 /*
- * Clean up at NAME: remove it if it is an expired session or a crashed
- * writer's temporary file more than TMP_MAX_AGE old; touch nothing else.
+ * A regular file named like a session and owned by another user (left by
+ * a program run as root by mistake, or copied in as root) is never read
+ * as a session (open_session()): kept, it would stay for ever, counted
+ * as corrupt.  It is removed under its lock, as every removal is, with
+ * one line naming its owner.  That needs only the directory, which is
+ * ours (open_dir()); the file itself may be unreadable to this user.
+ * Returns GC_OTHER for any other file, which gc_one() goes on with.
+ */
+static enum gcact
+gc_foreign(struct store *s, const char *name)
+{
+	struct stat	 st;
+	enum gcact	 a = GC_OTHER;
+
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !is_foreign(s, &st))
+		return GC_OTHER;
+	if (store_lock(s, name) != SL_OK)
+		return GC_FAIL;
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		a = errno == ENOENT ? GC_GONE : GC_OTHER;
+	else if (is_foreign(s, &st)) {
+		a = GC_FOREIGN;
+		if (unlinkat(s->dirfd, name, 0) == -1) {
+			a = errno == ENOENT ? GC_GONE : GC_FAIL;
+			if (a == GC_FAIL)
+				fail(s, errno, "cannot remove", name);
+		}
+	}
+	store_unlock(s);
+	if (a == GC_FOREIGN)
+		log_line(s->who, "session file %s/%s is owned by uid %lu, not "
+		    "by this user (uid %lu): removed", s->dir, name,
+		    (unsigned long)st.st_uid, (unsigned long)s->uid);
+	return a;
+}
+
+/*
+ * Clean up at NAME: remove it if it is an expired session, a session
+ * file of another user's (gc_foreign()) or a crashed writer's temporary
+ * file more than TMP_MAX_AGE old; touch nothing else.
  * An expired session is removed only under its lock (the one writers
  * take), after a second look: a session refreshed in between is kept, and
  * a write in progress is waited for, never raced.
@@ -794,6 +999,8 @@ gc_one(struct store *s, const char *name, time_t now)
 	}
 	if (!is_session_name(name))
 		return GC_OTHER;
+	if ((a = gc_foreign(s, name)) != GC_OTHER)
+		return a;
 	if ((a = head_state(s, name, now)) != GC_EXPIRED)
 		return a;
 	if (store_lock(s, name) != SL_OK)
@@ -856,7 +1063,7 @@ store_gc(struct store *s, time_t now, size_t max)
 			continue;
 		if ((a = gc_one(s, de->d_name, now)) == GC_FAIL)
 			break;
-		if (a == GC_REMOVED || a == GC_TMP)
+		if (a == GC_REMOVED || a == GC_TMP || a == GC_FOREIGN)
 			removed++;
 	}
 	return removed;
@@ -911,7 +1118,8 @@ store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
 		sw->removed += a == GC_REMOVED;
 		sw->corrupt += a == GC_CORRUPT;
 		sw->tmp += a == GC_TMP;
-		if ((a == GC_REMOVED || a == GC_TMP) && ++inbatch == batch) {
+		if ((a == GC_REMOVED || a == GC_TMP || a == GC_FOREIGN) &&
+		    ++inbatch == batch) {
 			inbatch = 0;
 			nap(pause_ms);
 		}

@@ -1532,6 +1532,19 @@ assert_unusable_cookie() {
 	assert_logged_once 'owned by another user'
 }
 
+@test "a session file of another user that this user cannot read is no session, logged as another user's" {
+	as_nobody
+	RUN_AS=("${AS_NOBODY[@]}")
+	install -d -m 0700 -o 65534 "$SESSION_FILE_DIR"
+	login alice
+	file=$(session_file)
+	[ "$(stat -c %u "$file")" -eq 65534 ]
+	chown 0 "$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	assert_logged_once "session file $file is owned by another user: ignored"
+}
+
 @test "a session file over 64 KiB is refused unread: no session, one log line, the file untouched" {
 	login alice
 	file=$(session_file)
@@ -1987,6 +2000,77 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	assert_status 500
 	assert_logged_once "$SESSION_FILE_DIR is a symbolic link"
 	[ -z "$(ls -A "$TMP/real")" ]
+}
+
+# ---- The lock file and the directory's owner ------------------------------
+
+# store_snapshot: every name in SESSION_FILE_DIR, the directory itself
+# among them, with its type, owner, mode, size, mtime and ctime: what a
+# request that writes nothing leaves as it was.
+store_snapshot() {
+	find "$SESSION_FILE_DIR" -printf '%P %y %U %m %s %T@ %C@\n' | sort
+}
+
+# assert_lock_refused WHY: a login over the session of cookie $SESSION,
+# which takes that session's lock, gets 500 and one log line saying that
+# .lock WHY, and the store is left as it was.
+assert_lock_refused() {
+	local before
+	before=$(store_snapshot)
+	post_login username=bob HTTP_COOKIE="session=$SESSION"
+	assert_status 500 || return
+	assert_logged_once "$SESSION_FILE_DIR/.lock $1" || return
+	refute_set_cookie session || return
+	assert_equal "$(store_snapshot)" "$before"
+}
+
+@test "a symbolic link as .lock: a login over a session gets 500 and one log line saying so, nothing written" {
+	login alice
+	rm -f "$SESSION_FILE_DIR/.lock"
+	ln -s "$TMP/target" "$SESSION_FILE_DIR/.lock"
+	assert_lock_refused "is a symbolic link"
+	[ ! -e "$TMP/target" ]
+}
+
+@test "a directory as .lock: a login over a session gets 500 and one log line saying so, nothing written" {
+	login alice
+	rm -f "$SESSION_FILE_DIR/.lock"
+	mkdir -m 0700 "$SESSION_FILE_DIR/.lock"
+	assert_lock_refused "is not a regular file"
+}
+
+@test "a .lock of another user: a login over a session gets 500 and one log line saying so, nothing written" {
+	[ "$(id -u)" -eq 0 ] || skip "chown needs root"
+	login alice
+	rm -f "$SESSION_FILE_DIR/.lock"
+	install -m 0600 -o 65534 /dev/null "$SESSION_FILE_DIR/.lock"
+	assert_lock_refused "is owned by uid 65534, not by this user (uid 0)"
+}
+
+# A program run as root by mistake in the store of the user the programs
+# run as: refused before it writes anything, so that it leaves no file of
+# root's there (no .lock, no session, no temporary file) to lock that
+# user out later.
+@test "a program run as root in another user's store: every request that needs it gets 500 and one log line, and nothing is written" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	login alice
+	login bob "session=$SESSION"	# takes the lock: .lock is there
+	chown -R 65534 "$SESSION_FILE_DIR"
+	before=$(store_snapshot)
+	[[ $before == *" .lock "* ]] || [[ $before == *$'\n.lock '* ]]
+	c="session=$SESSION"
+	refused() {
+		"$@" || return
+		assert_status 500 || return
+		assert_logged_once "$SESSION_FILE_DIR is owned by uid 65534, not by this user (uid 0)" ||
+		    return
+		assert_equal "$(store_snapshot)" "$before"
+	}
+	refused cgi index GET "" HTTP_COOKIE="$c"
+	refused post_login username=carol HTTP_COOKIE="$c"
+	refused post_login username=carol
+	refused cgi logout GET "" HTTP_COOKIE="$c"
+	refused post_form logout "" HTTP_COOKIE="$c"
 }
 
 @test "SECRET_KEY_FILE is read as the key" {

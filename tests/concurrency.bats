@@ -193,3 +193,111 @@ cookie_set() {
 	    "$after after it (in new sessions)" >&3
 	[ "$(cat "$H/conc/logs/error.log" "$H/conc/logs/stderr" | grep -c 'sessile\[')" -eq 0 ]
 }
+
+# ---- The lock file done away with while the workers run -------------------
+
+# The lock file is one for all sessions (lib/store.c), kept open by each
+# worker from its first lock on.  Age-based clean-up (find -mtime +N
+# -delete, tmpfiles ageing) or a hand may remove or replace it while the
+# workers run; a worker started afterwards then opens another file than
+# the workers before it, and the two groups no longer exclude each other.
+# DESIGN.md, Sessions: the change is noticed and the lock file reopened,
+# so locking never silently stops.
+
+# lock_gone HOW: do HOW to the lock file of the instance: "removed",
+# "replaced" (a new file renamed over it) or "aside" (renamed).
+lock_gone() {
+	local d=$H/conc/sessions
+	case $1 in
+	removed) rm "$d/.lock" ;;
+	replaced) install -m 0600 /dev/null "$d/.lock.new"
+	    mv "$d/.lock.new" "$d/.lock" ;;
+	aside) mv "$d/.lock" "$d/.lock.$BATS_TEST_NUMBER" ;;
+	esac
+}
+
+# lock_open_everywhere BASE: 40 counter requests at once on one session
+# (a request without a session takes no lock), so that every worker has
+# the lock file open.
+lock_open_everywhere() {
+	local c
+	c=$(curl -s -c - "${1}counter" | awk -F '\t' '$6 == "session" { print $7 }')
+	[ -n "$c" ]
+	curl -s -o /dev/null --no-progress-meter -Z --parallel-immediate \
+	    -H "Cookie: session=$c" "${1}counter?[1-40]"
+	[ -f "$H/conc/sessions/.lock" ]
+}
+
+# counter_split HOW: every counter worker has the lock file open (40
+# requests at once); then the lock file is HOW (lock_gone) and two of the
+# four workers are killed, so that the two lighttpd starts in their place
+# open the lock file found at the path now.  Then 200 requests at once on
+# one session: each answer must show a count of its own, 2 to 201, and
+# the file must end at 201.  Before the lock file was followed, the old
+# workers locked the file they held and the new ones another: updates
+# were lost (see the counts in the report of each run).
+counter_split() {
+	local base t c pid kept i
+	base="$(url conc)/"
+	t=$BATS_TEST_TMPDIR
+	lock_open_everywhere "$base"
+	lock_gone "$1"
+	for pid in $(lighttpd_workers conc counter | shuf -n 2); do
+		kill -KILL "$pid"
+	done
+	# lighttpd starts new workers when requests come: all four again.
+	for i in $(seq 50); do
+		curl -s -o /dev/null --no-progress-meter -Z \
+		    --parallel-immediate "${base}counter?[1-8]"
+		[ "$(lighttpd_workers conc counter | wc -l)" -lt 4 ] || break
+		sleep 0.1
+	done
+	[ "$(lighttpd_workers conc counter | wc -l)" -eq 4 ]
+
+	run curl -s -c "$t/jar" "${base}counter"
+	[[ "$output" == *"Visits: <strong>1</strong>"* ]]
+	c=$(jar_value "$t/jar" session)
+	[ -n "$c" ]
+	mkdir "$t/a"
+	curl --no-progress-meter -Z --parallel-immediate --parallel-max 200 \
+	    -H "Cookie: session=$c" -w '%{http_code}\n' \
+	    -o "$t/a/#1" "${base}counter?[1-200]" > "$t/codes"
+	kept=$(sed -n 's/^data visits=//p' \
+	    "$H/conc/sessions/$(session_file "$c")")
+	echo "# lock file $1: 200 updates sent, $((kept - 1)) kept" >&3
+	[ "$(grep -c '^200$' "$t/codes")" -eq 200 ]
+	[ "$kept" -eq 201 ]
+	visits "$t"/a/* | sort -n > "$t/seen"
+	seq 2 201 > "$t/want"
+	diff "$t/want" "$t/seen"
+}
+
+@test "the lock file removed while the workers run: 200 requests at once on one session, no update lost" {
+	counter_split removed
+}
+
+@test "the lock file replaced (a new file renamed over it) while the workers run: no update lost" {
+	counter_split replaced
+}
+
+@test "the lock file renamed aside while the workers run: no update lost" {
+	counter_split aside
+}
+
+@test "a worker that finds the lock file removed says so in one line, and reopens it" {
+	base="$(url conc)/"
+	t=$BATS_TEST_TMPDIR
+	log=$H/conc/logs/stderr	# the workers' standard error
+	run curl -s -c "$t/jar" "${base}counter"
+	c=$(jar_value "$t/jar" session)
+	[ -n "$c" ]
+	lock_open_everywhere "$base"
+	before=$(grep -c 'was removed or replaced' "$log" || true)
+	rm "$H/conc/sessions/.lock"
+	run curl -s -H "Cookie: session=$c" "${base}counter"
+	[[ "$output" == *"Visits: <strong>2</strong>"* ]]
+	[ -f "$H/conc/sessions/.lock" ]
+	after=$(grep -c 'was removed or replaced' "$log" || true)
+	[ "$after" -eq $((before + 1)) ]
+	tail -n 1 "$log" | grep -qx "sessile\[counter\]: session store: $H/conc/sessions/.lock was removed or replaced: reopened"
+}

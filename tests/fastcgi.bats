@@ -466,3 +466,53 @@ assert_bob_follows() {
 	[ ! -e "$(file_in "$TMP/sessions.old" "$SESSION")" ]
 	assert_equal "$(stat -c %a "$SESSION_FILE_DIR")" 700
 }
+
+# ---- The lock file removed or replaced while the processes run ----------
+
+# A process keeps .lock open from its first lock on.  tests/lockhold,
+# started afterwards, opens the file the path names now and holds the
+# lock of bob's session there: a login over bob's session through the
+# running login process must wait for it.  Before the lock file was
+# followed, that process locked the file it held and went straight on.
+# (concurrency.bats shows the updates lost under load.)
+assert_login_waits_for_lockhold() {
+	local lock_pid lock_in line
+	coproc LOCK { "$BUILDDIR/tests/lockhold" "$SESSION_FILE_DIR" \
+	    "$(basename "$(file_in "$SESSION_FILE_DIR" "$BOB")")"; }
+	lock_pid=$LOCK_PID lock_in=${LOCK[1]}
+	read -r -t 10 line <&"${LOCK[0]}"
+	[ "$line" = locked ]
+	( login carol "session=$BOB" && echo "$CODE" ) > "$TMP/carol" &
+	carol=$!
+	sleep 1
+	running "$carol" || fail "the login did not wait for the lock: $(cat "$TMP/carol")" ||
+	    return
+	[ ! -s "$TMP/carol" ]
+	eval "exec $lock_in>&-"
+	wait "$lock_pid"
+	wait "$carol"
+	assert_equal "$(cat "$TMP/carol")" 303
+	[ ! -e "$(file_in "$SESSION_FILE_DIR" "$BOB")" ]
+}
+
+# Alice's login over nothing, then bob's over alice's session: the login
+# process has taken a lock, and has .lock open.  Sets BOB.
+login_locked() {
+	login alice
+	login bob "session=$SESSION"
+	BOB=$SESSION
+	[ -f "$SESSION_FILE_DIR/.lock" ]
+}
+
+@test "the lock file removed while the processes run: the next lock is taken on the new one" {
+	login_locked
+	rm "$SESSION_FILE_DIR/.lock"
+	assert_login_waits_for_lockhold
+}
+
+@test "the lock file replaced while the processes run: the next lock is taken on the new one" {
+	login_locked
+	install -m 0600 /dev/null "$SESSION_FILE_DIR/.lock.new"
+	mv "$SESSION_FILE_DIR/.lock.new" "$SESSION_FILE_DIR/.lock"
+	assert_login_waits_for_lockhold
+}

@@ -75,6 +75,7 @@ common_setup() {
 	SECRET_KEY=$(random_key)
 	TEMPLATE_DIR=$SRCDIR/html
 	CONFIG=()
+	RUN_AS=()	# words in front of each program run as CGI (AS_NOBODY)
 	REQUEST=cgi	# or fcgi: how the helpers below send requests
 	unset CGI_STDIN
 	DEBUG_TRAP=$(trap -p DEBUG)
@@ -154,8 +155,9 @@ cgi() {
 # cgi()).
 run_program() {
 	local rc=0
-	timeout 10 env -i "${envv[@]}" "$BUILDDIR/cgi-bin/$1.fcgi" \
-	    >"$TMP/response" 2>"$TMP/stderr" || rc=$?
+	timeout 10 "${RUN_AS[@]}" env -i "${envv[@]}" \
+	    "$BUILDDIR/cgi-bin/$1.fcgi" >"$TMP/response" 2>"$TMP/stderr" ||
+	    rc=$?
 	read_file "$TMP/stderr"
 	LOG=${REPLY%$'\n'}
 	case $rc in
@@ -644,6 +646,24 @@ set_file_expires() {
 	local text
 	text=$(sed "s/^expires [0-9]*$/expires $2/" "$1")
 	printf '%s\n' "$text" >"$1"
+}
+
+# ---- Another user ---------------------------------------------------------
+
+# as_nobody: set AS_NOBODY to the words that run a command as uid and gid
+# 65534 (for RUN_AS, or in front of a command), or skip: it needs root
+# and setpriv.  bats makes its run directory 0700: the directories from
+# it down to $TMP become searchable by others (not readable), so that
+# that user reaches SESSION_FILE_DIR.
+as_nobody() {
+	local p=$TMP
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run as another user"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	while [ "${#p}" -ge "${#BATS_RUN_TMPDIR}" ]; do
+		chmod o+x "$p"
+		p=${p%/*}
+	done
+	AS_NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups)
 }
 
 # ---- FastCGI --------------------------------------------------------------

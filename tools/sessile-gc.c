@@ -1,6 +1,7 @@
 /*
- * sessile-gc: remove expired sessions, and the temporary files of writers
- * that crashed, from the session directory while the programs serve: run
+ * sessile-gc: remove expired sessions, the temporary files of writers
+ * that crashed, and session files of another user's (never usable, logged
+ * one a line), from the session directory while the programs serve: run
  * by cron or a systemd timer (conf/sessile-gc.*) as the directory's owner.
  *
  * Each removal is decided under the session's lock, the one writers take,
