@@ -569,6 +569,10 @@ commit_data(struct sl_req *r)
  * write or remove the file, and queue the cookie.  On failure the file on
  * disk is left as it was.  HEAD changes nothing (RFC 9110 §9.2.1: a safe
  * method): what it would have changed is dropped.
+ *
+ * A session the store failed to load fails the answer too, whatever the
+ * program made of it: a fault of the system is never "no session"
+ * (DESIGN.md, Sessions), and the cookie is left alone.
  */
 enum sl_err
 session_commit(struct sl_req *r)
@@ -577,7 +581,9 @@ session_commit(struct sl_req *r)
 	const struct config	*c = &r->ctx->cfg;
 	int			 head = r->method == SL_METHOD_HEAD;
 
-	if (!s->loaded || s->err != SL_OK)
+	if (s->err != SL_OK)
+		return s->err;
+	if (!s->loaded)
 		return SL_OK;
 	if (s->modified && !head)
 		return s->data.nents == 0 ? commit_empty(r) : commit_data(r);
