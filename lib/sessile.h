@@ -196,7 +196,14 @@ enum sl_err	 sl_session_clear(struct sl_req *);
 /* Move the session's data to a new id; the old one is deleted. */
 enum sl_err	 sl_session_regenerate(struct sl_req *);
 
-/* Delete the session on the server and its cookie in the browser. */
+/*
+ * Delete the session on the server (its file is removed now) and its
+ * cookie in the browser (by the answer).  When the store cannot end it
+ * (read-only, failing), the answer deletes the cookie all the same, one
+ * log line names the cause, and the fault is returned (SL_EUNAVAIL,
+ * SL_ESTORE, SL_EFULL): the session stays on the server until it expires,
+ * which the visitor should be told.  SL_OK when no live session is left.
+ */
 enum sl_err	 sl_session_destroy(struct sl_req *);
 
 /* Set a one-time message shown by the next page that takes it. */

@@ -155,6 +155,25 @@ next_cookies() {
 	REPLY=${kept#; }
 }
 
+# What logout says when the store could not end the session.
+NOT_ENDED="You are logged out in this browser, but the server could not end your session; it will expire."
+
+# The answer is logout's redirect, deleting the session cookie and
+# setting no other session cookie, with the flash NOT_ENDED.  The next
+# page of the browser (its cookies COOKIES before the logout) says "not
+# logged in" and shows it.
+assert_logged_out_not_ended() {
+	assert_status 303 || return
+	assert_header Location / || return
+	assert_cookie_deleted session || return
+	next_cookies "$1"
+	[[ "; $REPLY;" != *"; session="* ]] ||
+	    fail "the browser still sends a session cookie: $REPLY" || return
+	cgi index GET "" HTTP_COOKIE="$REPLY" || return
+	assert_anonymous || return
+	assert_output --partial "$NOT_ENDED"
+}
+
 # wrap_program PROG CMD...: cgi-bin/PROG.fcgi run through CMD... (a
 # command that runs its last argument: setpriv, prlimit), from
 # $TMP/as/cgi-bin: a request goes through it with BUILDDIR=$TMP/as.
@@ -334,13 +353,23 @@ disk_back() {
 	assert_logged_once 'cannot refresh'
 }
 
-@test "a read-only session directory: logout gets 500 and one log line, and no 'You are logged out.' flash" {
+@test "a read-only session directory: logout deletes the cookie all the same, says the session could not be ended, and logs one line" {
 	read_only_setup
 	cgi logout GET "" HTTP_COOKIE="session=$ALICE"
-	assert_status 500
 	assert_logged_once "$SESSION_FILE_DIR"
-	refute_set_cookie session_flash
-	refute_header Location
+	assert_log_hides "$ALICE"
+	assert_logged_out_not_ended "session=$ALICE"
+	[ -e "$ALICE_FILE" ] || fail "the session file is gone"
+}
+
+@test "a read-only session directory: the cookie of a logout that could not end the session, replayed, still names the live session" {
+	read_only_setup
+	cgi logout GET "" HTTP_COOKIE="session=$ALICE"
+	assert_cookie_deleted session
+	# The server's state: the file cannot be removed, so the session
+	# lives until it expires.  The browser has forgotten the cookie.
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
 }
 
 @test "a read-only session directory: after every kind of request no session file has changed" {
@@ -410,6 +439,19 @@ disk_back() {
 	assert_logged_in_as alice
 }
 
+@test "a failing disk: logout deletes the cookie all the same, says the session could not be ended, and logs one line" {
+	mount_ext4
+	login alice
+	file=$(session_file)
+	disk_down
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_once 'Input/output error'
+	assert_log_hides "$SESSION"
+	assert_logged_out_not_ended "session=$SESSION"
+	disk_back
+	[ -e "$file" ] || fail "the session file is gone"
+}
+
 # A FastCGI worker holds the directory (and, once it has locked, the lock
 # file) open from one request to the next: the fault comes from the
 # reads, not from opening the directory.  Each worker has served a
@@ -428,6 +470,21 @@ disk_back() {
 	refute_set_cookie session
 	assert_equal "$(logged_lines index)" 1
 	grep -q 'Input/output error' "$TMP/index.stderr"
+}
+
+@test "a failing disk under FastCGI: logout in a worker that holds the lock deletes the cookie and says the session could not be ended" {
+	mount_ext4
+	login bob
+	BOB=$SESSION
+	login alice
+	start_logged logout
+	fcgi logout GET "" HTTP_COOKIE="session=$BOB"
+	assert_cookie_deleted session
+	disk_down
+	fcgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_out_not_ended "session=$SESSION"
+	assert_equal "$(logged_lines logout)" 1
+	grep -q 'Input/output error' "$TMP/logout.stderr"
 }
 
 # ---- A session file that cannot be read (EACCES, EMFILE) --------------------
