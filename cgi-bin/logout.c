@@ -13,9 +13,22 @@
  */
 #include <sessile.h>
 
+/*
+ * What the next page says.  A store that cannot end the session (read-only,
+ * failing) still gets the cookie deleted by the library (DESIGN.md,
+ * Sessions): the visitor is told, as the session lives on the server until
+ * it expires.  The answer is still the redirect: a retry could not help,
+ * with the cookie gone, and a proxy that replaces error pages could drop
+ * the deletion with the rest of a 5xx answer.
+ */
+#define LOGGED_OUT	"You are logged out."
+#define NOT_ENDED	"You are logged out in this browser, but the server " \
+			"could not end your session; it will expire."
+
 static void
 logout_view(struct sl_req *r)
 {
+	const char	*msg;
 	enum sl_err	 e;
 	int		 live;
 
@@ -41,8 +54,20 @@ logout_view(struct sl_req *r)
 	}
 	/* Nobody logged in: nothing to say "logged out" about. */
 	live = sl_session_live(r);
-	if ((e = sl_session_destroy(r)) != SL_OK ||
-	    (live && (e = sl_flash_set(r, "You are logged out.")) != SL_OK)) {
+	switch (e = sl_session_destroy(r)) {
+	case SL_OK:
+		msg = live ? LOGGED_OUT : NULL;
+		break;
+	case SL_ESTORE:
+	case SL_EFULL:
+	case SL_EUNAVAIL:
+		msg = NOT_ENDED;
+		break;
+	default:
+		sl_fail(r, e, NULL);
+		return;
+	}
+	if (msg != NULL && (e = sl_flash_set(r, msg)) != SL_OK) {
 		sl_fail(r, e, NULL);
 		return;
 	}

@@ -317,6 +317,9 @@ struct	sess {
 	char		(*stale)[STORE_NAME_LEN + 1];	/* their files */
 	size_t		 nstale;
 	int		 fresh;		/* the id is new: made, not read */
+	int		 ended;		/* its file removed: delete the cookie */
+	int		 abandoned;	/* a logout the store failed: the
+					   cookie deleted, nothing more */
 	char		 id[SESSION_ID_LEN + 1];	/* "" when none */
 	/*
 	 * The cookie's id and its tag under the current key, once verified:

@@ -160,14 +160,19 @@ enum sl_err	 sl_text_clean(struct sl_req *, const char *, size_t, size_t,
  * loses no concurrent update.  The other session calls load on demand
  * (read-only for reads, locked for changes).  A cookie that cannot be used
  * (forged, malformed, signed with a retired key, or one of several that
- * name live sessions) is no session, never an error: this fails only with
- * SL_ESTORE (or SL_EINTERNAL) for a fault of the store.
+ * name live sessions) is no session, never an error: this fails only for
+ * a fault of the store, SL_EUNAVAIL (503: a disk that fails, no
+ * descriptor or memory left) or SL_ESTORE (500: EACCES, EROFS), or
+ * SL_EINTERNAL.  Such a fault is never taken for "no session": the
+ * cookie is left alone, and an answer built on a session that failed to
+ * load is the fault's error page.
  */
 enum sl_err	 sl_session_load(struct sl_req *, int);
 
 /*
  * Whether the request came with a live session (loading it read-only if
- * it is not loaded yet): a logout that ended nothing says nothing.
+ * it is not loaded yet): a logout that ended nothing says nothing.  0 too
+ * when the store fails (sl_session_load() says how).
  */
 int		 sl_session_live(struct sl_req *);
 
@@ -191,7 +196,14 @@ enum sl_err	 sl_session_clear(struct sl_req *);
 /* Move the session's data to a new id; the old one is deleted. */
 enum sl_err	 sl_session_regenerate(struct sl_req *);
 
-/* Delete the session on the server and its cookie in the browser. */
+/*
+ * Delete the session on the server (its file is removed now) and its
+ * cookie in the browser (by the answer).  When the store cannot end it
+ * (read-only, failing), the answer deletes the cookie all the same, one
+ * log line names the cause, and the fault is returned (SL_EUNAVAIL,
+ * SL_ESTORE, SL_EFULL): the session stays on the server until it expires,
+ * which the visitor should be told.  SL_OK when no live session is left.
+ */
 enum sl_err	 sl_session_destroy(struct sl_req *);
 
 /* Set a one-time message shown by the next page that takes it. */

@@ -529,11 +529,112 @@ sl_session_regenerate(struct sl_req *r)
 	return SL_OK;
 }
 
-/* An emptied session keeps no file and no cookie: that is destroying it. */
+/*
+ * Remove what is on disk under the session's id, and under the id a login
+ * replaced: nothing may remain, not even a corrupt or expired file.  The
+ * answer deletes the cookie of a file that was there (s->ended).
+ */
+static enum sl_err
+remove_files(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
+	enum sl_err	 e;
+
+	if (s->ondisk) {
+		if ((e = store_remove(st, s->file)) != SL_OK)
+			return store_fault(r, e);
+		s->ondisk = 0;
+		s->ended = 1;
+	}
+	if (s->oldfile[0] != '\0') {
+		if ((e = store_remove(st, s->oldfile)) != SL_OK)
+			return store_fault(r, e);
+		s->oldfile[0] = '\0';
+	}
+	return SL_OK;
+}
+
+/*
+ * The store could not end the session, with the fault E (its cause in
+ * r->errmsg).  A logout deletes the cookie all the same (DESIGN.md,
+ * Sessions), where one that worked deletes it: on a shared computer the
+ * next person must not find the last one logged in.  The file stays, to
+ * expire.  One log line says so; r->logged keeps sl_fail() from saying
+ * it again.  Later calls on the session fail with E, and the answer
+ * changes nothing more on disk (session_commit()).  Returns E when a live
+ * session may be left on the server (it was read as live, or could not
+ * be read), for the caller to tell the visitor; SL_OK when none is.
+ */
+static enum sl_err
+abandon(struct sl_req *r, enum sl_err e)
+{
+	struct sess	*s = &r->sess;
+	int		 left;
+
+	left = !s->loaded || s->err != SL_OK || s->exists;
+	log_line(r->ctx->name, "the session is not ended (%s): %s",
+	    r->errmsg, left ? "it lives on until it expires; its cookie is "
+	    "deleted" : "none was live; its cookie is deleted");
+	r->logged = 1;
+	if (s->err == SL_OK)
+		s->err = e;
+	s->abandoned = 1;
+	if (send_cookie(r, NULL, 0) != SL_OK)
+		return SL_EINTERNAL;
+	return left ? e : SL_OK;
+}
+
+/*
+ * The session's file could not be read (its cause in r->errmsg), but its
+ * lock is held: a logout removes it unread, which needs no descriptor
+ * and no read permission (EMFILE, EACCES).  Returns 0 when that fails
+ * too.
+ */
+static int
+remove_unread(struct sl_req *r)
+{
+	struct sess	*s = &r->sess;
+
+	if (!s->locked || store_remove(&r->ctx->store, s->file) != SL_OK)
+		return 0;
+	log_line(r->ctx->name, "the session is ended unread (%s): its file "
+	    "is removed, its cookie deleted", r->errmsg);
+	r->logged = 1;
+	s->err = SL_OK;
+	s->loaded = 1;
+	s->ended = 1;
+	s->modified = 1;
+	memset(&s->data, 0, sizeof(s->data));
+	s->datalen = 0;
+	return 1;
+}
+
+/*
+ * Destroying is emptying the session (it keeps no file and no cookie),
+ * with the file removed here, not when the answer is sent: the caller
+ * learns now whether the session ended, and a store that fails leaves
+ * the cookie deleted anyway (abandon()).  HEAD changes nothing
+ * (session_commit() drops the change).
+ */
 enum sl_err
 sl_session_destroy(struct sl_req *r)
 {
-	return sl_session_clear(r);
+	struct sess	*s = &r->sess;
+	enum sl_err	 e;
+
+	e = sl_session_clear(r);
+	if (r->method == SL_METHOD_HEAD)
+		return e;
+	if (e != SL_OK) {
+		if (!remove_unread(r))
+			return abandon(r, e);
+	} else if ((e = remove_files(r)) != SL_OK)
+		return abandon(r, e);
+	/* Strict: whatever is stored next goes under a new id. */
+	s->id[0] = '\0';
+	s->exists = 0;
+	return SL_OK;
 }
 
 /*
@@ -570,23 +671,18 @@ fail:
 	return 1;
 }
 
-/* Destroyed or emptied: nothing may remain, not even a corrupt or
- * expired file under this id. */
+/* Destroyed or emptied: nothing may remain (remove_files()). */
 static enum sl_err
 commit_empty(struct sl_req *r)
 {
 	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
 	enum sl_err	 e;
 
-	if (s->ondisk && (e = store_remove(st, s->file)) != SL_OK)
-		return store_fault(r, e);
-	if (s->oldfile[0] != '\0' &&
-	    (e = store_remove(st, s->oldfile)) != SL_OK)
-		return store_fault(r, e);
+	if ((e = remove_files(r)) != SL_OK)
+		return e;
 	/* The cookie of a session that was there; never of one that was
 	 * not, which may be a login's from another tab (see tidy_cookies). */
-	if (s->ondisk && !s->ambiguous)
+	if (s->ended && !s->ambiguous)
 		return send_cookie(r, NULL, 0);
 	return tidy_cookies(r, 0);
 }
@@ -640,6 +736,11 @@ commit_data(struct sl_req *r)
  * write or remove the file, and queue the cookie.  On failure the file on
  * disk is left as it was.  HEAD changes nothing (RFC 9110 §9.2.1: a safe
  * method): what it would have changed is dropped.
+ *
+ * A session the store failed to load fails the answer too, whatever the
+ * program made of it: a fault of the system is never "no session"
+ * (DESIGN.md, Sessions), and the cookie is left alone.  One abandoned by
+ * a logout has its cookie's deletion queued already, and nothing else.
  */
 enum sl_err
 session_commit(struct sl_req *r)
@@ -648,7 +749,11 @@ session_commit(struct sl_req *r)
 	const struct config	*c = &r->ctx->cfg;
 	int			 head = r->method == SL_METHOD_HEAD;
 
-	if (!s->loaded || s->err != SL_OK)
+	if (s->abandoned)
+		return SL_OK;
+	if (s->err != SL_OK)
+		return s->err;
+	if (!s->loaded)
 		return SL_OK;
 	if (s->modified && !head)
 		return s->data.nents == 0 ? commit_empty(r) : commit_data(r);

@@ -73,13 +73,51 @@
 					   as each process holds one fd */
 #endif
 
+/*
+ * What a system call that failed on the store means (DESIGN.md,
+ * Sessions: a fault of the system is a 503 or 500, never "no session").
+ * ENOSPC, EDQUOT: the store is full (503; it frees up as sessions
+ * expire).  A disk that fails, descriptors, memory or locks run out for
+ * now: a fault waiting may mend (503, with Retry-After).  Anything else,
+ * EROFS, EACCES and EPERM first, is the set-up's, which waiting does not
+ * mend: 500.
+ */
+static enum sl_err
+err_of(int err)
+{
+	switch (err) {
+	case ENOSPC:
+	case EDQUOT:
+		return SL_EFULL;
+	case EIO:
+	case ESTALE:
+	case ETIMEDOUT:
+	case EMFILE:
+	case ENFILE:
+	case ENOMEM:
+	case ENOBUFS:
+	case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+	case EWOULDBLOCK:
+#endif
+	case EINTR:
+	case ENOLCK:
+	case EDEADLK:
+		return SL_EUNAVAIL;
+	default:
+		return SL_ESTORE;
+	}
+}
+
+/* Fail with ERR, naming what was done to which file (by its name: the
+ * hash of the id, never the id) and the cause. */
 static enum sl_err
 fail(struct store *s, int err, const char *what, const char *name)
 {
 	snprintf(s->err, sizeof(s->err), "session store: %s %s%s%s: %s",
 	    what, s->dir, name != NULL ? "/" : "", name != NULL ? name : "",
 	    strerror(err));
-	return err == ENOSPC || err == EDQUOT ? SL_EFULL : SL_ESTORE;
+	return err_of(err);
 }
 
 void
@@ -377,54 +415,67 @@ store_format(struct buf *b, const struct sdata *d)
 }
 
 /*
- * Open NAME for reading: a regular file of ours, not too large.  Returns
- * the descriptor, or -1 with *WHY set (NULL: it does not exist).
+ * Open NAME for reading: a regular file of ours, not too large.  SL_OK
+ * with *FD the descriptor; or SL_OK with *FD -1 and *WHY the fact about
+ * the file that makes it no session (NULL: there is none).  A fault of
+ * the system (the disk fails, no descriptor is left, the file cannot be
+ * read by us) says nothing about the session: it is an error, named in
+ * s->err (DESIGN.md, Sessions).
  */
-static int
-open_session(struct store *s, const char *name, struct stat *st,
+static enum sl_err
+open_session(struct store *s, const char *name, struct stat *st, int *fd,
     const char **why)
 {
-	int	 fd, err;
+	int	 err;
 
 	*why = NULL;
-	if ((fd = openat(s->dirfd, name,
+	if ((*fd = openat(s->dirfd, name,
 	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		if ((err = errno) == ENOENT)
-			return -1;
-		/* Another user's file of mode 0600 (one left by a program
-		 * run as root) cannot be opened: say whose it is, a fact
-		 * about the file, not "Permission denied". */
-		if (err == EACCES && fstatat(s->dirfd, name, st,
-		    AT_SYMLINK_NOFOLLOW) == 0 && st->st_uid != s->uid)
+		err = errno;
+		if (err == ENOENT)
+			return SL_OK;
+		if (err == ELOOP)
+			*why = "is a symbolic link";
+		else if (err == ENXIO)	/* a socket */
+			*why = "is not a regular file";
+		/* Another user's file we may not read is a fact about the
+		 * file; one of ours that we may not read, a fault. */
+		else if (err == EACCES &&
+		    fstatat(s->dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st->st_uid != s->uid)
 			*why = "is owned by another user";
 		else
-			*why = err == ELOOP ? "is a symbolic link" :
-			    strerror(err);
-		return -1;
+			return fail(s, err, "cannot open", name);
+		return SL_OK;
 	}
-	if (fstat(fd, st) == -1)
-		*why = strerror(errno);
-	else if (!S_ISREG(st->st_mode))
+	if (fstat(*fd, st) == -1) {
+		err = errno;
+		close(*fd);
+		*fd = -1;
+		return fail(s, err, "cannot open", name);
+	}
+	if (!S_ISREG(st->st_mode))
 		*why = "is not a regular file";
 	else if (st->st_uid != s->uid)
 		*why = "is owned by another user";
 	else if (st->st_size > STORE_MAX_FILE)
 		*why = "is too large";
 	if (*why != NULL) {
-		close(fd);
-		return -1;
+		close(*fd);
+		*fd = -1;
 	}
-	return fd;
+	return SL_OK;
 }
 
 /*
  * Read session file NAME into D.  *FOUND is STORE_LIVE for a live
  * session, STORE_NONE when there is no file, and STORE_DEAD when there is
  * one that holds no live session: expired, or corrupt or not ours
- * (logged), which the caller may remove.  Fails only when the directory
- * itself cannot be used.  D->written is when the file was written (its
- * mtime), which tells a login's first lifetime from a whole one
- * (session.c).
+ * (logged), which the caller may remove.  Fails when the directory or
+ * the file cannot be used because the system fails (open_session()):
+ * then nothing is known about the session.  D->written is when the file
+ * was written (its mtime), which tells a login's first lifetime from a
+ * whole one (session.c).
  */
 enum sl_err
 store_read(struct store *s, const char *name, struct arena *a,
@@ -435,14 +486,15 @@ store_read(struct store *s, const char *name, struct arena *a,
 	char		*text;
 	size_t		 len = 0;
 	ssize_t		 n;
-	int		 fd;
+	int		 fd, err;
 	enum sl_err	 e;
 
 	*found = STORE_NONE;
 	memset(d, 0, sizeof(*d));
-	if ((e = store_open(s)) != SL_OK)
+	if ((e = store_open(s)) != SL_OK ||
+	    (e = open_session(s, name, &st, &fd, &why)) != SL_OK)
 		return e;
-	if ((fd = open_session(s, name, &st, &why)) == -1) {
+	if (fd == -1) {
 		if (why != NULL) {
 			log_line(s->who, "session file %s/%s %s: ignored",
 			    s->dir, name, why);
@@ -450,11 +502,9 @@ store_read(struct store *s, const char *name, struct arena *a,
 		}
 		return SL_OK;
 	}
-	*found = STORE_DEAD;
 	if ((text = arena_alloc(a, (size_t)st.st_size + 1)) == NULL) {
 		close(fd);
-		snprintf(s->err, sizeof(s->err), "out of memory");
-		return SL_EINTERNAL;
+		return fail(s, ENOMEM, "cannot read", name);
 	}
 	/* Read one byte past the size seen, to notice a file that grew. */
 	while (len < (size_t)st.st_size + 1 &&
@@ -462,14 +512,14 @@ store_read(struct store *s, const char *name, struct arena *a,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_line(s->who, "session file %s/%s: %s: ignored",
-			    s->dir, name, strerror(errno));
+			err = errno;
 			close(fd);
-			return SL_OK;
+			return fail(s, err, "cannot read", name);
 		}
 		len += (size_t)n;
 	}
 	close(fd);
+	*found = STORE_DEAD;
 	if (len != (size_t)st.st_size || !store_parse(text, len, a, d)) {
 		log_line(s->who, "session file %s/%s is corrupt: ignored",
 		    s->dir, name);
@@ -892,14 +942,16 @@ enum	gcact {
 	GC_CORRUPT,	/* corrupt, a link, or not a regular file: kept */
 	GC_TMP,		/* a crashed writer's temporary file: removed */
 	GC_FOREIGN,	/* a session file of another user's: removed */
-	GC_FAIL		/* the lock or the removal failed: see s->err */
+	GC_FAIL		/* the system failed (a read, the lock, the
+			   removal): see s->err */
 };
 
 /*
  * Look at the head of session file NAME: GC_LIVE, GC_EXPIRED, GC_GONE or
- * GC_CORRUPT.  Only the head counts: an expired file is dead whatever
- * follows, and a file that does not start like version 1 (a corrupt one,
- * or one a newer version wrote) is never taken for an expired one.
+ * GC_CORRUPT, or GC_FAIL when the system fails to let it be read.  Only
+ * the head counts: an expired file is dead whatever follows, and a file
+ * that does not start like version 1 (a corrupt one, or one a newer
+ * version wrote) is never taken for an expired one.
  */
 static enum gcact
 head_state(struct store *s, const char *name, time_t now)
@@ -911,13 +963,20 @@ head_state(struct store *s, const char *name, time_t now)
 	time_t		 t;
 	int		 fd;
 
-	if ((fd = open_session(s, name, &st, &why)) == -1)
+	if (open_session(s, name, &st, &fd, &why) != SL_OK)
+		return GC_FAIL;
+	if (fd == -1)
 		return why == NULL ? GC_GONE : GC_CORRUPT;
 	while ((n = read(fd, head, sizeof(head))) == -1 && errno == EINTR)
 		continue;
+	if (n == -1) {
+		fail(s, errno, "cannot read", name);
+		close(fd);
+		return GC_FAIL;
+	}
 	close(fd);
 	p = head;
-	if (n <= 0 || !expect(&p, head + n, STORE_MAGIC) ||
+	if (n == 0 || !expect(&p, head + n, STORE_MAGIC) ||
 	    !expect(&p, head + n, "expires ") ||
 	    !parse_time(&p, head + n, &t))
 		return GC_CORRUPT;

@@ -34,24 +34,6 @@ start_time() {
 	printf '%s\n' "${20}"
 }
 
-# start_logged PROG: start_fcgi PROG with its standard error kept in
-# $TMP/PROG.stderr (spawn-fcgi points a child's at /dev/null): a wrapper
-# execs the program with stderr redirected, so the process, its pid and
-# its executable are the program's own.
-start_logged() {
-	mkdir -p "$TMP/wrap/cgi-bin"
-	printf '#!/bin/sh\nexec %q 2>>%q\n' "$BUILDDIR/cgi-bin/$1.fcgi" \
-	    "$TMP/$1.stderr" >"$TMP/wrap/cgi-bin/$1.fcgi"
-	chmod +x "$TMP/wrap/cgi-bin/$1.fcgi"
-	: >"$TMP/$1.stderr"
-	BUILDDIR=$TMP/wrap start_fcgi "$1"
-}
-
-# logged_lines PROG: prints how many lines PROG has logged.
-logged_lines() {
-	wc -l <"$TMP/$1.stderr"
-}
-
 # wait_logged PROG: up to 5 seconds for PROG, started with start_logged,
 # to log a line with no request sent (it may start after spawn-fcgi has
 # returned).

@@ -10,6 +10,17 @@
 #   those tests are skipped and say so.
 # - A read-only session directory: a read-only tmpfs as root (root writes
 #   through permission bits), a directory of mode 0500 otherwise.
+# - A disk that fails (EIO): the store on a loop-mounted ext4, shut down
+#   under the programs with EXT4_IOC_SHUTDOWN (tests/fsdown), as plain
+#   CGI and under FastCGI, whose workers keep the store open; then
+#   unmounted and mounted again.  As root only.
+# - A session file the programs may not read (EACCES), and no descriptor
+#   left to open it with (EMFILE, a low `ulimit -n`).
+#
+# DESIGN.md, Sessions: a fault of the system is a 503 or 500 that leaves
+# the cookie alone; only facts about the file mean "no session".  Logout
+# deletes the cookie even when the store cannot delete the file, and says
+# so.
 # - Programs killed with SIGKILL in the middle of writing a session file,
 #   hundreds of times.
 
@@ -22,6 +33,7 @@ setup() {
 }
 
 teardown() {
+	stop_fcgi
 	if [ -n "$MNT" ] && mountpoint -q "$MNT"; then
 		umount "$MNT" || umount -l "$MNT"
 	fi
@@ -119,6 +131,99 @@ read_only_setup() {
 	fi
 	two_sessions
 	read_only_sessions
+}
+
+# next_cookies COOKIES: REPLY is the Cookie header a browser sends next,
+# having sent COOKIES ("a=1; b=2") and got the last answer: each
+# Set-Cookie sets its cookie, or removes it with Max-Age=0.  (The
+# programs' cookies all have one Path and no Domain here.)
+next_cookies() {
+	local line pair name c kept=
+	local -a sent
+	local -A got=()
+	while IFS= read -r line; do
+		[[ $line == [Ss]et-[Cc]ookie:\ * ]] || continue
+		pair=${line#*: }
+		pair=${pair%%;*}
+		got[${pair%%=*}]=$pair
+		if [[ "$line;" == *"; Max-Age=0;"* ]]; then
+			got[${pair%%=*}]=
+		fi
+	done <<<"$HEADERS"
+	IFS=';' read -ra sent <<<"$1"
+	for c in "${sent[@]}"; do
+		c=${c# }
+		[ -n "${got[${c%%=*}]+set}" ] || kept+="; $c"
+	done
+	for name in "${!got[@]}"; do
+		[ -z "${got[$name]}" ] || kept+="; ${got[$name]}"
+	done
+	REPLY=${kept#; }
+}
+
+# What logout says when the store could not end the session.
+NOT_ENDED="You are logged out in this browser, but the server could not end your session; it will expire."
+
+# The answer is logout's redirect, deleting the session cookie and
+# setting no other session cookie, with the flash NOT_ENDED.  The next
+# page of the browser (its cookies COOKIES before the logout) says "not
+# logged in" and shows it.
+assert_logged_out_not_ended() {
+	assert_status 303 || return
+	assert_header Location / || return
+	assert_cookie_deleted session || return
+	next_cookies "$1"
+	[[ "; $REPLY;" != *"; session="* ]] ||
+	    fail "the browser still sends a session cookie: $REPLY" || return
+	cgi index GET "" HTTP_COOKIE="$REPLY" || return
+	assert_anonymous || return
+	assert_output --partial "$NOT_ENDED"
+}
+
+# wrap_program PROG CMD...: cgi-bin/PROG.fcgi run through CMD... (a
+# command that runs its last argument: setpriv, prlimit), from
+# $TMP/as/cgi-bin: a request goes through it with BUILDDIR=$TMP/as.
+wrap_program() {
+	local prog=$1
+	shift
+	mkdir -p "$TMP/as/cgi-bin"
+	{
+		printf '#!/bin/sh\nexec'
+		printf ' %q' "$@" "$BUILDDIR/cgi-bin/$prog.fcgi"
+		printf '\n'
+	} >"$TMP/as/cgi-bin/$prog.fcgi"
+	chmod +x "$TMP/as/cgi-bin/$prog.fcgi"
+}
+
+# The session store on an ext4 filesystem of its own, in the image file
+# $IMG, loop-mounted on $MNT.
+mount_ext4() {
+	local err
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount an ext4 image"
+	command -v mkfs.ext4 >/dev/null || skip "needs mkfs.ext4"
+	[ -x "$BUILDDIR/tests/fsdown" ] ||
+	    fail "tests/fsdown is not built (make check builds it)" || return
+	IMG=$TMP/ext4.img
+	mkdir -p "$TMP/fs"
+	truncate -s 8M "$IMG"
+	mkfs.ext4 -q -N 64 "$IMG"
+	err=$(mount -o loop "$IMG" "$TMP/fs" 2>&1) ||
+	    skip "cannot mount an ext4 image here: $err"
+	MNT=$TMP/fs
+	SESSION_FILE_DIR=$MNT/sessions
+}
+
+# The disk fails: what is written so far is synced, then the filesystem
+# is shut down.  Every open, read and write on it now fails with EIO.
+disk_down() {
+	sync -f "$MNT"
+	"$BUILDDIR/tests/fsdown" "$MNT"
+}
+
+# The disk is back: unmounted, and mounted again from its image.
+disk_back() {
+	umount "$MNT"
+	mount -o loop "$IMG" "$MNT"
 }
 
 # ---- A full filesystem ------------------------------------------------------
@@ -257,13 +362,23 @@ read_only_setup() {
 	assert_logged_once 'cannot refresh'
 }
 
-@test "a read-only session directory: logout gets 500 and one log line, and no 'You are logged out.' flash" {
+@test "a read-only session directory: logout deletes the cookie all the same, says the session could not be ended, and logs one line" {
 	read_only_setup
 	cgi logout GET "" HTTP_COOKIE="session=$ALICE"
-	assert_status 500
 	assert_logged_once "$SESSION_FILE_DIR"
-	refute_set_cookie session_flash
-	refute_header Location
+	assert_log_hides "$ALICE"
+	assert_logged_out_not_ended "session=$ALICE"
+	[ -e "$ALICE_FILE" ] || fail "the session file is gone"
+}
+
+@test "a read-only session directory: the cookie of a logout that could not end the session, replayed, still names the live session" {
+	read_only_setup
+	cgi logout GET "" HTTP_COOKIE="session=$ALICE"
+	assert_cookie_deleted session
+	# The server's state: the file cannot be removed, so the session
+	# lives until it expires.  The browser has forgotten the cookie.
+	cgi index GET "" HTTP_COOKIE="session=$ALICE"
+	assert_logged_in_as alice
 }
 
 @test "a read-only session directory: after every kind of request no session file has changed" {
@@ -274,6 +389,154 @@ read_only_setup() {
 	cgi index GET "" HTTP_COOKIE="session=$BOB"
 	cgi logout GET "" HTTP_COOKIE="session=$BOB"
 	assert_sessions_unchanged
+}
+
+# ---- A disk that fails (EIO) ----------------------------------------------
+
+# A disk that fails is a fault waiting may mend (a replaced disk, a
+# remount): 503 with Retry-After, and the cookie stays, so the visitor is
+# logged in again once the store is back.
+
+@test "a failing disk: GET / gets 503 with Retry-After and one log line naming the file, and keeps the cookie" {
+	mount_ext4
+	login alice
+	file=$(session_file)
+	disk_down
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 503
+	assert_header Retry-After 30
+	assert_output --partial 'The server cannot reach its sessions right now.'
+	refute_set_cookie session
+	assert_logged_once "${file##*/}: Input/output error"
+	assert_log_hides "$SESSION"
+}
+
+@test "a failing disk: HEAD / gets the 503 of GET, and keeps the cookie" {
+	mount_ext4
+	login alice
+	disk_down
+	cgi index HEAD "" HTTP_COOKIE="session=$SESSION"
+	assert_status 503
+	assert_header Retry-After 30
+	refute_set_cookie session
+	assert_equal "$BODY" ""
+}
+
+@test "a failing disk: a login over an existing session gets 503, sets no cookie and no flash" {
+	mount_ext4
+	login alice
+	ALICE=$SESSION
+	disk_down
+	post_login username=carol HTTP_COOKIE="session=$ALICE"
+	assert_status 503
+	assert_header Retry-After 30
+	refute_set_cookie session
+	refute_set_cookie session_flash
+	assert_logged_once 'Input/output error'
+}
+
+@test "a failing disk: the cookie kept through the 503 is logged in again once the disk is mounted again" {
+	mount_ext4
+	login alice
+	disk_down
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 503
+	next_cookies "session=$SESSION"
+	cookies=$REPLY
+	disk_back
+	cgi index GET "" HTTP_COOKIE="$cookies"
+	assert_logged_in_as alice
+}
+
+@test "a failing disk: logout deletes the cookie all the same, says the session could not be ended, and logs one line" {
+	mount_ext4
+	login alice
+	file=$(session_file)
+	disk_down
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_once 'Input/output error'
+	assert_log_hides "$SESSION"
+	assert_logged_out_not_ended "session=$SESSION"
+	disk_back
+	[ -e "$file" ] || fail "the session file is gone"
+}
+
+# A FastCGI worker holds the directory (and, once it has locked, the lock
+# file) open from one request to the next: the fault comes from the
+# reads, not from opening the directory.  Each worker has served a
+# request on the live store first.
+
+@test "a failing disk under FastCGI: a worker that holds the store open answers GET / with 503 and keeps the cookie" {
+	mount_ext4
+	login alice
+	start_logged index
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	disk_down
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 503
+	assert_header Retry-After 30
+	refute_set_cookie session
+	assert_equal "$(logged_lines index)" 1
+	grep -q 'Input/output error' "$TMP/index.stderr"
+}
+
+@test "a failing disk under FastCGI: logout in a worker that holds the lock deletes the cookie and says the session could not be ended" {
+	mount_ext4
+	login bob
+	BOB=$SESSION
+	login alice
+	start_logged logout
+	fcgi logout GET "" HTTP_COOKIE="session=$BOB"
+	assert_cookie_deleted session
+	disk_down
+	fcgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_out_not_ended "session=$SESSION"
+	assert_equal "$(logged_lines logout)" 1
+	grep -q 'Input/output error' "$TMP/logout.stderr"
+}
+
+# ---- A session file that cannot be read (EACCES, EMFILE) --------------------
+
+# A file of ours that we may not read is the set-up's fault (500); no
+# descriptor left is one waiting may mend (503).  Neither is a fact about
+# the session.
+
+@test "a session file the programs may not read (EACCES): GET / gets 500 and one log line, and keeps the cookie" {
+	login alice
+	file=$(session_file)
+	chmod 000 "$file"
+	# Root reads through permission bits: without them, it may not.
+	if [ "$(id -u)" -eq 0 ]; then
+		wrap_program index setpriv \
+		    --bounding-set=-dac_override,-dac_read_search
+	else
+		wrap_program index env
+	fi
+	BUILDDIR=$TMP/as cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 500
+	refute_set_cookie session
+	assert_logged_once "${file##*/}: Permission denied"
+	assert_log_hides "$SESSION"
+}
+
+@test "no descriptor left to open the session file (EMFILE): GET / gets 503 and keeps the cookie" {
+	command -v prlimit >/dev/null || skip "needs prlimit"
+	login alice
+	# The fewest descriptors with which the program still answers.
+	for n in $(seq 3 64); do
+		wrap_program index prlimit --nofile="$n" --
+		if BUILDDIR=$TMP/as cgi index GET 2>/dev/null &&
+		    [ "$CODE" = 200 ]; then
+			break
+		fi
+	done
+	assert_anonymous
+	BUILDDIR=$TMP/as cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 503
+	assert_header Retry-After 30
+	refute_set_cookie session
+	assert_logged_once 'Too many open files'
 }
 
 # ---- SIGKILL in the middle of a write -------------------------------------
