@@ -28,6 +28,7 @@
 #define CONTENT_MAX	(64LL * 1024 * 1024)
 #define RESERVE_DEFAULT	5	/* percent: ext4 keeps as much for root */
 #define RESERVE_MAX	50	/* past half the disk it is a typo */
+#define WORKERS_MAX	256
 
 const char *const samesites[SAMESITE__MAX] = {
 	"Strict",	/* SAMESITE_STRICT */
@@ -704,6 +705,13 @@ load(struct config *c, char *const *envp, char *err, size_t errl)
 		return bad(err, errl, "TEMPLATE_DIR", "not an absolute path");
 	if ((c->template_dir = xstrdup(v, "TEMPLATE_DIR", err, errl)) == NULL)
 		return 0;
+
+	/* Processes on an inherited listening socket (workers.c). */
+	n = 1;
+	if ((v = env_get(envp, "SESSILE_WORKERS")) != NULL &&
+	    !parse_num("SESSILE_WORKERS", v, 1, WORKERS_MAX, &n, err, errl))
+		return 0;
+	c->workers = (int)n;
 	return 1;
 }
 

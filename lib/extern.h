@@ -113,6 +113,7 @@ struct	config {
 	char		*template_dir;
 	char		**trusted_origins;	/* as origin_normalize() */
 	size_t		 ntrusted_origins;
+	int		 workers;	/* SESSILE_WORKERS: 1 to 256 */
 };
 
 /* The longest normalized origin, "https://", 253 bytes of host, ":65535"
@@ -394,6 +395,9 @@ enum sl_err	 req_purge_cookie(struct sl_req *, const char *, int);
 /* session.c */
 enum sl_err	 session_commit(struct sl_req *);
 void		 session_release(struct sl_req *);
+
+/* workers.c */
+int		 workers_run(struct sl_ctx *);
 
 /* response.c */
 enum sl_err	 tmpl_get(struct sl_ctx *, const char *, const struct tmpl **,

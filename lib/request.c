@@ -78,10 +78,25 @@ ctx_new(const char *name, char *const *envp)
 	return ctx;
 }
 
+/*
+ * SESSILE_WORKERS applies to FastCGI on a listening socket only; plain
+ * CGI is one process per request whatever it says.  The configuration
+ * is read, and a refusal logged, before any worker is forked.
+ */
 struct sl_ctx *
 sl_init(const char *name)
 {
-	return ctx_new(name, environ);
+	struct sl_ctx	*ctx;
+
+	if ((ctx = ctx_new(name, environ)) == NULL)
+		return NULL;
+	if (ctx->cfgerr == SL_OK && ctx->cfg.workers > 1 && !FCGX_IsCGI() &&
+	    !workers_run(ctx)) {
+		/* The supervisor, told to stop: its workers have ended. */
+		sl_free(ctx);
+		exit(0);
+	}
+	return ctx;
 }
 
 void

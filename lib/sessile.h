@@ -89,6 +89,10 @@ struct	sl_req;	/* one per request */
  * and load the templates.  Call once, before the first sl_accept().  A bad
  * configuration is logged here, in one line naming the variable, and
  * every request is then answered with 500 and no further line.
+ * Under FastCGI on a listening socket, with SESSILE_WORKERS above 1, the
+ * process becomes a supervisor that never returns from here: sl_init()
+ * returns in each of the worker processes it forks, so what the program
+ * sets up after it is set up in every worker.
  * Returns NULL only when out of memory.  NAME prefixes log lines.
  */
 struct sl_ctx	*sl_init(const char *name);

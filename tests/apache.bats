@@ -52,6 +52,13 @@ setup() {
 		skip "Apache is not installed ($APACHE)"
 	fi
 	J=$BATS_TEST_TMPDIR/jar
+	SLOW=
+}
+
+teardown() {
+	if [ -n "${SLOW-}" ]; then
+		kill "$SLOW" 2>/dev/null || true
+	fi
 }
 
 # The tree every server shares, in $A: the programs and templates copied
@@ -174,7 +181,7 @@ write_httpd_conf() {
 	local -a mods=("mpm_$mpm" authz_core alias)
 	case $conf in
 	fcgid) mods+=(fcgid) ;;
-	proxy-fcgi) mods+=(proxy proxy_fcgi) ;;
+	proxy-fcgi) mods+=(proxy proxy_fcgi reqtimeout) ;;
 	cgi) mods+=(env) ;;
 	esac
 	if [ "$conf" = cgi ] && [ "$mpm" = prefork ]; then
@@ -192,7 +199,15 @@ write_httpd_conf() {
 		echo "Listen 127.0.0.1:$(cat "$d/port")"
 		echo "PidFile \"$d/rt/httpd.pid\""
 		echo "DefaultRuntimeDir \"$d/rt\""
-		echo "Mutex file:$d/rt default"
+		# POSIX semaphores: nothing is a file, and APR unlinks each
+		# one as it makes it, so a server killed outright leaves none
+		# behind (System V semaphores would stay in the kernel's
+		# table).  Not "file:": under the event MPM the kernel's
+		# deadlock detection on fcntl locks, which sees processes and
+		# not threads, refuses mod_fcgid's locks with EDEADLK ("can't
+		# lock process table"), and the child exits with its
+		# connections.
+		echo "Mutex posixsem default"
 		echo "ErrorLog \"$d/error.log\""
 		echo "LogLevel warn"
 		echo "LogFormat \"%h \\\"%r\\\" %>s %b\" short"
@@ -275,10 +290,12 @@ spawn_programs() {
 		user=(-u www-data -g www-data -U www-data -G www-data)
 	fi
 	# spawn-fcgi waits a moment to see its child live: side by side.
+	# Each program is one process (-F 1) that forks its SESSILE_WORKERS,
+	# as README's example and sessile@.service have it.
 	for p in index login logout; do
 		env -i PATH=/usr/bin:/bin SECRET_KEY_FILE="$A/key" \
 		    SESSION_FILE_DIR="$d/sessions" TEMPLATE_DIR="$A/html" \
-		    APPLICATION_ROOT="$root" \
+		    APPLICATION_ROOT="$root" SESSILE_WORKERS=4 \
 		    "$SPAWN_FCGI" -s "$d/run/sessile/$p.sock" -M 0660 "${user[@]}" \
 		    -F 1 -P "$A/pids/$name-$p" -- "$A/cgi-bin/$p.fcgi" \
 		    >"$d/spawn-$p.log" 2>&1 3>&- &
@@ -317,14 +334,27 @@ stop_pid() {
 }
 
 # Every server and program this file started, by the pids it wrote down.
+# An Apache runs in a session of its own (start_instance): what is left
+# of its process group once it has stopped is killed.  mod_fcgid's
+# children can outlive a server stopped under load, each waiting for a
+# mutex that another holds while it waits for an answer from the process
+# manager, which is gone; they would hold bats' output open for ever.
 stop_all() {
-	local f
+	local f pid pgid
 	if [ -z "${A-}" ] || [ ! -d "$A/pids" ]; then
 		return 0
 	fi
 	for f in "$A"/pids/*; do
 		[ -f "$f" ] || continue
-		stop_pid "$(cat "$f")"
+		pid=$(cat "$f")
+		pgid=
+		case $f in
+		*-apache) pgid=$(ps -o pgid= -p "$pid" | tr -d ' ') ;;
+		esac
+		stop_pid "$pid"
+		if [ -n "$pgid" ] && [ "$pgid" = "$pid" ]; then
+			kill -KILL -- "-$pgid" 2>/dev/null || true
+		fi
 		rm -f "$f"
 	done
 }
@@ -1210,6 +1240,114 @@ check_prefix_outside() {
 @test "CGI (mod_cgi, prefork) under /app/: answers that leave the request body unread arrive whole" {
 	use cgi-app
 	check_unread_body
+}
+
+# ---- What Apache itself answers -------------------------------------------
+
+# RFC 9110 §9.3.8: TRACE echoes the request, and a script that can send
+# one reads an HttpOnly cookie from the echo.  TraceEnable off in every
+# shipped configuration: Apache itself answers 405 (so for every other
+# application of the server too: under mod_proxy_fcgi the programs
+# refused TRACE already), and nothing is echoed.
+check_no_trace() {
+	local path
+	for path in "$ROOT" "${ROOT}login"; do
+		request -X TRACE -H "Cookie: session=not-for-scripts" \
+		    "${B%"$ROOT"}$path"
+		[ "$CODE" = 405 ] || fail "TRACE $path: $CODE, expected 405" ||
+		    return
+		refute_body "not-for-scripts" || return
+		expect_body "The requested method TRACE is not allowed" ||
+		    return
+	done
+}
+
+@test "mod_fcgid: TRACE gets 405 and echoes no Cookie header, at / and under /app/" {
+	use fcgid
+	check_no_trace
+	use fcgid-app
+	check_no_trace
+}
+
+@test "mod_proxy_fcgi: TRACE gets 405 and echoes no Cookie header, at / and under /app/" {
+	use proxy
+	check_no_trace
+	use proxy-app
+	check_no_trace
+}
+
+@test "CGI: TRACE gets 405 and echoes no Cookie header, at / (mod_cgid) and under /app/ (mod_cgi)" {
+	use cgi
+	check_no_trace
+	use cgi-app
+	check_no_trace
+}
+
+# ---- A slow client -----------------------------------------------------------
+
+# slow_post PATH SECONDS: in the background (SLOW is its pid), a POST of
+# PATH to the instance's http port whose body, SECONDS + 10 bytes by its
+# Content-Length, comes one byte a second for SECONDS seconds.
+slow_post() {
+	timeout "$(($2 + 5))" bash -c 'exec 5<>"/dev/tcp/127.0.0.1/$1" || exit
+	    printf "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n" "$2" "$1" >&5
+	    printf "Content-Type: application/x-www-form-urlencoded\r\n" >&5
+	    printf "Content-Length: %s\r\n\r\n" "$(($3 + 10))" >&5
+	    for _ in $(seq "$3"); do printf a >&5; sleep 1; done' \
+	    - "$PORT" "$1" "$2" 3>&- &
+	SLOW=$!
+}
+
+# ms_since T0: milliseconds since T0 (from date +%s%N).
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+# mod_proxy_fcgi passes a body on as the client sends it: a client that
+# sends its form a byte a second holds the login worker that took it for
+# as long.  With SESSILE_WORKERS=4 the other three serve everyone else.
+@test "mod_proxy_fcgi: beside a client sending its login form a byte a second, the form and a login answer at once" {
+	use proxy
+	slow_post "${ROOT}login" 12
+	sleep 2	# the slow request has reached a login worker
+	t0=$(date +%s%N)
+	request --max-time 3 -c "$J" -b "$J" "${B}login"
+	expect_code 200
+	form=$(ms_since "$t0")
+	t0=$(date +%s%N)
+	login "beside a slow client" --max-time 3
+	whole=$(ms_since "$t0")
+	echo "# beside a slow client: GET /login ${form} ms, a login ${whole} ms" >&3
+	running "$SLOW" || fail "the slow client ended before the checks"
+}
+
+# ---- Load -------------------------------------------------------------------
+
+# mod_fcgid takes a cross-process mutex for its process table and its
+# spawn pipe.  With "Mutex file:" (fcntl locks) under the threaded event
+# MPM the kernel's deadlock detection, which sees processes and not
+# threads, refuses it: "Resource deadlock avoided", and a child process
+# exits with its connections.  The test servers take POSIX semaphores
+# (write_httpd_conf).  Each request
+# has its connection, so that a keep-alive connection the server closes
+# between requests is not counted as a failure.
+@test "mod_fcgid under the event MPM: 256 connections for 5 seconds, every answer a page, no mutex error" {
+	command -v wrk >/dev/null || skip "wrk is not installed"
+	use fcgid
+	: >"$BATS_TEST_TMPDIR/wrk"
+	wrk -t 2 -c 256 -d 5s --timeout 10s -H "Connection: close" "${B}login" \
+	    >"$BATS_TEST_TMPDIR/wrk"
+	grep -E 'requests in|Non-2xx|Socket errors' "$BATS_TEST_TMPDIR/wrk" |
+	    sed 's/^ */# /' >&3
+	n=$(grep -c 'Resource deadlock avoided' "$A/fcgid/error.log" || true)
+	echo "# $n lines of 'Resource deadlock avoided' in the error log" >&3
+	grep -m 1 'Resource deadlock avoided' "$A/fcgid/error.log" |
+	    sed 's/^/# /' >&3 || true
+	grep -q ' requests in ' "$BATS_TEST_TMPDIR/wrk" ||
+	    fail "wrk ran no requests: $(cat "$BATS_TEST_TMPDIR/wrk")"
+	[ "$n" = 0 ] || fail "mutex errors in the error log"
+	! grep -E 'Non-2xx|Socket errors' "$BATS_TEST_TMPDIR/wrk" ||
+	    fail "some requests failed"
 }
 
 # ---- Worker faults ---------------------------------------------------------

@@ -498,3 +498,150 @@ login_locked() {
 	mv "$SESSION_FILE_DIR/.lock.new" "$SESSION_FILE_DIR/.lock"
 	assert_login_waits_for_lockhold
 }
+
+# ---- SESSILE_WORKERS: processes that share the listening socket --------
+#
+# DESIGN: for programs started outside the web server, SESSILE_WORKERS
+# processes share the listening socket.  The process started becomes
+# their supervisor (lib/workers.c).
+
+# start_supervised PROG: PROG.fcgi on a listening socket made by
+# spawn-fcgi -n, which execs the program in its own place: the program is
+# this shell's child, and its exit status can be waited for.  Its
+# standard error goes to $TMP/PROG.stderr.  Sets PORT_PROG and PID_PROG,
+# and writes $TMP/PROG.pid for stop_fcgi.
+start_supervised() {
+	local prog=$1 port pid
+	config_env
+	for _ in 1 2 3 4 5; do
+		port=$(free_port)
+		env -i "${CONFIG_ENV[@]}" "$SPAWN_FCGI" -n -a 127.0.0.1 \
+		    -p "$port" -- "$BUILDDIR/cgi-bin/$prog.fcgi" \
+		    2>"$TMP/$prog.stderr" 3>&- &
+		pid=$!
+		for _ in $(seq 100); do
+			[ "/proc/$pid/exe" -ef "$BUILDDIR/cgi-bin/$prog.fcgi" ] &&
+			    break
+			running "$pid" || break
+			sleep 0.02
+		done
+		if [ "/proc/$pid/exe" -ef "$BUILDDIR/cgi-bin/$prog.fcgi" ]; then
+			printf -v "PORT_$prog" '%s' "$port"
+			printf -v "PID_$prog" '%s' "$pid"
+			echo "$pid" >"$TMP/$prog.pid"
+			return 0
+		fi
+		wait "$pid" || true	# the port was taken: again
+	done
+	fail "spawn-fcgi -n could not start $prog: $(cat "$TMP/$prog.stderr")"
+}
+
+# children PID: the pids of PID's child processes, one a line.
+children() {
+	pgrep -P "$1" || true
+}
+
+# wait_children PID N: up to three seconds for PID to have N children.
+wait_children() {
+	for _ in $(seq 60); do
+		[ "$(children "$1" | wc -l)" -eq "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "pid $1 has $(children "$1" | wc -l) children, not $2:" \
+	    "$(children "$1")"
+}
+
+# The socket a process has on fd 0.
+socket_of() {
+	readlink "/proc/$1/fd/0"
+}
+
+@test "SESSILE_WORKERS=3: three workers of the program share its listening socket and serve" {
+	stop_fcgi
+	CONFIG+=(SESSILE_WORKERS=3)
+	start_supervised login
+	wait_children "$PID_login" 3
+	sock=$(socket_of "$PID_login")
+	assert_regex "$sock" '^socket:'
+	for w in $(children "$PID_login"); do
+		assert_alive login "$w"
+		assert_equal "$(socket_of "$w")" "$sock"
+	done
+	for i in 1 2 3 4 5 6; do
+		post_login "username=user$i"
+		assert_status 303
+	done
+	assert_session_files 6
+}
+
+@test "SESSILE_WORKERS=3: a worker killed with SIGKILL is replaced, and none inherits a store descriptor" {
+	stop_fcgi
+	CONFIG+=(SESSILE_WORKERS=3)
+	start_supervised login
+	wait_children "$PID_login" 3
+	login alice
+	victim=$(children "$PID_login" | head -n 1)
+	kill -KILL "$victim"
+	for _ in $(seq 60); do
+		! children "$PID_login" | grep -qx "$victim" &&
+		    [ "$(children "$PID_login" | wc -l)" -eq 3 ] && break
+		sleep 0.05
+	done
+	wait_children "$PID_login" 3
+	! children "$PID_login" | grep -qx "$victim" ||
+	    fail "the killed worker $victim is still counted"
+	read_file "$TMP/login.stderr"
+	assert_regex "$REPLY" "worker [0-9]+ \\(pid $victim\\) killed by signal 9"
+	# The supervisor never opens the store: what a worker locks is its own.
+	for fd in /proc/"$PID_login"/fd/*; do
+		case $(readlink "$fd") in
+		"$SESSION_FILE_DIR"*) fail "the supervisor holds $(readlink "$fd")" ;;
+		esac
+	done
+	for i in 1 2 3 4 5 6; do
+		post_login "username=user$i"
+		assert_status 303
+	done
+	assert_session_files 7
+}
+
+@test "SESSILE_WORKERS=3: SIGTERM to the supervisor stops every worker, and it exits 0" {
+	stop_fcgi
+	CONFIG+=(SESSILE_WORKERS=3)
+	start_supervised login
+	wait_children "$PID_login" 3
+	workers=$(children "$PID_login")
+	kill -TERM "$PID_login"
+	for _ in $(seq 100); do
+		running "$PID_login" || break
+		sleep 0.05
+	done
+	! running "$PID_login" || fail "the supervisor is still running" ||
+	    return
+	st=0
+	wait "$PID_login" || st=$?
+	assert_equal "$st" 0
+	for w in $workers; do
+		for _ in $(seq 50); do
+			running "$w" || break
+			sleep 0.02
+		done
+		! running "$w" || fail "worker $w outlived its supervisor"
+	done
+}
+
+@test "a bad SESSILE_WORKERS (0, 257, four) is refused at start, naming it; one process answers 500" {
+	for v in 0 257 four; do
+		stop_fcgi
+		CONFIG=(SESSILE_WORKERS=$v)
+		start_logged login
+		wait_logged login
+		assert_equal "$(logged_lines login)" 1
+		read_file "$TMP/login.stderr"
+		assert_regex "$REPLY" '^sessile\[login\]: .*SESSILE_WORKERS'
+		fcgi login GET
+		assert_status 500
+		assert_alive login "$PID_login"
+		assert_equal "$(children "$PID_login")" ""
+	done
+}

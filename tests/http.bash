@@ -109,13 +109,14 @@ start_lighttpd() {
 }
 
 # spawn_programs NAME APPROOT: the three programs on Unix sockets in the
-# instance's run dir, started outside the web server by spawn-fcgi.
+# instance's run dir, started outside the web server by spawn-fcgi, each
+# with its SESSILE_WORKERS as in README's example.
 spawn_programs() {
 	local d="$H/$1" p pid
 	for p in index login logout; do
 		env -i PATH="$PATH" SECRET_KEY_FILE="$d/secret_key" \
 		    SESSION_FILE_DIR="$d/sessions" TEMPLATE_DIR="$SRCDIR/html" \
-		    APPLICATION_ROOT="$2" \
+		    APPLICATION_ROOT="$2" SESSILE_WORKERS=4 \
 		    "${SPAWN_FCGI:-spawn-fcgi}" -s "$d/run/sessile/$p.sock" \
 		    -M 0660 -F 1 -P "$d/run/$p.pid" -- \
 		    "$BUILDDIR/cgi-bin/$p.fcgi" >"$d/logs/spawn-$p.log" 2>&1

@@ -89,6 +89,10 @@ confined() {
 	grep -qx "ListenStream=$H/units/run/sessile/%i.sock" "$U/sessile@index.socket"
 }
 
+@test "the service runs four processes on its socket (SESSILE_WORKERS=4)" {
+	grep -qx 'Environment=SESSILE_WORKERS=4' "$U/sessile@index.service"
+}
+
 @test "the service is hardened: systemd-analyze security rates it 1.5 or better" {
 	exposure_at_most_1_5 "$U/sessile@index.service"
 }

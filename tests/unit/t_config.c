@@ -106,6 +106,7 @@ test_defaults(void)
 	ok(c.ntrusted_origins == 0 && c.trusted_origins == NULL,
 	    "TRUSTED_ORIGINS defaults to none");
 	ok(c.cookie_prefix == NULL, "\"session\" has no cookie prefix");
+	ok(c.workers == 1, "SESSILE_WORKERS defaults to 1");
 	config_free(&c);
 	ok(c.secret.p == NULL && c.cookie_name == NULL && c.root == NULL,
 	    "config_free leaves nothing behind");
@@ -131,6 +132,7 @@ enum	field {
 	F_MAXLEN,
 	F_ROOT,
 	F_TEMPLATE_DIR,
+	F_WORKERS,
 	F__MAX
 };
 
@@ -153,6 +155,7 @@ static const char *const fields[F__MAX] = {
 	"max_content_length",	/* F_MAXLEN */
 	"root",			/* F_ROOT */
 	"template_dir",		/* F_TEMPLATE_DIR */
+	"workers",		/* F_WORKERS */
 };
 
 static const struct good_test {
@@ -272,6 +275,11 @@ static const struct good_test {
 	{ { KEY, "APPLICATION_ROOT=/a/b/", "SESSION_COOKIE_PATH=/a/b" },
 	    F_PATH, 0, "/a/b" },
 	{ { KEY, "SESSION_COOKIE_PATH=/" }, F_PATH, 0, "/" },
+	{ { KEY, "SESSILE_WORKERS=1" }, F_WORKERS, 1, NULL },
+	{ { KEY, "SESSILE_WORKERS=4" }, F_WORKERS, 4, NULL },
+	{ { KEY, "SESSILE_WORKERS=256" }, F_WORKERS, 256, NULL },
+	/* Decimal, as every number here: a leading zero is no octal. */
+	{ { KEY, "SESSILE_WORKERS=010" }, F_WORKERS, 10, NULL },
 	{ { KEY, "TEMPLATE_DIR=/usr/share/sessile-test/html" }, F_TEMPLATE_DIR,
 	    0, "/usr/share/sessile-test/html" },
 	/* Unrelated variables are ignored. */
@@ -305,6 +313,8 @@ num_of(const struct config *c, enum field f)
 		return c->samesite;
 	case F_MAXLEN:
 		return (long long)c->max_content_length;
+	case F_WORKERS:
+		return c->workers;
 	default:
 		return -999;
 	}
@@ -598,6 +608,16 @@ static const struct bad_test {
 	{ { KEY, "MAX_CONTENT_LENGTH=lots" }, "MAX_CONTENT_LENGTH" },
 	{ { KEY, "MAX_CONTENT_LENGTH=-5" }, "MAX_CONTENT_LENGTH" },
 	{ { KEY, "MAX_CONTENT_LENGTH=16k" }, "MAX_CONTENT_LENGTH" },
+	/* Processes on one socket: 1 to 256, digits only. */
+	{ { KEY, "SESSILE_WORKERS=0" }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS=257" }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS=four" }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS=" }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS=-1" }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS= 4" }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS=4 " }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS=0x4" }, "SESSILE_WORKERS" },
+	{ { KEY, "SESSILE_WORKERS=99999999999999999999" }, "SESSILE_WORKERS" },
 	/* The owner reads and writes; nobody executes; never the world. */
 	{ { KEY, "SESSION_FILE_MODE=0777" }, "SESSION_FILE_MODE" },
 	{ { KEY, "SESSION_FILE_MODE=0644" }, "SESSION_FILE_MODE" },
@@ -672,6 +692,11 @@ static const struct msg_test {
 	    "SESSION_FILE_RESERVE: not a decimal number" },
 	{ { KEY, "MAX_CONTENT_LENGTH=67108865" },
 	    "MAX_CONTENT_LENGTH: too large (1 to 67108864)" },
+	{ { KEY, "SESSILE_WORKERS=0" }, "SESSILE_WORKERS: too small (1 to 256)" },
+	{ { KEY, "SESSILE_WORKERS=257" },
+	    "SESSILE_WORKERS: too large (1 to 256)" },
+	{ { KEY, "SESSILE_WORKERS=four" },
+	    "SESSILE_WORKERS: not a decimal number" },
 	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123, ,fallback-two-0123" },
 	    "SECRET_KEY_FALLBACKS: key 2 of 3: empty" },
 	{ { KEY, "SECRET_KEY_FALLBACKS=fallback-one-0123, short" },

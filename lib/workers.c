@@ -1,0 +1,234 @@
+/*
+ * workers.c: SESSILE_WORKERS processes on one inherited listening socket.
+ *
+ * libfcgi serves one request at a time in a process.  Started outside the
+ * web server (a systemd socket unit, spawn-fcgi), a program is one process
+ * unless something makes more, and under Apache's mod_proxy_fcgi, which
+ * passes a body on as the client sends it, one slow client then holds the
+ * program for every visitor.  With SESSILE_WORKERS=N above 1 the process
+ * started becomes a small supervisor: it forks N workers that each run the
+ * accept loop on the socket they share, as spawn-fcgi -F and php-fpm's
+ * pools do (the kernel gives each connection to one accept(2)).  The
+ * supervisor accepts nothing; it forks again for a worker that dies, after
+ * a pause when that worker died young, so that one which crashes at once
+ * does not spin; on SIGTERM, SIGINT or SIGHUP it passes SIGTERM on to the
+ * workers, waits for them and exits 0 (systemd's stop).
+ *
+ * A program cannot tell such a start from lighttpd's or mod_fcgid's own
+ * spawning, which also hand it a listening socket on fd 0: there
+ * SESSILE_WORKERS multiplies the web server's own process count, and the
+ * shipped configurations for them leave it unset.
+ *
+ * What the workers must not share:
+ * - The configuration, the key and the templates are read before the
+ *   fork, once, so that a bad value is logged once (DESIGN: Errors and
+ *   limits) and no worker starts with it.
+ * - The store's directory and .lock descriptors are opened on first use,
+ *   after the fork.  Were they inherited, the workers' OFD locks would
+ *   belong to one open file description and exclude nobody: a worker
+ *   drops whatever store descriptor it may have inherited.
+ * - libgcrypt's generator notices a fork (it compares getpid() with the
+ *   pid it last drew for) and mixes the new pid into its pool before it
+ *   gives out bytes; besides, the supervisor draws none before forking.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "extern.h"
+
+#define YOUNG_MS	1000	/* a worker that died sooner: pause */
+#define PAUSE_MS	1000
+
+struct	worker {
+	pid_t		 pid;	/* 0: not running */
+	long long	 born;	/* CLOCK_MONOTONIC, ms */
+	long long	 due;	/* when to fork it again */
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Never runs (SIGCHLD stays blocked): with a handler, SIGCHLD is not a
+ * signal whose default action is to be ignored, which POSIX lets a
+ * system discard rather than leave pending for sigtimedwait(2).
+ */
+static void
+on_child(int sig)
+{
+	(void)sig;
+}
+
+/* In a new worker: the signals as they were, nothing of the store. */
+static void
+worker_start(struct sl_ctx *ctx, pid_t parent, const sigset_t *old)
+{
+	signal(SIGCHLD, SIG_DFL);
+#ifdef HAVE_SYS_PRCTL_H
+	/* A supervisor killed outright takes its workers with it, rather
+	 * than leave them serving a socket nobody manages. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 && getppid() != parent)
+		_exit(0);
+#else
+	(void)parent;
+#endif
+	sigprocmask(SIG_SETMASK, old, NULL);
+	store_close(&ctx->store);
+}
+
+/* Fork worker I: returns 1 in the worker, 0 in the supervisor. */
+static int
+spawn(struct sl_ctx *ctx, struct worker *w, int i, const sigset_t *old)
+{
+	pid_t	 parent = getpid();
+
+	switch (w->pid = fork()) {
+	case -1:
+		w->pid = 0;
+		w->due = now_ms() + PAUSE_MS;
+		log_line(ctx->name, "SESSILE_WORKERS: cannot start worker %d: "
+		    "%s; trying again in a second", i + 1, strerror(errno));
+		return 0;
+	case 0:
+		worker_start(ctx, parent, old);
+		return 1;
+	default:
+		w->born = now_ms();
+		return 0;
+	}
+}
+
+/* Reap the workers that ended, and say when each is forked again. */
+static void
+reap(struct sl_ctx *ctx, struct worker *w, int n)
+{
+	long long	 t;
+	pid_t		 pid;
+	int		 i, st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < n && w[i].pid != pid; i++)
+			continue;
+		if (i == n)
+			continue;
+		t = now_ms();
+		w[i].pid = 0;
+		w[i].due = t - w[i].born < YOUNG_MS ? t + PAUSE_MS : t;
+		if (WIFSIGNALED(st))
+			log_line(ctx->name, "worker %d (pid %ld) killed by "
+			    "signal %d: starting another%s", i + 1, (long)pid,
+			    WTERMSIG(st), w[i].due > t ? " in a second" : "");
+		else
+			log_line(ctx->name, "worker %d (pid %ld) exited with "
+			    "status %d: starting another%s", i + 1, (long)pid,
+			    WEXITSTATUS(st), w[i].due > t ? " in a second" : "");
+	}
+}
+
+/* SIGTERM to every worker, and wait for them all. */
+static void
+stop(struct worker *w, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (w[i].pid > 0)
+			kill(w[i].pid, SIGTERM);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		continue;
+}
+
+/*
+ * The supervisor's loop: start the workers that are due, then wait for a
+ * signal (all of them blocked, taken with sigtimedwait(2): no handler
+ * races the loop), or until the next worker is due.  Returns 1 in a new
+ * worker, 0 in the supervisor once the workers are stopped.
+ */
+static int
+supervise(struct sl_ctx *ctx, struct worker *w, int n, const sigset_t *set,
+    const sigset_t *old)
+{
+	struct timespec	 ts;
+	long long	 t, next;
+	int		 i, sig;
+
+	for (;;) {
+		t = now_ms();
+		next = -1;
+		for (i = 0; i < n; i++) {
+			if (w[i].pid != 0)
+				continue;
+			if (w[i].due <= t && spawn(ctx, &w[i], i, old))
+				return 1;
+			if (w[i].pid == 0 && (next == -1 || w[i].due < next))
+				next = w[i].due;
+		}
+		if (next != -1) {
+			t = next > t ? next - t : 0;
+			ts.tv_sec = (time_t)(t / 1000);
+			ts.tv_nsec = (long)(t % 1000) * 1000000;
+		}
+		sig = sigtimedwait(set, NULL, next == -1 ? NULL : &ts);
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP) {
+			stop(w, n);
+			return 0;
+		}
+		reap(ctx, w, n);
+	}
+}
+
+/*
+ * Called once the configuration is read, in a FastCGI process on a
+ * listening socket.  Returns 1 in a process that is to serve: a worker,
+ * or the process itself when SESSILE_WORKERS is 1.  Returns 0 in the
+ * supervisor once it has been told to stop and its workers have ended:
+ * it is to exit 0.
+ */
+int
+workers_run(struct sl_ctx *ctx)
+{
+	struct sigaction	 sa;
+	struct worker		*w;
+	sigset_t		 set, old;
+	int			 n = ctx->cfg.workers, rc;
+
+	if (n <= 1)
+		return 1;
+	if ((w = calloc((size_t)n, sizeof(*w))) == NULL) {
+		log_line(ctx->name, "SESSILE_WORKERS: out of memory: serving "
+		    "in one process");
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_child;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	rc = supervise(ctx, w, n, &set, &old);
+	free(w);
+	return rc;
+}
