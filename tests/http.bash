@@ -236,6 +236,15 @@ check_405() {
 	[[ "$output" == *$'\r\nAllow: GET, HEAD\r\n'* ]]
 }
 
+# check_trace NAME APPROOT: TRACE is refused, and echoes no cookie.
+check_trace() {
+	local base
+	base="$(url "$1")$2"
+	run curl -sk -i -X TRACE -H 'Cookie: session=secret-value' "${base}login"
+	[[ "$output" == "HTTP/1.1 405 "* ]]
+	[[ "$output" != *secret-value* ]]
+}
+
 # check_range NAME APPROOT: a Range request on a page gets the whole page,
 # 200 and never 206: a page is made for its request, so a part of one
 # cannot be put together with a part of another (RFC 9110 §14.3: the

@@ -68,7 +68,7 @@ setup_file() {
 	for p in index login logout; do
 		env -i PATH="$PATH" SECRET_KEY_FILE="$d/secret_key" \
 		    SESSION_FILE_DIR="$d/sessions" TEMPLATE_DIR="$d/html" \
-		    APPLICATION_ROOT=/ \
+		    APPLICATION_ROOT=/ SESSILE_WORKERS=4 \
 		    "${SPAWN_FCGI:-spawn-fcgi}" -s "$d/run/sessile/$p.sock" \
 		    -u "$PROG" -g "$PROG" -U "$PROG" -G www-data -M 0660 \
 		    -P "$d/run/$p.pid" -- "$d/bin/$p.fcgi" \
@@ -111,10 +111,18 @@ setup() {
 	check_flow iso /
 }
 
-@test "isolated layout: each program runs as its own user, not as www-data or root" {
-	local p
+@test "isolated layout: each program and its workers run as its own user, not as www-data or root" {
+	local p pid n
 	for p in index login logout; do
-		[ "$(ps -o uid= -p "$(cat "$H/iso/run/$p.pid")" | tr -d ' ')" = "$PROG" ]
+		pid=$(cat "$H/iso/run/$p.pid")
+		[ "$(ps -o uid= -p "$pid" | tr -d ' ')" = "$PROG" ]
+		for _ in $(seq 60); do
+			n=$(pgrep -P "$pid" -u "$PROG" | wc -l)
+			[ "$n" -eq 4 ] && break
+			sleep 0.05
+		done
+		[ "$n" -eq 4 ]
+		[ "$(pgrep -P "$pid" | wc -l)" -eq 4 ]
 	done
 }
 

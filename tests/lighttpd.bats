@@ -42,6 +42,14 @@ teardown_file() {
 	check_405 fcgi /
 }
 
+@test "lighttpd, FastCGI spawned by lighttpd: TRACE gets 405 and echoes no cookie" {
+	check_trace fcgi /
+}
+
+@test "lighttpd, plain CGI: TRACE gets 405 and echoes no cookie" {
+	check_trace cgi /
+}
+
 @test "lighttpd, FastCGI spawned by lighttpd: a Range request gets the whole page, 200" {
 	check_range fcgi /
 }
