@@ -586,17 +586,26 @@ abandon(struct sl_req *r, enum sl_err e)
 }
 
 /*
- * The session's file could not be read (its cause in r->errmsg), but its
- * lock is held: a logout removes it unread, which needs no descriptor
- * and no read permission (EMFILE, EACCES).  Returns 0 when that fails
- * too.
+ * The session's file could not be read (its cause in r->errmsg): a
+ * logout removes it unread, under its lock, which needs no descriptor
+ * for the file and no read permission (EMFILE, EACCES).  The read that
+ * failed may have been one without the lock (sl_session_live()): the lock
+ * is taken now.  Returns 0 when that fails too.
  */
 static int
 remove_unread(struct sl_req *r)
 {
 	struct sess	*s = &r->sess;
+	struct store	*st = &r->ctx->store;
 
-	if (!s->locked || store_remove(&r->ctx->store, s->file) != SL_OK)
+	if (s->file[0] == '\0' || s->fresh)
+		return 0;
+	if (!s->locked) {
+		if (store_lock(st, s->file) != SL_OK)
+			return 0;
+		s->locked = 1;
+	}
+	if (store_remove(st, s->file) != SL_OK)
 		return 0;
 	log_line(r->ctx->name, "the session is ended unread (%s): its file "
 	    "is removed, its cookie deleted", r->errmsg);

@@ -888,8 +888,11 @@ store_lock(struct store *s, const char *name)
 		if (tries == LOCK_TRIES)
 			return lock_refused(s, "is replaced again and again: "
 			    "not locked");
+		/* The old file's inode makes each reopening a line of
+		 * its own: never counted as a repeat of the last one. */
 		log_line(s->who, "session store: %s/%s was removed or "
-		    "replaced: reopened", s->dir, STORE_LOCK);
+		    "replaced: reopened (it was inode %lu)", s->dir,
+		    STORE_LOCK, (unsigned long)s->lockino);
 	}
 }
 

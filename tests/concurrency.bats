@@ -299,5 +299,5 @@ counter_split() {
 	[ -f "$H/conc/sessions/.lock" ]
 	after=$(grep -c 'was removed or replaced' "$log" || true)
 	[ "$after" -eq $((before + 1)) ]
-	tail -n 1 "$log" | grep -qx "sessile\[counter\]: session store: $H/conc/sessions/.lock was removed or replaced: reopened"
+	tail -n 1 "$log" | grep -qx "sessile\[counter\]: session store: $H/conc/sessions/.lock was removed or replaced: reopened (it was inode [0-9]*)"
 }

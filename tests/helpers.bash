@@ -673,6 +673,16 @@ as_nobody() {
 # environment (spawn-fcgi hands its environment to its child).  Sets
 # PORT_PROG and PID_PROG.  spawn-fcgi waits a moment to see its child
 # live, so the programs are spawned side by side.
+# wait_exec PID PROG: up to two seconds for PID to be a PROG.fcgi (or to
+# be gone: a program that exits at once is the caller's to see).
+wait_exec() {
+	for _ in $(seq 100); do
+		[[ $(readlink "/proc/$1/exe") == */cgi-bin/$2.fcgi ]] && return 0
+		[ -e "/proc/$1" ] || return 0
+		sleep 0.02
+	done
+}
+
 start_fcgi() {
 	quiet
 	local prog try
@@ -694,6 +704,9 @@ start_fcgi() {
 				read_file "$TMP/$prog.pid"
 				printf -v "PORT_$prog" '%s' "${port[$prog]}"
 				printf -v "PID_$prog" '%s' "${REPLY%$'\n'}"
+				# spawn-fcgi writes the pid of its child, which
+				# may not have exec'd the program yet.
+				wait_exec "${REPLY%$'\n'}" "$prog"
 			else
 				set -- "$@" "$prog"	# the port was taken: again
 			fi

@@ -520,6 +520,24 @@ disk_back() {
 	assert_log_hides "$SESSION"
 }
 
+@test "a session file the programs may not read (EACCES): logout removes it all the same, unread, and deletes the cookie" {
+	login alice
+	file=$(session_file)
+	chmod 000 "$file"
+	if [ "$(id -u)" -eq 0 ]; then
+		wrap_program logout setpriv \
+		    --bounding-set=-dac_override,-dac_read_search
+	else
+		wrap_program logout env
+	fi
+	BUILDDIR=$TMP/as cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	assert_cookie_deleted session
+	[ ! -e "$file" ] || fail "the session file is still there"
+	assert_logged_once "the session is ended unread"
+	assert_log_hides "$SESSION"
+}
+
 @test "no descriptor left to open the session file (EMFILE): GET / gets 503 and keeps the cookie" {
 	command -v prlimit >/dev/null || skip "needs prlimit"
 	login alice
