@@ -236,7 +236,8 @@ struct	store {
 struct	sweep {
 	size_t	 files;		/* session files looked at */
 	size_t	 removed;	/* expired sessions removed */
-	size_t	 corrupt;	/* corrupt, a link, not a file: kept */
+	size_t	 corrupt;	/* corrupt, a link, not a file, or one the
+				   system fails to let be read: kept */
 	size_t	 tmp;		/* crashed writers' temporary files removed */
 };
 

@@ -945,13 +945,29 @@ enum	gcact {
 	GC_CORRUPT,	/* corrupt, a link, or not a regular file: kept */
 	GC_TMP,		/* a crashed writer's temporary file: removed */
 	GC_FOREIGN,	/* a session file of another user's: removed */
-	GC_FAIL		/* the system failed (a read, the lock, the
-			   removal): see s->err */
+	GC_UNREAD,	/* a file the system fails to let be read: kept */
+	GC_FAIL		/* the system failed (the lock, a removal):
+			   see s->err */
 };
 
 /*
+ * One file the system fails to let clean-up read (EIO on a bad sector,
+ * EACCES on a file of ours chmod'ed 000) is kept, with the cause logged,
+ * and clean-up goes on with the next: no visitor is told "no session"
+ * here, and one such file must not stop every later sweep short of the
+ * files after it.  A fault of the directory, the lock or a removal still
+ * stops the sweep (GC_FAIL).
+ */
+static enum gcact
+unread(struct store *s)
+{
+	log_line(s->who, "%s: kept", s->err);
+	return GC_UNREAD;
+}
+
+/*
  * Look at the head of session file NAME: GC_LIVE, GC_EXPIRED, GC_GONE or
- * GC_CORRUPT, or GC_FAIL when the system fails to let it be read.  Only
+ * GC_CORRUPT, or GC_UNREAD when the system fails to let it be read.  Only
  * the head counts: an expired file is dead whatever follows, and a file
  * that does not start like version 1 (a corrupt one, or one a newer
  * version wrote) is never taken for an expired one.
@@ -967,7 +983,7 @@ head_state(struct store *s, const char *name, time_t now)
 	int		 fd;
 
 	if (open_session(s, name, &st, &fd, &why) != SL_OK)
-		return GC_FAIL;
+		return unread(s);
 	if (fd == -1)
 		return why == NULL ? GC_GONE : GC_CORRUPT;
 	while ((n = read(fd, head, sizeof(head))) == -1 && errno == EINTR)
@@ -975,7 +991,7 @@ head_state(struct store *s, const char *name, time_t now)
 	if (n == -1) {
 		fail(s, errno, "cannot read", name);
 		close(fd);
-		return GC_FAIL;
+		return unread(s);
 	}
 	close(fd);
 	p = head;
@@ -1155,7 +1171,7 @@ store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
 	DIR		*dir;
 	size_t		 inbatch = 0;
 	enum gcact	 a;
-	enum sl_err	 e;
+	enum sl_err	 e = SL_OK;
 
 	memset(sw, 0, sizeof(*sw));
 	/* It must exist: a sweep never makes it (that is the programs'). */
@@ -1176,9 +1192,9 @@ store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
 			break;
 		}
 		sw->files += a == GC_LIVE || a == GC_REMOVED ||
-		    a == GC_CORRUPT;
+		    a == GC_CORRUPT || a == GC_UNREAD;
 		sw->removed += a == GC_REMOVED;
-		sw->corrupt += a == GC_CORRUPT;
+		sw->corrupt += a == GC_CORRUPT || a == GC_UNREAD;
 		sw->tmp += a == GC_TMP;
 		if ((a == GC_REMOVED || a == GC_TMP || a == GC_FOREIGN) &&
 		    ++inbatch == batch) {

@@ -97,6 +97,30 @@ put() {
 	assert_session_works "$carol" carol
 }
 
+# A file of ours the system will not let clean-up read (chmod 000; root
+# reads through the mode, so root runs gc without that power): kept, its
+# cause logged, and the sweep goes on past it, every time.
+@test "sessile-gc keeps a session file it may not read, says why, and still removes every expired one after it" {
+	local i f
+	for i in 1 2 3 4 5 6; do
+		login "user$i"
+		set_file_expires "$(file_of "$SESSION")" 1
+	done
+	f=$(ls "$SESSION_FILE_DIR" | grep -E '^[0-9a-f]{64}$' | head -n 1)
+	chmod 000 "$SESSION_FILE_DIR/$f"
+	if [ "$(id -u)" -eq 0 ]; then
+		run --separate-stderr env -i SESSION_FILE_DIR="$SESSION_FILE_DIR" \
+		    setpriv --bounding-set=-dac_override,-dac_read_search \
+		    "$GC" -p 0 -v
+	else
+		gc -v
+	fi
+	[ "$status" -eq 0 ] || fail "sessile-gc exited $status: $stderr"
+	assert_equal "$output" "sessile-gc: 6 files, 5 expired removed, 1 corrupt kept, 0 temporary removed"
+	assert_regex "$stderr" "cannot open .*/$f: Permission denied: kept"
+	assert_session_files 1
+}
+
 @test "sessile-gc needs no key, and a second sweep finds nothing more to do" {
 	login alice
 	login bob
