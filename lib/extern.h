@@ -60,20 +60,27 @@ void	 arena_free(struct arena *);
 #define LOG_LINE_MAX	1024	/* bytes of a line, its newline included */
 #define LOG_WINDOW	10	/* seconds a repeated line is counted */
 
+#define LOG_BUDGET	100	/* lines a process writes in a window */
+
 struct	logrep {
 	char		 last[LOG_LINE_MAX];	/* the last line written */
 	size_t		 len;
 	time_t		 since;		/* when it was written */
 	unsigned long	 repeated;	/* and counted since, not written */
+	time_t		 bsince;	/* the budget's window began */
+	unsigned long	 used;		/* lines written in it */
+	unsigned long	 dropped;	/* lines over the budget, not written */
 };
 
 int	 log_repeat(struct logrep *, const char *, size_t, time_t,
 	    unsigned long *);
+int	 log_admit(struct logrep *, time_t, unsigned long *);
 void	 log_line(const char *, const char *, ...)
 	    __attribute__((format(__printf__, 2, 3)));
 void	 log_vline(const char *, const char *, va_list)
 	    __attribute__((format(__printf__, 2, 0)));
 void	 log_flush(void);
+void	 log_tick(const char *);
 
 /* config.c: the environment, validated once per process. */
 

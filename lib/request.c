@@ -333,6 +333,7 @@ sl_accept(struct sl_ctx *ctx)
 	struct sl_req	*r;
 
 	for (;;) {
+		log_tick(ctx->name);
 		if (ctx->memory || FCGI_Accept() < 0)
 			return NULL;
 		if ((r = req_new(ctx, environ)) == NULL) {

@@ -217,6 +217,32 @@ log_repeat(struct logrep *lr, const char *line, size_t len, time_t now,
 }
 
 /*
+ * Lines that differ each time (a cookie's hash in each, or two causes in
+ * turn, as a refused login with a junk cookie logs) are no repeats, yet a
+ * flood of them must not fill the log either: a process writes at most
+ * LOG_BUDGET lines in a LOG_WINDOW, and counts the rest.  Returns whether
+ * a line may be written at NOW; when a window begins, *DROPPED is how
+ * many the last one held back, to be said before the line (0: none).  A
+ * line admitted is counted against the budget by the caller, once it is
+ * written (log_repeat() may still count it as a repeat instead).
+ */
+int
+log_admit(struct logrep *lr, time_t now, unsigned long *dropped)
+{
+	*dropped = 0;
+	if (now < lr->bsince || now - lr->bsince >= LOG_WINDOW) {
+		*dropped = lr->dropped;
+		lr->dropped = 0;
+		lr->bsince = now;
+		lr->used = 0;
+	}
+	if (lr->used < LOG_BUDGET)
+		return 1;
+	lr->dropped++;
+	return 0;
+}
+
+/*
  * The log's state is this process's: a FastCGI worker is long-lived and
  * counts the refusals of all its requests.  A plain CGI program serves
  * one request and logs a line or two before it exits; the web server's
@@ -227,6 +253,8 @@ static struct logrep	 logrep;
 /* Room for "sessile[NAME]: last message repeated N times": a name of 31
  * bytes and a count of 20 digits fit. */
 #define LOG_COUNT_MAX	128
+/* And for "sessile[NAME]: N lines more not written ...". */
+#define LOG_DROP_MAX	160
 
 /* Seconds that only go forward: a clock set back holds no line back. */
 static time_t
@@ -270,14 +298,19 @@ log_write(const char *p, size_t len)
 void
 log_vline(const char *who, const char *fmt, va_list ap)
 {
-	char		 line[LOG_COUNT_MAX + LOG_LINE_MAX];
+	char		 line[LOG_DROP_MAX + LOG_COUNT_MAX + LOG_LINE_MAX];
+	char		 drop[LOG_DROP_MAX];
 	char		*text;
 	int		 n, m;
-	size_t		 i, len, off;
-	unsigned long	 repeated;
+	size_t		 i, len, off, doff = 0;
+	unsigned long	 repeated, dropped;
+	time_t		 now = log_clock();
 
-	/* Room at the front for a count of the line before. */
-	text = line + LOG_COUNT_MAX;
+	if (!log_admit(&logrep, now, &dropped))
+		return;
+	/* Room at the front for what the last window dropped, and a count
+	 * of the line before. */
+	text = line + LOG_DROP_MAX + LOG_COUNT_MAX;
 	n = snprintf(text, LOG_LINE_MAX, "sessile[%s]: ",
 	    who != NULL ? who : "lib");
 	if (n < 0 || n >= LOG_LINE_MAX - 1)
@@ -296,13 +329,30 @@ log_vline(const char *who, const char *fmt, va_list ap)
 	if (logrep.repeated > 0)
 		off = repeat_line(&logrep, logrep.repeated, line,
 		    LOG_COUNT_MAX);
-	if (!log_repeat(&logrep, text, len, log_clock(), &repeated))
+	if (dropped > 0) {
+		m = snprintf(drop, sizeof(drop), "sessile[%s]: %lu more line%s "
+		    "not written (over %d in %d seconds)\n",
+		    who != NULL ? who : "lib", dropped, dropped == 1 ? "" : "s",
+		    LOG_BUDGET, LOG_WINDOW);
+		doff = m < 0 || (size_t)m >= sizeof(drop) ? 0 : (size_t)m;
+	}
+	if (!log_repeat(&logrep, text, len, now, &repeated)) {
+		if (doff > 0)
+			log_write(drop, doff);
 		return;
+	}
+	logrep.used++;
 	if (repeated > 0 && off > 0) {
 		memmove(text - off, line, off);
-		log_write(text - off, off + len);
-	} else
-		log_write(text, len);
+		text -= off;
+		len += off;
+	}
+	if (doff > 0) {
+		memmove(text - doff, drop, doff);
+		text -= doff;
+		len += doff;
+	}
+	log_write(text, len);
 }
 
 void
@@ -313,6 +363,36 @@ log_line(const char *who, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vline(who, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * Between requests (sl_accept()): the counts of a window that is over are
+ * written now, not held until the next line, which may come hours later
+ * or never (a worker killed outright).
+ */
+void
+log_tick(const char *who)
+{
+	char		 out[LOG_DROP_MAX];
+	time_t		 now = log_clock();
+	size_t		 n;
+	int		 m;
+
+	if (logrep.repeated > 0 && now - logrep.since >= LOG_WINDOW) {
+		if ((n = repeat_line(&logrep, logrep.repeated, out,
+		    sizeof(out))) > 0)
+			log_write(out, n);
+		logrep.repeated = 0;
+		logrep.len = 0;
+	}
+	if (logrep.dropped > 0 && now - logrep.bsince >= LOG_WINDOW) {
+		m = snprintf(out, sizeof(out), "sessile[%s]: %lu more line%s "
+		    "not written (over %d in %d seconds)\n", who, logrep.dropped,
+		    logrep.dropped == 1 ? "" : "s", LOG_BUDGET, LOG_WINDOW);
+		if (m > 0 && (size_t)m < sizeof(out))
+			log_write(out, (size_t)m);
+		logrep.dropped = 0;
+	}
 }
 
 /* The count of a line still held back, at the end of the process. */

@@ -88,13 +88,40 @@ test_repeat(void)
 	}
 }
 
+/* The budget: LOG_BUDGET lines a window, the rest counted and said
+ * when the next window begins. */
+static void
+test_admit(void)
+{
+	struct logrep	 lr;
+	unsigned long	 dropped, i;
+	int		 all = 1;
+
+	memset(&lr, 0, sizeof(lr));
+	for (i = 0; i < LOG_BUDGET; i++) {
+		all &= log_admit(&lr, 1000, &dropped) && dropped == 0;
+		lr.used++;
+	}
+	ok(all, "%d lines in one window are admitted", LOG_BUDGET);
+	ok(!log_admit(&lr, 1000 + LOG_WINDOW - 1, &dropped) && dropped == 0,
+	    "the next, in the same window, is not");
+	ok(!log_admit(&lr, 1000 + LOG_WINDOW - 1, &dropped),
+	    "nor the one after");
+	ok(log_admit(&lr, 1000 + LOG_WINDOW, &dropped) && dropped == 2,
+	    "a line in the next window is, after the count of the 2 dropped");
+	ok(log_admit(&lr, 1000 + LOG_WINDOW, &dropped) && dropped == 0,
+	    "and that count is said once");
+	ok(log_admit(&lr, 500, &dropped),
+	    "a clock that went back begins a window");
+}
+
 static char	 logpath[256];
 
 /* What was logged to the file since the last call, in OUT. */
 static const char *
 logged(void)
 {
-	static char	 out[4096];
+	static char	 out[16384];
 	static off_t	 seen;
 	ssize_t		 n;
 	int		 fd;
@@ -156,6 +183,23 @@ test_log_line(void)
 	    "control bytes are still replaced");
 }
 
+/* Lines that each differ, in a flood: at most the budget is written (a
+ * few of it went to the lines above, in the same window). */
+static void
+test_budget(void)
+{
+	const char	*p;
+	int		 i, n = 0;
+
+	for (i = 0; i < 3 * LOG_BUDGET; i++)
+		log_line("t", "junk cookie %d: ignored", i);
+	for (p = logged(); (p = strstr(p, "junk cookie")) != NULL; p++)
+		n++;
+	ok(n <= LOG_BUDGET && n >= LOG_BUDGET - 20,
+	    "%d lines that each differ: %d written, at most %d",
+	    3 * LOG_BUDGET, n, LOG_BUDGET);
+}
+
 int
 main(void)
 {
@@ -163,6 +207,7 @@ main(void)
 	int		 fd, saved;
 
 	test_repeat();
+	test_admit();
 
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
 		tmp = "/tmp";
@@ -179,6 +224,7 @@ main(void)
 	}
 	close(fd);
 	test_log_line();
+	test_budget();
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	ok(unlink(logpath) == 0, "the log file is removed");
