@@ -49,12 +49,15 @@
 #include "extern.h"
 
 #define YOUNG_MS	1000	/* a worker that died sooner: pause */
-#define PAUSE_MS	1000
+#define PAUSE_MS	1000	/* the first pause, doubled for each young
+				   death in a row */
+#define PAUSE_MAX_MS	60000
 
 struct	worker {
 	pid_t		 pid;	/* 0: not running */
 	long long	 born;	/* CLOCK_MONOTONIC, ms */
 	long long	 due;	/* when to fork it again */
+	unsigned int	 young;	/* deaths in a row, each soon after birth */
 };
 
 static long long
@@ -116,6 +119,31 @@ spawn(struct sl_ctx *ctx, struct worker *w, int i, const sigset_t *old)
 	}
 }
 
+/*
+ * How long to wait before forking again worker W, which died at T: not
+ * at all after a life of YOUNG_MS or more (a worker killed by hand, or
+ * by the OOM killer); else PAUSE_MS, doubled for each young death in a
+ * row up to PAUSE_MAX_MS, so that one that cannot serve (an accept(2)
+ * that fails at once, a crash at the first request) costs a line a
+ * minute, not one a second for ever.
+ */
+static long long
+pause_ms(struct worker *w, long long t)
+{
+	long long	 p = PAUSE_MS;
+	unsigned int	 i;
+
+	if (t - w->born >= YOUNG_MS) {
+		w->young = 0;
+		return 0;
+	}
+	for (i = 0; i < w->young && p < PAUSE_MAX_MS; i++)
+		p *= 2;
+	if (w->young < 32)
+		w->young++;
+	return p < PAUSE_MAX_MS ? p : PAUSE_MAX_MS;
+}
+
 /* Reap the workers that ended, and say when each is forked again. */
 static void
 reap(struct sl_ctx *ctx, struct worker *w, int n)
@@ -131,15 +159,15 @@ reap(struct sl_ctx *ctx, struct worker *w, int n)
 			continue;
 		t = now_ms();
 		w[i].pid = 0;
-		w[i].due = t - w[i].born < YOUNG_MS ? t + PAUSE_MS : t;
+		w[i].due = t + pause_ms(&w[i], t);
 		if (WIFSIGNALED(st))
 			log_line(ctx->name, "worker %d (pid %ld) killed by "
-			    "signal %d: starting another%s", i + 1, (long)pid,
-			    WTERMSIG(st), w[i].due > t ? " in a second" : "");
+			    "signal %d: starting another in %lld ms", i + 1,
+			    (long)pid, WTERMSIG(st), w[i].due - t);
 		else
 			log_line(ctx->name, "worker %d (pid %ld) exited with "
-			    "status %d: starting another%s", i + 1, (long)pid,
-			    WEXITSTATUS(st), w[i].due > t ? " in a second" : "");
+			    "status %d: starting another in %lld ms", i + 1,
+			    (long)pid, WEXITSTATUS(st), w[i].due - t);
 	}
 }
 

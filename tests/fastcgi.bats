@@ -630,6 +630,31 @@ socket_of() {
 	done
 }
 
+# A worker that cannot serve: fd 0 a socket that is neither connected nor
+# listening, which libfcgi takes for FastCGI and then cannot accept on.
+@test "SESSILE_WORKERS: a worker that cannot serve is started again after pauses that double, not once a second for ever" {
+	stop_fcgi
+	CONFIG+=(SESSILE_WORKERS=2)
+	config_env
+	env -i "${CONFIG_ENV[@]}" python3 -c '
+import os, socket, sys
+s = socket.socket()
+os.dup2(s.fileno(), 0)
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+os.dup2(fd, 2)
+os.execv(sys.argv[1], [sys.argv[1]])
+' "$BUILDDIR/cgi-bin/index.fcgi" "$TMP/w.stderr" 3>&- &
+	pid=$!
+	sleep 4.5
+	kill -TERM "$pid"
+	wait "$pid" || true
+	read_file "$TMP/w.stderr"
+	assert_regex "$REPLY" 'worker 1 \(pid [0-9]+\) exited with status 0: starting another in 1000 ms'
+	assert_regex "$REPLY" 'worker 1 \(pid [0-9]+\) exited with status 0: starting another in 2000 ms'
+	n=$(grep -c 'worker 1 (pid' "$TMP/w.stderr")
+	[ "$n" -le 3 ] || fail "worker 1 was started again $n times in 4.5 s"
+}
+
 @test "a bad SESSILE_WORKERS (0, 257, four) is refused at start, naming it; one process answers 500" {
 	for v in 0 257 four; do
 		stop_fcgi
