@@ -90,8 +90,7 @@ sl_init(const char *name)
 
 	if ((ctx = ctx_new(name, environ)) == NULL)
 		return NULL;
-	if (ctx->cfgerr == SL_OK && ctx->cfg.workers > 1 && !FCGX_IsCGI() &&
-	    !workers_run(ctx)) {
+	if (ctx->cfgerr == SL_OK && !workers_run(ctx)) {
 		/* The supervisor, told to stop: its workers have ended. */
 		sl_free(ctx);
 		exit(0);

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcgiapp.h>
+
 #include "extern.h"
 
 #define YOUNG_MS	1000	/* a worker that died sooner: pause */
@@ -224,11 +226,16 @@ supervise(struct sl_ctx *ctx, struct worker *w, int n, const sigset_t *set,
 }
 
 /*
- * Called once the configuration is read, in a FastCGI process on a
- * listening socket.  Returns 1 in a process that is to serve: a worker,
- * or the process itself when SESSILE_WORKERS is 1.  Returns 0 in the
- * supervisor once it has been told to stop and its workers have ended:
- * it is to exit 0.
+ * Called once the configuration is read.  Returns 1 in a process that is
+ * to serve: a worker, or the process itself when SESSILE_WORKERS is 1 or
+ * it runs as plain CGI.  Returns 0 in the supervisor once it has been
+ * told to stop and its workers have ended: it is to exit 0.
+ *
+ * The signals are blocked before libfcgi is first asked whether this is
+ * FastCGI: FCGX_IsCGI() runs FCGX_Init(), which installs libfcgi's own
+ * SIGTERM handler, and a SIGTERM caught there would only set a flag of
+ * libfcgi's in a process that never accepts.  Blocked, it waits for
+ * sigtimedwait(2).
  */
 int
 workers_run(struct sl_ctx *ctx)
@@ -240,7 +247,18 @@ workers_run(struct sl_ctx *ctx)
 
 	if (n <= 1)
 		return 1;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (FCGX_IsCGI()) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return 1;
+	}
 	if ((w = calloc((size_t)n, sizeof(*w))) == NULL) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		log_line(ctx->name, "SESSILE_WORKERS: out of memory: serving "
 		    "in one process");
 		return 1;
@@ -250,12 +268,6 @@ workers_run(struct sl_ctx *ctx)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, &old);
 	rc = supervise(ctx, w, n, &set, &old);
 	free(w);
 	return rc;
