@@ -237,7 +237,7 @@ struct	store {
 	struct buf	 text;		/* a file being written, reused */
 	int		 locked;	/* a stripe is held */
 	off_t		 lockoff;
-	char		 err[256];	/* the cause of the last failure */
+	char		 err[LOG_LINE_MAX];	/* the cause of the last failure */
 };
 
 struct	sweep {
@@ -377,7 +377,7 @@ struct	sl_req {
 	struct buf	 deletions;	/* and those that delete, sent last */
 	int		 responded;
 	int		 logged;	/* sl_fail(): the cause is logged */
-	char		 errmsg[256];
+	char		 errmsg[LOG_LINE_MAX];
 	/* Requests made in memory (tests, fuzzing). */
 	const char	*mem_body;
 	size_t		 mem_len;

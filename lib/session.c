@@ -36,6 +36,7 @@
  * (31 days).  DESIGN, Sessions: a flood of logins can never fill the disk.
  */
 #define FIRST_LIFETIME		600	/* seconds */
+#define FIRST_LIFETIME_MIN	5	/* seconds: see first_lifetime() */
 
 static long long
 refresh_step(const struct config *c)
@@ -47,17 +48,19 @@ refresh_step(const struct config *c)
 
 /*
  * The expiry of a new session file, from now: FIRST_LIFETIME, or half the
- * lifetime when that is shorter; a lifetime of one second is whole from
- * the start.  Never more than half: first_use() knows such a file by how
- * near its expiry was to the time it was written, and every other write
- * gives the whole lifetime.
+ * lifetime when that is shorter.  Never more than half: first_use() knows
+ * such a file by how near its expiry was to the time it was written, and
+ * every other write gives the whole lifetime.  Under FIRST_LIFETIME_MIN
+ * (a lifetime under ten seconds) it is the whole lifetime: the request's
+ * clock has whole seconds, and a first lifetime of one could end before
+ * the browser has followed the login's redirect.
  */
 static long long
 first_lifetime(const struct config *c)
 {
 	long long	 half = c->lifetime / 2;
 
-	if (half == 0)
+	if (half < FIRST_LIFETIME_MIN)
 		return c->lifetime;
 	return half < FIRST_LIFETIME ? half : FIRST_LIFETIME;
 }
@@ -668,7 +671,13 @@ refresh(struct sl_req *r)
 		goto fail;
 	if (found != STORE_LIVE)
 		return 0;
-	d.expires = r->now + (time_t)r->ctx->cfg.lifetime;
+	/* Without sliding expiry only a first use gets here: the session
+	 * then ends a whole lifetime after the login that wrote it, as its
+	 * cookie does, not a first lifetime later than that. */
+	if (r->ctx->cfg.refresh)
+		d.expires = r->now + (time_t)r->ctx->cfg.lifetime;
+	else
+		d.expires = d.written + (time_t)r->ctx->cfg.lifetime;
 	if (store_write(st, s->file, &d) != SL_OK)
 		goto fail;
 	s->data.expires = d.expires;

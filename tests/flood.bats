@@ -305,22 +305,34 @@ fill_inodes_to() {
 	[ "$(file_expires "$file")" -le $((EPOCHSECONDS + 2678400)) ]
 }
 
-@test "SESSION_REFRESH_EACH_REQUEST=false: the first page still gives the whole lifetime, sends no cookie, and the next page writes nothing" {
+@test "SESSION_REFRESH_EACH_REQUEST=false: the first page still gives the whole lifetime from the login, sends no cookie, and the next page writes nothing" {
 	CONFIG+=(SESSION_REFRESH_EACH_REQUEST=false)
 	login alice
 	file=$SESSION_FILE_DIR/$(session_file "$SESSION")
 	[ "$(file_expires "$file")" -le $((EPOCHSECONDS + 600)) ]
-	now=$EPOCHSECONDS
+	# The login as if 100 s ago: without sliding expiry the session ends
+	# a whole lifetime after the login, as its cookie does, not a whole
+	# lifetime after its first page.
+	touch -d "@$((EPOCHSECONDS - 100))" "$file"
+	login_at=$(stat -c %Y "$file")
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as alice
 	refute_set_cookie session
-	[ "$(file_expires "$file")" -ge $((now + 2678400)) ]
+	assert_equal "$(file_expires "$file")" $((login_at + 2678400))
 	before=$(stat -c '%i %Y' "$file")
 	cp "$file" "$TMP/before"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as alice
 	assert_equal "$(stat -c '%i %Y' "$file")" "$before"
 	cmp "$TMP/before" "$file"
+}
+
+@test "a lifetime under ten seconds has no first lifetime: a login's file lives the whole of it" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=3)
+	now=$EPOCHSECONDS
+	login alice
+	file=$SESSION_FILE_DIR/$(session_file "$SESSION")
+	[ "$(file_expires "$file")" -ge $((now + 3)) ]
 }
 
 @test "a login nobody follows ends with its first lifetime and sessile-gc removes it; one followed stays" {
