@@ -223,18 +223,6 @@ figure() {
 
 # ---- Plain CGI -------------------------------------------------------------
 
-# mount_tmpfs OPTIONS: the session directory goes on a tmpfs of its own,
-# mounted on $MNT with OPTIONS (size=, nr_inodes=).
-mount_tmpfs() {
-	local err
-	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a tmpfs"
-	mkdir -p "$TMP/fs"
-	err=$(mount -t tmpfs -o "mode=0700,$1" sessile-test "$TMP/fs" 2>&1) ||
-	    skip "cannot mount a tmpfs here: $err"
-	MNT=$TMP/fs
-	SESSION_FILE_DIR=$MNT/sessions
-}
-
 # fill_inodes_to N: empty files on the tmpfs until N inodes are free.
 fill_inodes_to() {
 	local i=0

@@ -648,6 +648,18 @@ set_file_expires() {
 	printf '%s\n' "$text" >"$1"
 }
 
+# mount_tmpfs OPTIONS: the session directory goes on a tmpfs of its own,
+# mounted on $MNT with OPTIONS (size=, nr_inodes=).
+mount_tmpfs() {
+	local err
+	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a tmpfs"
+	mkdir -p "$TMP/fs"
+	err=$(mount -t tmpfs -o "mode=0700,$1" sessile-test "$TMP/fs" 2>&1) ||
+	    skip "cannot mount a tmpfs here: $err"
+	MNT=$TMP/fs
+	SESSION_FILE_DIR=$MNT/sessions
+}
+
 # ---- Another user ---------------------------------------------------------
 
 # as_nobody: set AS_NOBODY to the words that run a command as uid and gid

@@ -44,18 +44,6 @@ teardown() {
 	fi
 }
 
-# mount_tmpfs OPTIONS: the session directory goes on a tmpfs of its own,
-# mounted on $MNT with OPTIONS (size=, nr_inodes=).
-mount_tmpfs() {
-	local err
-	[ "$(id -u)" -eq 0 ] || skip "needs root to mount a tmpfs"
-	mkdir -p "$TMP/fs"
-	err=$(mount -t tmpfs -o "mode=0700,$1" sessile-test "$TMP/fs" 2>&1) ||
-	    skip "cannot mount a tmpfs here: $err"
-	MNT=$TMP/fs
-	SESSION_FILE_DIR=$MNT/sessions
-}
-
 # Two visitors logged in: ALICE and BOB hold their cookies, and each has
 # followed the login's redirect, as a browser does (which ends the
 # session's short first lifetime: a write).  Bob's expiry lags a day
@@ -193,6 +181,18 @@ wrap_program() {
 		printf '\n'
 	} >"$TMP/as/cgi-bin/$prog.fcgi"
 	chmod +x "$TMP/as/cgi-bin/$prog.fcgi"
+}
+
+# wrap_unreadable PROG: PROG, run with BUILDDIR=$TMP/as, may not read a
+# file of its own user's of mode 000 (root reads through permission
+# bits: as root it runs without them).
+wrap_unreadable() {
+	if [ "$(id -u)" -eq 0 ]; then
+		wrap_program "$1" setpriv \
+		    --bounding-set=-dac_override,-dac_read_search
+	else
+		wrap_program "$1" env
+	fi
 }
 
 # The session store on an ext4 filesystem of its own, in the image file
@@ -506,13 +506,7 @@ disk_back() {
 	login alice
 	file=$(session_file)
 	chmod 000 "$file"
-	# Root reads through permission bits: without them, it may not.
-	if [ "$(id -u)" -eq 0 ]; then
-		wrap_program index setpriv \
-		    --bounding-set=-dac_override,-dac_read_search
-	else
-		wrap_program index env
-	fi
+	wrap_unreadable index
 	BUILDDIR=$TMP/as cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_status 500
 	refute_set_cookie session
@@ -524,12 +518,7 @@ disk_back() {
 	login alice
 	file=$(session_file)
 	chmod 000 "$file"
-	if [ "$(id -u)" -eq 0 ]; then
-		wrap_program logout setpriv \
-		    --bounding-set=-dac_override,-dac_read_search
-	else
-		wrap_program logout env
-	fi
+	wrap_unreadable logout
 	BUILDDIR=$TMP/as cgi logout GET "" HTTP_COOKIE="session=$SESSION"
 	assert_status 303
 	assert_cookie_deleted session
