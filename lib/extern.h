@@ -1,6 +1,12 @@
 /*
  * extern.h: what the files of libsessile share inside the library.
  * Nothing here is installed; the public face is sessile.h.
+ *
+ * Errors: a function that can fail returns enum sl_err (SL_OK is 0) and,
+ * when it has more to say, writes it into a struct why its caller passes
+ * down: what the visitor may be told (msg) and the cause for the log
+ * (cause).  The request carries one (sl_req.why); code without a request
+ * (sessile-gc, start-up) brings its own.
  */
 #ifndef EXTERN_H
 #define EXTERN_H
@@ -81,6 +87,19 @@ void	 log_vline(const char *, const char *, va_list)
 	    __attribute__((format(__printf__, 2, 0)));
 void	 log_flush(void);
 void	 log_tick(const char *);
+
+#define WHY_MSG_MAX	256
+
+struct	why {
+	char	 msg[WHY_MSG_MAX];	/* for the visitor; "" for the default */
+	char	 cause[LOG_LINE_MAX];	/* for the log; "" when none */
+};
+
+enum sl_err	 why_msg(struct why *, enum sl_err, const char *, ...)
+		    __attribute__((format(__printf__, 3, 4)));
+enum sl_err	 why_cause(struct why *, enum sl_err, const char *, ...)
+		    __attribute__((format(__printf__, 3, 4)));
+void		 why_clear(struct why *);
 
 /* config.c: the environment, validated once per process. */
 

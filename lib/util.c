@@ -408,3 +408,41 @@ log_flush(void)
 		log_write(out, n);
 	logrep.repeated = 0;
 }
+
+/*
+ * The one error channel: the caller gets the status, and the why it
+ * passed down says what the visitor is told and what the log is told.
+ * Both return E, so that "return why_cause(w, SL_ESTORE, ...)" reads as
+ * one statement of what failed.
+ */
+enum sl_err
+why_msg(struct why *w, enum sl_err e, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (w != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(w->msg, sizeof(w->msg), fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+enum sl_err
+why_cause(struct why *w, enum sl_err e, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (w != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(w->cause, sizeof(w->cause), fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+void
+why_clear(struct why *w)
+{
+	w->msg[0] = w->cause[0] = '\0';
+}
