@@ -77,6 +77,9 @@ struct	sl_var {
 
 #define SL_VAR(n, v)	{ (n), (v), (v) == NULL ? 0 : strlen(v) }
 
+/* How many variables an array of struct sl_var holds (for sl_page()). */
+#define SL_NVARS(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Flags for sl_session_load(). */
 #define SL_SESSION_RDONLY	0x00	/* read; no lock */
 #define SL_SESSION_RDWR		0x01	/* lock for read-modify-write */
@@ -99,6 +102,13 @@ struct sl_ctx	*sl_init(const char *name);
 
 /* Release what sl_init() made. */
 void		 sl_free(struct sl_ctx *);
+
+/*
+ * A program's whole life in one call, for its main(): sl_init(NAME), then
+ * VIEW for each request sl_accept() returns, each ended by sl_finish(),
+ * then sl_free().  Returns 0, or 1 when out of memory at the start.
+ */
+int		 sl_serve(const char *name, void (*view)(struct sl_req *));
 
 /*
  * Wait for the next request (FastCGI) or take the only one (CGI).
@@ -246,6 +256,13 @@ const char	*sl_errmsg(const struct sl_req *);
 
 /* The HTTP status ERR is answered with. */
 enum sl_http	 sl_err_status(enum sl_err);
+
+/*
+ * Whether ERR is the visitor's (bad input: a 4xx, whose sl_errmsg() may be
+ * shown with the form again) rather than the server's (a 5xx, for
+ * sl_fail()).  0 for SL_OK.
+ */
+int		 sl_err_is_input(enum sl_err);
 
 /* A short name for ERR. */
 const char	*sl_strerror(enum sl_err);
