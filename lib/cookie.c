@@ -177,6 +177,16 @@ http_date(time_t t, char out[30])
 }
 
 /*
+ * The values of the SameSite attribute (RFC 6265bis §4.1.2.7), as they
+ * are written; config.c reads SESSION_COOKIE_SAMESITE against them.
+ */
+const char *const samesites[SAMESITE__MAX] = {
+	"Strict",	/* SAMESITE_STRICT */
+	"Lax",		/* SAMESITE_LAX */
+	"None",		/* SAMESITE_NONE */
+};
+
+/*
  * Append one "Set-Cookie:" header line.  MAXAGE < 0 makes a browser-
  * session cookie, 0 deletes the cookie (RFC 6265 §3.1: an Expires in the
  * past, with the same Path and Domain so it names the same cookie), and

@@ -7,6 +7,13 @@
  * down: what the visitor may be told (msg) and the cause for the log
  * (cause).  The request carries one (sl_req.why); code without a request
  * (sessile-gc, start-up) brings its own.
+ *
+ * Layers: calls run one way, lifecycle.c -> response.c -> session.c
+ * (flash.c, csrf.c) -> store.c, and session and response -> request.c ->
+ * form.c, cookie.c, crypto.c, text.c, util.c; config.c, template.c,
+ * workers.c and io.c are leaves called from above.  No two files call
+ * each other, directly or in a ring: README in this directory draws it,
+ * and tools/layers checks it in make check.
  */
 #ifndef EXTERN_H
 #define EXTERN_H
@@ -110,8 +117,6 @@ enum	samesite {
 	SAMESITE__MAX
 };
 
-extern const char *const samesites[SAMESITE__MAX];
-
 struct	key {
 	char	*p;
 	size_t	 len;
@@ -213,6 +218,8 @@ struct	cookie_opts {
 	int		 httponly;
 	enum samesite	 samesite;
 };
+
+extern const char *const samesites[SAMESITE__MAX];	/* attribute values */
 
 int	 cookie_next(const char **, const char *, struct cookie *);
 int	 cookie_find(const char **, const char *, const char *,
