@@ -36,7 +36,7 @@ main(void)
 				};
 
 				sl_page(r, SL_HTTP_200, "counter.html",
-				    "Visits", vars, 1);
+				    "Visits", vars, SL_NVARS(vars));
 			}
 		}
 		sl_finish(r);

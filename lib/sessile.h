@@ -4,7 +4,7 @@
  * A program calls sl_init() once, then sl_accept() in a loop; each request
  * is answered by exactly one of sl_page(), sl_redirect() or sl_fail(), and
  * released with sl_finish().  The same loop serves plain CGI (one request)
- * and FastCGI (many).  See sessile(3).
+ * and FastCGI (many); sl_serve() is that loop in one call.  See sessile(3).
  */
 #ifndef SESSILE_H
 #define SESSILE_H
@@ -204,15 +204,14 @@ enum sl_err	 sl_session_set(struct sl_req *, const char *, const char *,
 /* Remove KEY, returning its value (valid until sl_finish()) or NULL. */
 const char	*sl_session_pop(struct sl_req *, const char *, size_t *);
 
-/* Remove every key: an empty session keeps no file and no cookie. */
-enum sl_err	 sl_session_clear(struct sl_req *);
-
 /* Move the session's data to a new id; the old one is deleted. */
 enum sl_err	 sl_session_regenerate(struct sl_req *);
 
 /*
- * Delete the session on the server (its file is removed now) and its
- * cookie in the browser (by the answer).  When the store cannot end it
+ * End the session: every key removed, its file removed now on the server
+ * and its cookie deleted in the browser (by the answer).  (A session
+ * emptied by sl_session_pop() ends too, when the answer is sent: an empty
+ * session keeps no file and no cookie.)  When the store cannot end it
  * (read-only, failing), the answer deletes the cookie all the same, one
  * log line names the cause, and the fault is returned (SL_EUNAVAIL,
  * SL_ESTORE, SL_EFULL): the session stays on the server until it expires,

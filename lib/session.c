@@ -477,8 +477,10 @@ sl_session_pop(struct sl_req *r, const char *key, size_t *len)
 	return v;
 }
 
-enum sl_err
-sl_session_clear(struct sl_req *r)
+/* Every key removed: at the answer, an empty session keeps no file and
+ * no cookie (commit_empty()). */
+static enum sl_err
+clear(struct sl_req *r)
 {
 	enum sl_err	 e;
 
@@ -625,7 +627,7 @@ sl_session_destroy(struct sl_req *r)
 	struct sess	*s = &r->sess;
 	enum sl_err	 e;
 
-	e = sl_session_clear(r);
+	e = clear(r);
 	if (r->method == SL_METHOD_HEAD)
 		return e;
 	if (e != SL_OK) {
