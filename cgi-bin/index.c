@@ -9,7 +9,9 @@
  */
 #include <sessile.h>
 
-static void
+#include "views.h"
+
+void
 index_view(struct sl_req *r)
 {
 	const char	*username, *flash;
@@ -32,22 +34,7 @@ index_view(struct sl_req *r)
 			SL_VAR("flash", flash),
 		};
 
-		sl_page(r, SL_HTTP_200, "index.html", "Home", vars, 2);
+		sl_page(r, SL_HTTP_200, "index.html", "Home", vars,
+		    SL_NVARS(vars));
 	}
-}
-
-int
-main(void)
-{
-	struct sl_ctx	*ctx;
-	struct sl_req	*r;
-
-	if ((ctx = sl_init("index")) == NULL)
-		return 1;
-	while ((r = sl_accept(ctx)) != NULL) {
-		index_view(r);
-		sl_finish(r);
-	}
-	sl_free(ctx);
-	return 0;
 }

@@ -12,6 +12,8 @@
 
 #include <sessile.h>
 
+#include "views.h"
+
 #define USERNAME_MAX	64	/* characters */
 
 static void
@@ -31,7 +33,8 @@ form(struct sl_req *r, enum sl_http http, const char *error,
 			SL_VAR("username", username),
 		};
 
-		sl_page(r, http, "login.html", "Log in", vars, 3);
+		sl_page(r, http, "login.html", "Log in", vars,
+		    SL_NVARS(vars));
 	}
 }
 
@@ -47,7 +50,7 @@ login_post(struct sl_req *r)
 	/* Bad input (4xx): the form again, saying what was wrong. */
 	if ((e = sl_req_form(r, &f, &n)) != SL_OK ||
 	    (e = sl_csrf_check(r)) != SL_OK) {
-		if (sl_err_status(e) < SL_HTTP_500)
+		if (sl_err_is_input(e))
 			form(r, sl_err_status(e), sl_errmsg(r), NULL);
 		else
 			sl_fail(r, e, NULL);
@@ -92,7 +95,7 @@ login_post(struct sl_req *r)
 	sl_redirect(r, "");
 }
 
-static void
+void
 login_view(struct sl_req *r)
 {
 	switch (sl_req_method(r)) {
@@ -107,20 +110,4 @@ login_view(struct sl_req *r)
 		sl_method_not_allowed(r, "GET, HEAD, POST");
 		break;
 	}
-}
-
-int
-main(void)
-{
-	struct sl_ctx	*ctx;
-	struct sl_req	*r;
-
-	if ((ctx = sl_init("login")) == NULL)
-		return 1;
-	while ((r = sl_accept(ctx)) != NULL) {
-		login_view(r);
-		sl_finish(r);
-	}
-	sl_free(ctx);
-	return 0;
 }

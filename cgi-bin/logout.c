@@ -13,6 +13,8 @@
  */
 #include <sessile.h>
 
+#include "views.h"
+
 /*
  * What the next page says.  A store that cannot end the session (read-only,
  * failing) still gets the cookie deleted by the library (DESIGN.md,
@@ -25,7 +27,7 @@
 #define NOT_ENDED	"You are logged out in this browser, but the server " \
 			"could not end your session; it will expire."
 
-static void
+void
 logout_view(struct sl_req *r)
 {
 	const char	*msg;
@@ -72,20 +74,4 @@ logout_view(struct sl_req *r)
 		return;
 	}
 	sl_redirect(r, "");
-}
-
-int
-main(void)
-{
-	struct sl_ctx	*ctx;
-	struct sl_req	*r;
-
-	if ((ctx = sl_init("logout")) == NULL)
-		return 1;
-	while ((r = sl_accept(ctx)) != NULL) {
-		logout_view(r);
-		sl_finish(r);
-	}
-	sl_free(ctx);
-	return 0;
 }

@@ -8,39 +8,39 @@
 
 #include <sessile.h>
 
-int
-main(void)
+static void
+counter_view(struct sl_req *r)
 {
-	struct sl_ctx	*ctx;
-	struct sl_req	*r;
 	const char	*n;
 	char		 buf[24];
 	enum sl_err	 e;
 
-	if ((ctx = sl_init("counter")) == NULL)
-		return 1;
-	while ((r = sl_accept(ctx)) != NULL) {
-		/* Lock for read-modify-write: no update is lost. */
-		if ((e = sl_session_load(r, SL_SESSION_RDWR)) != SL_OK) {
-			sl_fail(r, e, NULL);
-		} else {
-			n = sl_session_get(r, "visits", NULL);
-			snprintf(buf, sizeof(buf), "%ld",
-			    n == NULL ? 1 : strtol(n, NULL, 10) + 1);
-			if ((e = sl_session_set(r, "visits", buf,
-			    strlen(buf))) != SL_OK)
-				sl_fail(r, e, NULL);
-			else {
-				struct sl_var	 vars[] = {
-					SL_VAR("visits", buf),
-				};
-
-				sl_page(r, SL_HTTP_200, "counter.html",
-				    "Visits", vars, 1);
-			}
-		}
-		sl_finish(r);
+	/* Lock for read-modify-write: no update is lost. */
+	if ((e = sl_session_load(r, SL_SESSION_RDWR)) != SL_OK) {
+		sl_fail(r, e, NULL);
+		return;
 	}
-	sl_free(ctx);
-	return 0;
+	n = sl_session_get(r, "visits", NULL);
+	snprintf(buf, sizeof(buf), "%ld",
+	    n == NULL ? 1 : strtol(n, NULL, 10) + 1);
+	if ((e = sl_session_set(r, "visits", buf, strlen(buf))) != SL_OK) {
+		sl_fail(r, e, NULL);
+		return;
+	}
+	{
+		struct sl_var	 vars[] = {
+			SL_VAR("visits", buf),
+		};
+
+		sl_page(r, SL_HTTP_200, "counter.html", "Visits", vars,
+		    SL_NVARS(vars));
+	}
+}
+
+/* sl_init(), then the view for each request (one under CGI, many under
+ * FastCGI), then sl_free(). */
+int
+main(void)
+{
+	return sl_serve("counter", counter_view);
 }

@@ -135,7 +135,7 @@ check_emit(const char *name, const char *val, size_t vlen,
 
 	memset(&b, 0, sizeof(b));
 	buf_adds(&b, "X: y\r\n");	/* what was there before */
-	ok = cookie_emit(&b, name, val, vlen, o, now, maxage);
+	ok = cookie_emit(&b, name, val, vlen, o, now, maxage) == SL_OK;
 	if (b.oom)
 		abort();
 	valid = cookie_name_valid(name, nlen) && cookie_octets(val, vlen);

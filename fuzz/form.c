@@ -212,17 +212,19 @@ static void
 check_text(const char *in, size_t len, int valid)
 {
 	const size_t	 max = 64;
-	const char	*why, *why2;
+	struct why	 why, why2;
 	char		*out, *again;
 	size_t		 outlen, againlen, i;
 	ucs4_t		 c;
 	enum sl_err	 e;
 	int		 n;
 
+	why_clear(&why);
 	e = text_clean(in, len, max, &out, &outlen, &why);
 	if (e == SL_EINTERNAL)
 		abort();	/* out of memory */
-	CHECK(e == SL_OK || (e == SL_EBADREQ && why != NULL && out == NULL),
+	CHECK(e == SL_OK || (e == SL_EBADREQ && why.msg[0] != '\0' &&
+	    out == NULL),
 	    "text_clean returns %d", (int)e);
 	CHECK(e != SL_OK || (len > 0 && valid),
 	    "text_clean accepts empty or invalid text");
@@ -230,7 +232,7 @@ check_text(const char *in, size_t len, int valid)
 	    !ws_at_ends(in, len) && is_nfc(in, len))
 		CHECK(e == SL_OK && same(out, outlen, in, len),
 		    "text_clean changes or refuses clean text: %s",
-		    e == SL_OK ? "changed" : why);
+		    e == SL_OK ? "changed" : why.msg);
 	if (e != SL_OK)
 		return;
 	CHECK(outlen > 0 && out[outlen] == '\0' && utf8_valid(out, outlen),
@@ -285,7 +287,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int		 nul = 0, badutf8 = 0, v;
 
 	memset(&a, 0, sizeof(a));
-	if (!form_decode(&a, in, size, &p, &n, &flags))
+	if (form_decode(&a, in, size, &p, &n, &flags) != SL_OK)
 		abort();	/* out of memory */
 	CHECK(n == ref_npairs(in, size), "%zu pairs, expected %zu", n,
 	    ref_npairs(in, size));
@@ -341,7 +343,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (enc.oom)
 		abort();
-	if (!form_decode(&a, enc.p == NULL ? "" : enc.p, enc.len, &q, &m,
+	if (form_decode(&a, enc.p == NULL ? "" : enc.p, enc.len, &q, &m,
 	    &flags2))
 		abort();
 	CHECK(m == n, "re-encoded form has %zu pairs, not %zu", m, n);

@@ -40,9 +40,17 @@ fuzz/fuzz-%: $(srcdir)/fuzz/%.c $(srcdir)/fuzz/fuzz.h $(fuzz_lib_o)
 	    -fsanitize=fuzzer,$(FUZZ_SANITIZE) -o $@ $< $(fuzz_lib_o) \
 	    $(GCRYPT_LIBS) $(FCGI_LIBS) $(UNISTRING_LIBS)
 
-# The request harness runs the programs' own views.
-fuzz/fuzz-request: $(srcdir)/cgi-bin/index.c $(srcdir)/cgi-bin/login.c \
-    $(srcdir)/cgi-bin/logout.c
+# The request harness runs the programs' own views, linked as they are,
+# through the tests' in-memory I/O.
+fuzz_request_c = cgi-bin/index.c cgi-bin/login.c cgi-bin/logout.c \
+	tests/memio.c
+fuzz/fuzz-request: $(srcdir)/fuzz/request.c $(srcdir)/fuzz/fuzz.h \
+    $(srcdir)/cgi-bin/views.h $(srcdir)/tests/memio.h \
+    $(fuzz_request_c:%=$(srcdir)/%) $(fuzz_lib_o)
+	$(AM_V_CCLD)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
+	    -fsanitize=fuzzer,$(FUZZ_SANITIZE) -o $@ $(srcdir)/fuzz/request.c \
+	    $(fuzz_request_c:%=$(srcdir)/%) $(fuzz_lib_o) \
+	    $(GCRYPT_LIBS) $(FCGI_LIBS) $(UNISTRING_LIBS)
 
 CLEANFILES += $(fuzz_bins) $(fuzz_lib_o)
 
@@ -67,7 +75,9 @@ fuzz_replay_store_SOURCES = fuzz/replay.c fuzz/store.c fuzz/fuzz.h
 fuzz_replay_store_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"store"'
 fuzz_replay_template_SOURCES = fuzz/replay.c fuzz/template.c fuzz/fuzz.h
 fuzz_replay_template_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"template"'
-fuzz_replay_request_SOURCES = fuzz/replay.c fuzz/request.c fuzz/fuzz.h
+fuzz_replay_request_SOURCES = fuzz/replay.c fuzz/request.c fuzz/fuzz.h \
+	cgi-bin/index.c cgi-bin/login.c cgi-bin/logout.c cgi-bin/views.h \
+	tests/memio.c tests/memio.h
 fuzz_replay_request_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"request"' \
 	-DFUZZ_HTML_DIR='"$(abs_top_srcdir)/html"'
 

@@ -1,8 +1,8 @@
 /*
  * fuzz/request.c: one whole request, environment and body in, answer
- * out, through the library (req_memory()) and the programs' own views:
- * the program sources are included here with their main() renamed, so
- * the views run exactly as the programs run them.
+ * out, through the library (memio_request()) and the programs' own views,
+ * linked here as the programs link them (cgi-bin/views.h): the views run
+ * exactly as the programs run them.
  *
  * The input is text:
  *
@@ -43,21 +43,9 @@
 #include <unistd.h>
 
 #include "extern.h"
+#include "../tests/memio.h"
 #include "fuzz.h"
-
-/* The programs, their main() renamed so that only their views run. */
-int	 index_main(void);
-int	 login_main(void);
-int	 logout_main(void);
-#define main index_main
-#include "../cgi-bin/index.c"
-#undef main
-#define main login_main
-#include "../cgi-bin/login.c"
-#undef main
-#define main logout_main
-#include "../cgi-bin/logout.c"
-#undef main
+#include "../cgi-bin/views.h"
 
 #ifndef FUZZ_HTML_DIR
 #define FUZZ_HTML_DIR	"html"
@@ -159,7 +147,7 @@ run(enum prog p, char **env, const char *body, size_t len)
 {
 	struct sl_req	*r;
 
-	if ((r = req_memory(ctxs[p], env, body, len)) == NULL)
+	if ((r = memio_request(ctxs[p], env, body, len)) == NULL)
 		return;
 	progs[p].view(r);
 	sl_finish(r);
@@ -177,7 +165,7 @@ mint(void)
 	char	 id[SESSION_ID_LEN + 1];
 
 	run(PROG_LOGIN, env, "", 0);
-	if (!set_cookie(ctxs[PROG_LOGIN]->memout.p, "session_csrf", csrf,
+	if (!set_cookie(memio_out(ctxs[PROG_LOGIN])->p, "session_csrf", csrf,
 	    sizeof(csrf)))
 		fuzz_fail("GET /login sets no CSRF cookie");
 	snprintf(ck, sizeof(ck), "HTTP_COOKIE=session_csrf=%s", csrf);
@@ -186,12 +174,12 @@ mint(void)
 	env[1] = "CONTENT_TYPE=application/x-www-form-urlencoded";
 	env[2] = ck;
 	run(PROG_LOGIN, env, b, strlen(b));
-	if (!set_cookie(ctxs[PROG_LOGIN]->memout.p, "session", sess,
+	if (!set_cookie(memio_out(ctxs[PROG_LOGIN])->p, "session", sess,
 	    sizeof(sess)) ||
-	    !set_cookie(ctxs[PROG_LOGIN]->memout.p, "session_flash", flash,
+	    !set_cookie(memio_out(ctxs[PROG_LOGIN])->p, "session_flash", flash,
 	    sizeof(flash)) || strlen(sess) != COOKIE_VALUE_LEN)
 		fuzz_fail("POST /login does not log in:\n%s",
-		    ctxs[PROG_LOGIN]->memout.p);
+		    memio_out(ctxs[PROG_LOGIN])->p);
 	memcpy(id, sess, SESSION_ID_LEN);
 	id[SESSION_ID_LEN] = '\0';
 	sha256_hex(id, SESSION_ID_LEN, sessfile);
@@ -234,7 +222,7 @@ init(void)
 		if ((ctxs[i] = ctx_new(progs[i].name, cfg)) == NULL ||
 		    ctxs[i]->cfgerr != SL_OK)
 			fuzz_fail("no configuration: %s",
-			    ctxs[i] == NULL ? "out of memory" : ctxs[i]->cfgmsg);
+			    ctxs[i] == NULL ? "out of memory" : ctxs[i]->cfgwhy.cause);
 	mint();
 	if ((sessfd = open(sessdir, O_RDONLY | O_DIRECTORY)) == -1) {
 		perror(sessdir);
@@ -426,7 +414,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	nb = list_files(before, MAX_FILES);
 	run(prog, env, body, bodybuf.len - 1);
-	status = check_answer(&ctxs[prog]->memout, head);
+	status = check_answer(memio_out(ctxs[prog]), head);
 
 	/* Session files: only a login makes one, and only the one it names. */
 	na = list_files(after, MAX_FILES);
@@ -440,7 +428,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(prog == PROG_LOGIN && post && status == 303,
 		    "a session file appeared for %s %s answered %d",
 		    progs[prog].name, method, status);
-		CHECK(set_cookie(ctxs[prog]->memout.p, "session", cookie,
+		CHECK(set_cookie(memio_out(ctxs[prog])->p, "session", cookie,
 		    sizeof(cookie)) && strlen(cookie) == COOKIE_VALUE_LEN,
 		    "a login sets no session cookie");
 		memcpy(id, cookie, SESSION_ID_LEN);

@@ -30,12 +30,6 @@
 #define RESERVE_MAX	50	/* past half the disk it is a typo */
 #define WORKERS_MAX	256
 
-const char *const samesites[SAMESITE__MAX] = {
-	"Strict",	/* SAMESITE_STRICT */
-	"Lax",		/* SAMESITE_LAX */
-	"None",		/* SAMESITE_NONE */
-};
-
 const char *
 env_get(char *const *envp, const char *name)
 {

@@ -177,13 +177,23 @@ http_date(time_t t, char out[30])
 }
 
 /*
+ * The values of the SameSite attribute (RFC 6265bis §4.1.2.7), as they
+ * are written; config.c reads SESSION_COOKIE_SAMESITE against them.
+ */
+const char *const samesites[SAMESITE__MAX] = {
+	"Strict",	/* SAMESITE_STRICT */
+	"Lax",		/* SAMESITE_LAX */
+	"None",		/* SAMESITE_NONE */
+};
+
+/*
  * Append one "Set-Cookie:" header line.  MAXAGE < 0 makes a browser-
  * session cookie, 0 deletes the cookie (RFC 6265 §3.1: an Expires in the
  * past, with the same Path and Domain so it names the same cookie), and
- * > 0 keeps it that many seconds.  Returns 0 for a value or attribute that
- * would not be a valid header.
+ * > 0 keeps it that many seconds.  SL_EINTERNAL, and nothing appended, for
+ * a value or attribute that would not be a valid header: only ours can be.
  */
-int
+enum sl_err
 cookie_emit(struct buf *b, const char *name, const char *val, size_t vlen,
     const struct cookie_opts *o, time_t now, long long maxage)
 {
@@ -193,7 +203,7 @@ cookie_emit(struct buf *b, const char *name, const char *val, size_t vlen,
 	    !cookie_octets(val, vlen) ||
 	    strpbrk(o->path, ";\r\n") != NULL ||
 	    (o->domain != NULL && strpbrk(o->domain, ";\r\n") != NULL))
-		return 0;
+		return SL_EINTERNAL;
 	buf_adds(b, "Set-Cookie: ");
 	buf_adds(b, name);
 	buf_addc(b, '=');
@@ -221,5 +231,5 @@ cookie_emit(struct buf *b, const char *name, const char *val, size_t vlen,
 	buf_adds(b, "; SameSite=");
 	buf_adds(b, samesites[o->samesite]);
 	buf_adds(b, "\r\n");
-	return 1;
+	return SL_OK;
 }

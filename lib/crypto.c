@@ -23,16 +23,14 @@ static const char *const sigdoms[SIGDOM__MAX] = {
 	"sessile-flash",	/* SIGDOM_FLASH */
 };
 
-int
-crypto_init(char *err, size_t errlen)
+enum sl_err
+crypto_init(struct why *w)
 {
 	if (gcry_control(GCRYCTL_INITIALIZATION_FINISHED_P))
-		return 1;
-	if (gcry_check_version(GCRYPT_MIN) == NULL) {
-		snprintf(err, errlen, "libgcrypt %s or later is needed",
-		    GCRYPT_MIN);
-		return 0;
-	}
+		return SL_OK;
+	if (gcry_check_version(GCRYPT_MIN) == NULL)
+		return why_cause(w, SL_ECONFIG, "libgcrypt %s or later is "
+		    "needed", GCRYPT_MIN);
 	/*
 	 * Secure memory would need mlock privileges a CGI program does not
 	 * have; the key lives in ordinary memory, as it does in the
@@ -40,7 +38,7 @@ crypto_init(char *err, size_t errlen)
 	 */
 	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
 	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
-	return 1;
+	return SL_OK;
 }
 
 static int
@@ -55,28 +53,24 @@ mac_open(gcry_mac_hd_t *h, const struct key *k)
 	return 1;
 }
 
-int
-signer_init(struct signer *s, const struct config *c, char *err,
-    size_t errlen)
+enum sl_err
+signer_init(struct signer *s, const struct config *c, struct why *w)
 {
 	size_t	 i;
 
 	memset(s, 0, sizeof(*s));
-	if ((s->keys = calloc(1 + c->nfallbacks, sizeof(*s->keys))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return 0;
-	}
+	if ((s->keys = calloc(1 + c->nfallbacks, sizeof(*s->keys))) == NULL)
+		return why_cause(w, SL_EINTERNAL, "out of memory");
 	for (i = 0; i < 1 + c->nfallbacks; i++) {
 		if (!mac_open(&s->keys[i], i == 0 ? &c->secret :
 		    &c->fallbacks[i - 1])) {
-			snprintf(err, errlen, "libgcrypt: cannot set up "
-			    "HMAC-SHA256");
 			signer_free(s);
-			return 0;
+			return why_cause(w, SL_EINTERNAL, "libgcrypt: cannot "
+			    "set up HMAC-SHA256");
 		}
 		s->nkeys++;
 	}
-	return 1;
+	return SL_OK;
 }
 
 void
@@ -106,39 +100,46 @@ mac(gcry_mac_hd_t h, enum sigdom d, const void *msg, size_t len,
 }
 
 /* The base64url tag of MSG under key K (0: current). */
-int
+enum sl_err
 signer_tag(struct signer *s, size_t k, enum sigdom d, const void *msg,
     size_t len, char tag[TAG_LEN + 1])
 {
 	unsigned char	 raw[32];
 
 	if (k >= s->nkeys || !mac(s->keys[k], d, msg, len, raw))
-		return 0;
+		return SL_EINTERNAL;
 	b64url_encode(raw, sizeof(raw), tag);
-	return 1;
+	return SL_OK;
 }
 
 /*
- * Check TAG (base64url) for MSG under every key.  Returns -1 if none
- * accepts it, else the index of the key that does (0: current).  Every
- * key is tried, whatever matched, and compared in constant time.
+ * Check TAG (base64url) for MSG under every key.  SL_OK when one accepts
+ * it, its index in *KEY (0: current; KEY may be NULL); SL_EFORBIDDEN when
+ * none does.  Every key is tried, whatever matched, and compared in
+ * constant time.
  */
-int
+enum sl_err
 signer_verify(struct signer *s, enum sigdom d, const void *msg, size_t len,
-    const char *tag, size_t taglen)
+    const char *tag, size_t taglen, size_t *key)
 {
 	unsigned char	 want[33], got[32];
-	size_t		 i, n;
-	int		 found = -1;
+	size_t		 i, n, found = 0;
+	int		 ok = 0;
 
 	if (taglen != TAG_LEN ||
 	    !b64url_decode(tag, taglen, want, sizeof(want), &n) || n != 32)
-		return -1;
+		return SL_EFORBIDDEN;
 	for (i = 0; i < s->nkeys; i++)
 		if (mac(s->keys[i], d, msg, len, got) &&
-		    ct_equal(got, want, 32) && found == -1)
-			found = (int)i;
-	return found;
+		    ct_equal(got, want, 32) && !ok) {
+			found = i;
+			ok = 1;
+		}
+	if (!ok)
+		return SL_EFORBIDDEN;
+	if (key != NULL)
+		*key = found;
+	return SL_OK;
 }
 
 /* Secrets: ids, tokens. */

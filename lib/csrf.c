@@ -55,7 +55,7 @@ token_check(struct sl_req *r, const char *t, size_t len, time_t *expires)
 		exp = exp * 10 + (t[i] - '0');
 	}
 	if (signer_verify(&r->ctx->signer, SIGDOM_CSRF, t, body,
-	    t + body + 1, TAG_LEN) < 0)
+	    t + body + 1, TAG_LEN, NULL) != SL_OK)
 		return TOK_BAD;
 	*expires = (time_t)exp;
 	return *expires > r->now ? TOK_VALID : TOK_EXPIRED;
@@ -129,8 +129,8 @@ sl_csrf_token(struct sl_req *r)
 	    (long long)r->now + CSRF_TOKEN_LIFE);
 	len = NONCE_LEN + (size_t)n;
 	tok[len++] = '.';
-	if (!signer_tag(&r->ctx->signer, 0, SIGDOM_CSRF, tok, len - 1,
-	    tok + len))
+	if (signer_tag(&r->ctx->signer, 0, SIGDOM_CSRF, tok, len - 1,
+	    tok + len) != SL_OK)
 		return NULL;
 	len += TAG_LEN;
 	if ((r->csrf_token = arena_strndup(&r->arena, tok, len)) == NULL)
@@ -234,27 +234,22 @@ sl_csrf_check(struct sl_req *r)
 	 * anywhere but here.
 	 */
 	if (r->fetch_site != NULL && strcmp(r->fetch_site, "same-origin") != 0 &&
-	    strcmp(r->fetch_site, "none") != 0 && !trusted_sender(r)) {
-		req_error(r, "The form was sent from another site.");
-		return SL_EFORBIDDEN;
-	}
-	if (!origin_ok(r)) {
-		req_error(r, "The form was sent from another origin.");
-		return SL_EFORBIDDEN;
-	}
-	if (sl_pairs_get(p, n, "csrf_token", &fv, &flen) != 1) {
-		req_error(r, "The form has no security token. "
-		    "Please reload it and try again.");
-		return SL_EFORBIDDEN;
-	}
+	    strcmp(r->fetch_site, "none") != 0 && !trusted_sender(r))
+		return why_msg(&r->why, SL_EFORBIDDEN,
+		    "The form was sent from another site.");
+	if (!origin_ok(r))
+		return why_msg(&r->why, SL_EFORBIDDEN,
+		    "The form was sent from another origin.");
+	if (sl_pairs_get(p, n, "csrf_token", &fv, &flen) != 1)
+		return why_msg(&r->why, SL_EFORBIDDEN, "The form has no "
+		    "security token. Please reload it and try again.");
 	switch (token_check(r, fv, flen, &exp)) {
 	case TOK_BAD:
-		req_error(r, "The form has expired or was not sent from this "
-		    "site. Please try again.");
-		return SL_EFORBIDDEN;
+		return why_msg(&r->why, SL_EFORBIDDEN, "The form has expired "
+		    "or was not sent from this site. Please try again.");
 	case TOK_EXPIRED:
-		req_error(r, "The form has expired. Please try again.");
-		return SL_EFORBIDDEN;
+		return why_msg(&r->why, SL_EFORBIDDEN,
+		    "The form has expired. Please try again.");
 	case TOK_VALID:
 		break;
 	}
@@ -267,10 +262,8 @@ sl_csrf_check(struct sl_req *r)
 	/* The cookie lives as long as the token: a valid token without
 	 * one comes from a browser that keeps no cookies. */
 	if (!seen)
-		req_error(r, "The form's security cookie is missing: "
-		    "cookies must be enabled to log in.");
-	else
-		req_error(r, "The form has expired or was not sent from this "
-		    "site. Please try again.");
-	return SL_EFORBIDDEN;
+		return why_msg(&r->why, SL_EFORBIDDEN, "The form's security "
+		    "cookie is missing: cookies must be enabled to log in.");
+	return why_msg(&r->why, SL_EFORBIDDEN, "The form has expired or was "
+	    "not sent from this site. Please try again.");
 }

@@ -7,6 +7,13 @@
  * down: what the visitor may be told (msg) and the cause for the log
  * (cause).  The request carries one (sl_req.why); code without a request
  * (sessile-gc, start-up) brings its own.
+ *
+ * Layers: calls run one way, lifecycle.c -> response.c -> session.c
+ * (flash.c, csrf.c) -> store.c, and session and response -> request.c ->
+ * form.c, cookie.c, crypto.c, text.c, util.c; config.c, template.c,
+ * workers.c and io.c are leaves called from above.  No two files call
+ * each other, directly or in a ring: README in this directory draws it,
+ * and tools/layers checks it in make check.
  */
 #ifndef EXTERN_H
 #define EXTERN_H
@@ -110,8 +117,6 @@ enum	samesite {
 	SAMESITE__MAX
 };
 
-extern const char *const samesites[SAMESITE__MAX];
-
 struct	key {
 	char	*p;
 	size_t	 len;
@@ -165,13 +170,14 @@ struct	signer {
 	size_t		 nkeys;
 };
 
-int	 crypto_init(char *, size_t);
-int	 signer_init(struct signer *, const struct config *, char *, size_t);
-void	 signer_free(struct signer *);
-int	 signer_tag(struct signer *, size_t, enum sigdom, const void *,
-	    size_t, char[TAG_LEN + 1]);
-int	 signer_verify(struct signer *, enum sigdom, const void *, size_t,
-	    const char *, size_t);
+enum sl_err	 crypto_init(struct why *);
+enum sl_err	 signer_init(struct signer *, const struct config *,
+		    struct why *);
+void		 signer_free(struct signer *);
+enum sl_err	 signer_tag(struct signer *, size_t, enum sigdom, const void *,
+		    size_t, char[TAG_LEN + 1]);
+enum sl_err	 signer_verify(struct signer *, enum sigdom, const void *,
+		    size_t, const char *, size_t, size_t *);
 void	 random_bytes(void *, size_t);
 void	 random_nonce(void *, size_t);
 size_t	 b64url_encode(const void *, size_t, char *);
@@ -187,14 +193,14 @@ int	 ct_equal(const void *, const void *, size_t);
 #define FORM_BADUTF8	0x04	/* a name or value is not UTF-8 */
 
 size_t	 pct_decode(char *, const char *, size_t, int *);
-int	 form_decode(struct arena *, const char *, size_t, struct sl_pair **,
-	    size_t *, unsigned int *);
+enum sl_err	 form_decode(struct arena *, const char *, size_t,
+		    struct sl_pair **, size_t *, unsigned int *);
 int	 utf8_valid(const char *, size_t);
 
 /* text.c: a line of user text by Unicode's rules. */
 
 enum sl_err	 text_clean(const char *, size_t, size_t, char **, size_t *,
-		    const char **);
+		    struct why *);
 
 /* cookie.c: the Cookie header in, Set-Cookie out. */
 
@@ -213,13 +219,15 @@ struct	cookie_opts {
 	enum samesite	 samesite;
 };
 
+extern const char *const samesites[SAMESITE__MAX];	/* attribute values */
+
 int	 cookie_next(const char **, const char *, struct cookie *);
 int	 cookie_find(const char **, const char *, const char *,
 	    struct cookie *);
 int	 cookie_octets(const char *, size_t);
 int	 cookie_name_valid(const char *, size_t);
-int	 cookie_emit(struct buf *, const char *, const char *, size_t,
-	    const struct cookie_opts *, time_t, long long);
+enum sl_err	 cookie_emit(struct buf *, const char *, const char *, size_t,
+		    const struct cookie_opts *, time_t, long long);
 void	 http_date(time_t, char[30]);
 
 /* store.c: session files on disk. */
@@ -314,7 +322,9 @@ struct	sl_ctx {
 	char		 name[32];
 	struct config	 cfg;
 	enum sl_err	 cfgerr;	/* SL_OK or SL_ECONFIG */
-	char		 cfgmsg[256];
+	struct why	 cfgwhy;	/* its cause */
+	const struct io	*io;		/* where requests come from */
+	void		*ioarg;		/* and its state */
 	struct signer	 signer;
 	struct store	 store;
 	struct tcache	 tmpls[TMPL_CACHE];
@@ -327,8 +337,6 @@ struct	sl_ctx {
 	struct buf	 fixed;		/* the headers every answer ends with */
 	const char	*fixed_csp;	/* the CSP they were made with */
 	struct sl_req	*spare;		/* the last request, for the next */
-	int		 memory;	/* requests made by req_memory() */
-	struct buf	 memout;	/* their answers */
 };
 
 struct	sess {
@@ -395,22 +403,35 @@ struct	sl_req {
 	struct buf	 cookies;	/* Set-Cookie lines to send */
 	struct buf	 deletions;	/* and those that delete, sent last */
 	int		 responded;
-	int		 logged;	/* sl_fail(): the cause is logged */
-	char		 errmsg[LOG_LINE_MAX];
-	/* Requests made in memory (tests, fuzzing). */
-	const char	*mem_body;
-	size_t		 mem_len;
-	size_t		 mem_off;
+	struct why	 why;		/* the last failure: shown, logged */
 };
 
-/* request.c */
-struct sl_req	*req_memory(struct sl_ctx *, char *const *, const char *,
-		    size_t);
+/*
+ * io.c: the I/O of requests, a table chosen once per context (ctx_io()):
+ * libfcgi's for the programs, a test's own in memory.
+ */
+struct	io {
+	/* The next request's environment, or NULL when there is none. */
+	char *const	*(*accept)(void *);
+	size_t		 (*read)(void *, void *, size_t);	/* the body */
+	void		 (*write)(void *, const void *, size_t);
+	/* After the answer, with the bytes of the body left unread. */
+	void		 (*finish)(void *, size_t);
+	void		 (*free)(void *);	/* the state; may be NULL */
+};
+
+extern const struct io	 io_fcgi;
+
+/* lifecycle.c: the context, and a request's life. */
 struct sl_ctx	*ctx_new(const char *, char *const *);
+void		 ctx_io(struct sl_ctx *, const struct io *, void *);
+struct sl_req	*req_accept(struct sl_ctx *, char *const *);
+
+/* request.c: the request's variables, body, form, cookies. */
+void		 req_vars(struct sl_req *, char *const *);
 size_t		 req_read(struct sl_req *, void *, size_t);
 void		 req_write(struct sl_req *, const void *, size_t);
-void		 req_error(struct sl_req *, const char *, ...)
-		    __attribute__((format(__printf__, 2, 3)));
+size_t		 req_unread(const struct sl_req *);
 int		 req_secure(const struct sl_req *);
 int		 req_cookie(struct sl_req *, const char *, const char **,
 		    struct cookie *);
@@ -427,6 +448,7 @@ void		 session_release(struct sl_req *);
 int		 workers_run(struct sl_ctx *);
 
 /* response.c */
+enum sl_err	 resp_refuse(struct sl_req *, enum sl_err);
 enum sl_err	 tmpl_get(struct sl_ctx *, const char *, const struct tmpl **,
 		    char *, size_t);
 

@@ -16,20 +16,18 @@ sl_flash_set(struct sl_req *r, const char *msg)
 	char	 name[80], val[(FLASH_MAX + 2) / 3 * 4 + 1 + TAG_LEN + 1];
 	size_t	 len = strlen(msg), n;
 
-	if (len == 0 || len > FLASH_MAX || !utf8_valid(msg, len)) {
-		req_error(r, "flash message empty, too long or not UTF-8");
-		return SL_EINTERNAL;
-	}
+	if (len == 0 || len > FLASH_MAX || !utf8_valid(msg, len))
+		return why_cause(&r->why, SL_EINTERNAL,
+		    "flash message empty, too long or not UTF-8");
 	/* HEAD changes nothing: no message for a page to come. */
 	if (r->method == SL_METHOD_HEAD)
 		return SL_OK;
 	n = b64url_encode(msg, len, val);
 	val[n++] = '.';
-	if (!signer_tag(&r->ctx->signer, 0, SIGDOM_FLASH, val, n - 1,
-	    val + n)) {
-		req_error(r, "cannot sign the flash message");
-		return SL_EINTERNAL;
-	}
+	if (signer_tag(&r->ctx->signer, 0, SIGDOM_FLASH, val, n - 1,
+	    val + n) != SL_OK)
+		return why_cause(&r->why, SL_EINTERNAL,
+		    "cannot sign the flash message");
 	req_cookie_name(r, "_flash", name, sizeof(name));
 	return req_set_cookie(r, name, val, n + TAG_LEN, -1);
 }
@@ -45,7 +43,7 @@ flash_open(struct sl_req *r, const char *v, size_t len)
 	if ((dot = memchr(v, '.', len)) == NULL ||
 	    (size_t)(v + len - dot - 1) != TAG_LEN ||
 	    signer_verify(&r->ctx->signer, SIGDOM_FLASH, v, (size_t)(dot - v),
-	    dot + 1, TAG_LEN) < 0 ||
+	    dot + 1, TAG_LEN, NULL) != SL_OK ||
 	    (msg = arena_alloc(&r->arena, (size_t)(dot - v) + 1)) == NULL ||
 	    !b64url_decode(v, (size_t)(dot - v), msg, (size_t)(dot - v), &n) ||
 	    n == 0 || memchr(msg, '\0', n) != NULL || !utf8_valid(msg, n))

@@ -95,9 +95,9 @@ utf8_valid(const char *s, size_t len)
 /*
  * Decode IN into pairs allocated from the arena (the input is copied and
  * decoded in place).  FLAGS collects FORM_BADPCT, FORM_NUL, FORM_BADUTF8.
- * Returns 0 only when out of memory.
+ * Fails only when out of memory: SL_EINTERNAL.
  */
-int
+enum sl_err
 form_decode(struct arena *a, const char *in, size_t len,
     struct sl_pair **pairs, size_t *npairs, unsigned int *flags)
 {
@@ -114,7 +114,7 @@ form_decode(struct arena *a, const char *in, size_t len,
 			max++;
 	if ((copy = arena_strndup(a, in, len)) == NULL ||
 	    (pv = arena_alloc(a, max * sizeof(*pv))) == NULL)
-		return 0;
+		return SL_EINTERNAL;
 
 	/* §5.1 step 1: split on '&'; step 3.1: skip empty sequences. */
 	for (seq = copy, end = copy + len; seq < end; seq = amp + 1) {
@@ -154,7 +154,7 @@ form_decode(struct arena *a, const char *in, size_t len,
 		*flags |= FORM_BADPCT;
 	*pairs = pv;
 	*npairs = n;
-	return 1;
+	return SL_OK;
 }
 
 size_t

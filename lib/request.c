@@ -1,37 +1,26 @@
 /*
- * request.c: one face over CGI and FastCGI.  libfcgi's FCGI_Accept() serves
- * both: with a listening socket on fd 0 it loops over FastCGI requests,
- * otherwise it returns the one CGI request and then -1.  This is the only
- * file that includes fcgi_stdio.h, and so the only one that reads the body
- * or writes the answer.
+ * request.c: the request itself, whichever way it came: its CGI
+ * variables (RFC 3875 §4.1), its body, its form and query decoded, its
+ * cookies in and the Set-Cookie lines queued for its answer.  It calls
+ * only down (form, cookie, crypto, util) and through the context's I/O
+ * table (io.c, or a test's) for the body and the answer; the life of a
+ * request (accept, finish) is lifecycle.c's.
  *
  * Every request variable is copied into the request's arena when it is
- * accepted: libfcgi frees the environment at FCGI_Finish(), and nothing of
+ * made: libfcgi frees the environment at FCGI_Finish(), and nothing of
  * one request may survive into the next.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <poll.h>
-#include <unistd.h>
-
-#include <fcgi_stdio.h>
-#include <fcgiapp.h>
-
 #include "extern.h"
 
 #define DRAIN_MAX	(1024 * 1024)	/* bytes of an unread body dropped */
-#define DRAIN_SECONDS	2
 
-extern char	**environ;
-
-static void	 req_free(struct sl_req *);
 static long long content_length(const char *, size_t);
 
 static const char *const methods[SL_METHOD__MAX] = {
@@ -40,90 +29,6 @@ static const char *const methods[SL_METHOD__MAX] = {
 	"POST",		/* SL_METHOD_POST */
 	NULL,		/* SL_METHOD_OTHER */
 };
-
-/*
- * A configuration that cannot serve is logged here, once per process,
- * naming the variable: for FastCGI before the first accept, so that the
- * operator sees it when the worker starts (DESIGN: Errors and limits).
- * Every request is then answered 500 by req_usable() without another
- * line: plain CGI, where every request starts the program, still logs
- * one line per request.
- */
-struct sl_ctx *
-ctx_new(const char *name, char *const *envp)
-{
-	struct sl_ctx	*ctx;
-	char		 err[256];
-
-	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
-		return NULL;
-	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
-	if (!crypto_init(ctx->cfgmsg, sizeof(ctx->cfgmsg)) ||
-	    config_load(&ctx->cfg, envp, ctx->cfgmsg, sizeof(ctx->cfgmsg)) !=
-	    SL_OK ||
-	    !signer_init(&ctx->signer, &ctx->cfg, ctx->cfgmsg,
-	    sizeof(ctx->cfgmsg))) {
-		ctx->cfgerr = SL_ECONFIG;
-		log_line(ctx->name, "configuration refused, every request "
-		    "gets 500: %s", ctx->cfgmsg);
-		return ctx;
-	}
-	store_init(&ctx->store, ctx->name, ctx->cfg.session_dir,
-	    ctx->cfg.file_mode);
-	ctx->store.reserve = ctx->cfg.file_reserve;
-	/* Read the templates every page needs before the first request;
-	 * one that fails is tried again, and logged, when it is needed. */
-	tmpl_get(ctx, "layout.html", NULL, err, sizeof(err));
-	tmpl_get(ctx, "error.html", NULL, err, sizeof(err));
-	return ctx;
-}
-
-/*
- * SESSILE_WORKERS applies to FastCGI on a listening socket only; plain
- * CGI is one process per request whatever it says.  The configuration
- * is read, and a refusal logged, before any worker is forked.
- */
-struct sl_ctx *
-sl_init(const char *name)
-{
-	struct sl_ctx	*ctx;
-
-	if ((ctx = ctx_new(name, environ)) == NULL)
-		return NULL;
-	if (ctx->cfgerr == SL_OK && !workers_run(ctx)) {
-		/* The supervisor, told to stop: its workers have ended. */
-		sl_free(ctx);
-		exit(0);
-	}
-	return ctx;
-}
-
-void
-sl_free(struct sl_ctx *ctx)
-{
-	size_t	 i;
-
-	if (ctx == NULL)
-		return;
-	log_flush();
-	store_close(&ctx->store);
-	signer_free(&ctx->signer);
-	config_free(&ctx->cfg);
-	for (i = 0; i < TMPL_CACHE; i++) {
-		free(ctx->tmpls[i].name);
-		tmpl_free(ctx->tmpls[i].t);
-	}
-	free(ctx->css);
-	free(ctx->csp);
-	if (ctx->spare != NULL)
-		req_free(ctx->spare);
-	buf_free(&ctx->out);
-	buf_free(&ctx->page);
-	buf_free(&ctx->content);
-	buf_free(&ctx->fixed);
-	buf_free(&ctx->memout);
-	free(ctx);
-}
 
 /* The request variables the library reads, found in one pass. */
 enum	reqvar {
@@ -190,75 +95,14 @@ copy_var(struct sl_req *r, const char *v)
 	return v == NULL ? NULL : arena_strndup(&r->arena, v, strlen(v));
 }
 
-static void
-req_free(struct sl_req *r)
+/* The request's variables, from the environment ENVP. */
+void
+req_vars(struct sl_req *r, char *const *envp)
 {
-	arena_free(&r->arena);
-	buf_free(&r->cookies);
-	buf_free(&r->deletions);
-	free(r);
-}
-
-/*
- * A request from the context's spare one when there is one: the arena's
- * first block and the cookie buffers are kept from the request before, so
- * that a request allocates nothing that a reused buffer serves.
- */
-static struct sl_req *
-req_get(struct sl_ctx *ctx)
-{
-	struct sl_req	*r;
-	struct arena	 a;
-	struct buf	 c, d;
-
-	if ((r = ctx->spare) == NULL)
-		return calloc(1, sizeof(*r));
-	ctx->spare = NULL;
-	a = r->arena;
-	c = r->cookies;
-	d = r->deletions;
-	memset(r, 0, sizeof(*r));
-	r->arena = a;
-	r->cookies = c;
-	r->deletions = d;
-	return r;
-}
-
-/*
- * The end of a request: what it left in the buffers kept for the next one
- * (its variables, its cookies, its page and answer) is cleared, here and
- * only here, and the request is kept as the spare.
- */
-static void
-req_put(struct sl_req *r)
-{
-	struct sl_ctx	*ctx = r->ctx;
-
-	arena_reset(&r->arena);
-	buf_wipe(&r->cookies);
-	buf_wipe(&r->deletions);
-	buf_wipe(&ctx->content);
-	buf_wipe(&ctx->page);
-	buf_wipe(&ctx->out);
-	if (ctx->spare == NULL)
-		ctx->spare = r;
-	else
-		req_free(r);
-}
-
-static struct sl_req *
-req_new(struct sl_ctx *ctx, char *const *envp)
-{
-	struct sl_req	*r;
 	const char	*v[RV__MAX];
 	size_t		 i;
 
-	if ((r = req_get(ctx)) == NULL)
-		return NULL;
 	env_scan(envp, v);
-	r->ctx = ctx;
-	ctx->store.recheck = 1;	/* store_open(): is the directory the same? */
-	r->now = time(NULL);
 	r->method = SL_METHOD_OTHER;
 	if (v[RV_METHOD] != NULL)
 		for (i = 0; i < SL_METHOD_OTHER; i++)
@@ -276,106 +120,13 @@ req_new(struct sl_ctx *ctx, char *const *envp)
 	r->server_name = copy_var(r, v[RV_SERVER_NAME]);
 	r->origin = copy_var(r, v[RV_ORIGIN]);
 	r->fetch_site = copy_var(r, v[RV_FETCH_SITE]);
-	return r;
-}
-
-/* Answer without a request structure: we are out of memory. */
-static void
-answer_oom(struct sl_ctx *ctx)
-{
-	static const char	 msg[] = "Status: 503 Service Unavailable\r\n"
-	    "Content-Type: text/plain\r\n\r\nOut of memory.\n";
-
-	log_line(ctx->name, "503: out of memory");
-	if (ctx->memory)
-		buf_add(&ctx->memout, msg, sizeof(msg) - 1);
-	else
-		FCGI_fwrite((void *)msg, 1, sizeof(msg) - 1, FCGI_stdout);
-}
-
-/* Check what every request needs, or answer it here. */
-static int
-req_usable(struct sl_req *r)
-{
-	const char	*px = r->ctx->cfg.cookie_prefix;
-
-	if (r->ctx->cfgerr != SL_OK) {
-		/* ctx_new() logged the cause: not once more per request. */
-		r->logged = 1;
-		sl_fail(r, SL_ECONFIG, NULL);
-		return 0;
-	}
-	/*
-	 * RFC 6265bis §4.1.3: a browser drops a __Secure- or __Host- cookie
-	 * set without Secure.  With SESSION_COOKIE_SECURE unset, Secure
-	 * follows HTTPS, and a request without it could set no cookie (a
-	 * login would end in the form's 403): a configuration error of
-	 * this request, named as such (DESIGN: Sessions).
-	 */
-	if (px != NULL && !req_secure(r)) {
-		req_error(r, "SESSION_COOKIE_NAME: a %s cookie needs HTTPS: "
-		    "set HTTPS=on at the server, or SESSION_COOKIE_SECURE=true "
-		    "behind a TLS proxy", px);
-		sl_fail(r, SL_ECONFIG, NULL);
-		return 0;
-	}
-	if (r->nomethod) {
-		sl_fail(r, SL_EBADREQ, "The request has no method.");
-		return 0;
-	}
-	return 1;
-}
-
-struct sl_req *
-sl_accept(struct sl_ctx *ctx)
-{
-	struct sl_req	*r;
-
-	for (;;) {
-		log_tick(ctx->name);
-		if (ctx->memory || FCGI_Accept() < 0)
-			return NULL;
-		if ((r = req_new(ctx, environ)) == NULL) {
-			answer_oom(ctx);
-			continue;
-		}
-		if (req_usable(r))
-			return r;
-		sl_finish(r);
-	}
 }
 
 /*
- * A request made in memory from ENVP and BODY: the answer is kept in the
- * context (memout).  For tests and fuzzing: the same code as the programs.
- */
-struct sl_req *
-req_memory(struct sl_ctx *ctx, char *const *envp, const char *body,
-    size_t len)
-{
-	struct sl_req	*r;
-
-	ctx->memory = 1;
-	buf_reset(&ctx->memout);
-	if ((r = req_new(ctx, envp)) == NULL) {
-		answer_oom(ctx);
-		return NULL;
-	}
-	r->mem_body = body;
-	r->mem_len = len;
-	if (!req_usable(r)) {
-		sl_finish(r);
-		return NULL;
-	}
-	return r;
-}
-
-/*
- * Plain CGI only: after the answer, read and drop what is left of a body
- * the program did not read (a 413, a 405, a logout with a form).  Apache's
- * mod_cgid resets the connection, losing the answer, when a CGI program
- * exits before taking its input.  Bounded in bytes and in time, so an
- * endless or stalled body costs at most that.
+ * After the answer: how many bytes of a body the program did not read (a
+ * 413, a 405, a logout with a form) the I/O may drop, so that the server
+ * does not lose the answer (Apache's mod_cgid resets the connection when
+ * a CGI program exits before taking its input).  Bounded by DRAIN_MAX.
  *
  * RFC 3875 §4.2: never past CONTENT_LENGTH, even here; what follows is
  * not the program's (some servers hand it the client's socket).  Only a
@@ -383,113 +134,33 @@ req_memory(struct sl_ctx *ctx, char *const *envp, const char *body,
  * end; a CONTENT_LENGTH that is not a number does not say where the body
  * ends, so nothing is read.
  */
-static void
-drain_cgi(struct sl_req *r)
+size_t
+req_unread(const struct sl_req *r)
 {
-	struct pollfd	 pfd;
-	char		 buf[16 * 1024];
-	size_t		 left;
-	ssize_t		 n;
-	time_t		 end = time(NULL) + DRAIN_SECONDS;
 	long long	 cl;
+	size_t		 left;
 
-	if (r->body_eof || !FCGX_IsCGI())
-		return;
+	if (r->body_eof)
+		return 0;
 	if (r->content_length != NULL && *r->content_length != '\0') {
 		if ((cl = content_length(r->content_length, DRAIN_MAX)) <= 0 ||
 		    (size_t)cl <= r->body_got)
-			return;
+			return 0;
 		left = (size_t)cl - r->body_got;
 	} else if (r->content_type != NULL)
 		left = DRAIN_MAX;
 	else
-		return;
-	if (left > DRAIN_MAX)
-		left = DRAIN_MAX;
-	FCGI_fflush(FCGI_stdout);
-	pfd.fd = STDIN_FILENO;
-	pfd.events = POLLIN;
-	while (left > 0 && time(NULL) <= end) {
-		if (poll(&pfd, 1, 250) <= 0)
-			break;
-		if ((n = read(STDIN_FILENO, buf, left < sizeof(buf) ? left :
-		    sizeof(buf))) < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		left -= (size_t)n;
-	}
+		return 0;
+	return left > DRAIN_MAX ? DRAIN_MAX : left;
 }
 
-void
-sl_finish(struct sl_req *r)
-{
-	struct sl_ctx	*ctx;
-
-	if (r == NULL)
-		return;
-	ctx = r->ctx;
-	/* sl_fail() logs it: one line. */
-	if (!r->responded)
-		sl_fail(r, SL_EINTERNAL, "the program sent no answer");
-	session_release(r);
-	if (!ctx->memory) {
-		drain_cgi(r);
-		FCGI_Finish();
-	}
-	/* Clean up after the answer has gone out, not before. */
-	if (r->gc)
-		store_gc(&ctx->store, r->now, 16);
-	req_put(r);
-}
-
-/*
- * Plain CGI: up to LEN bytes from fd 0 with read(2), never asking for
- * more.  libfcgi's FCGI_stdin is stdio's stdin in CGI mode, and stdio
- * reads ahead (4 KiB and more): past CONTENT_LENGTH, which RFC 3875 §4.2
- * forbids, and on a socket or a pipe those bytes are lost to whoever
- * reads next.
- */
-static size_t
-read_cgi(void *p, size_t len)
-{
-	char	*b = p;
-	size_t	 got = 0;
-	ssize_t	 n;
-
-	while (got < len) {
-		if ((n = read(STDIN_FILENO, b + got, len - got)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return got;
-}
-
-/*
- * Read up to LEN bytes of the body: fewer only at its end.  Under
- * FastCGI the record layer bounds the body, and libfcgi's stream reads
- * no further.
- */
+/* Read up to LEN bytes of the body: fewer only at its end. */
 size_t
 req_read(struct sl_req *r, void *p, size_t len)
 {
 	size_t	 n;
 
-	if (r->ctx->memory) {
-		n = r->mem_len - r->mem_off;
-		if (n > len)
-			n = len;
-		memcpy(p, r->mem_body + r->mem_off, n);
-		r->mem_off += n;
-		return n;
-	}
-	n = FCGX_IsCGI() ? read_cgi(p, len) : FCGI_fread(p, 1, len,
-	    FCGI_stdin);
+	n = r->ctx->io->read(r->ctx->ioarg, p, len);
 	r->body_got += n;
 	return n;
 }
@@ -497,27 +168,13 @@ req_read(struct sl_req *r, void *p, size_t len)
 void
 req_write(struct sl_req *r, const void *p, size_t len)
 {
-	if (r->ctx->memory)
-		buf_add(&r->ctx->memout, p, len);
-	else
-		FCGI_fwrite((void *)p, 1, len, FCGI_stdout);
-}
-
-/* Remember why the request failed, for the page and the log line. */
-void
-req_error(struct sl_req *r, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
-	va_end(ap);
+	r->ctx->io->write(r->ctx->ioarg, p, len);
 }
 
 const char *
 sl_errmsg(const struct sl_req *r)
 {
-	return r->errmsg;
+	return r->why.msg;
 }
 
 enum sl_method
@@ -618,35 +275,35 @@ read_body(struct sl_req *r, char **body, size_t *len)
 	*len = 0;
 	if (r->content_length != NULL && *r->content_length != '\0' &&
 	    (cl = content_length(r->content_length, max)) == -1) {
-		req_error(r, "The Content-Length is not a number.");
-		return SL_EBADREQ;
+		return why_msg(&r->why, SL_EBADREQ,
+		    "The Content-Length is not a number.");
 	}
 	if (cl > (long long)max) {
-		req_error(r, "The form is larger than %zu bytes.", max);
-		return SL_ETOOLARGE;
+		return why_msg(&r->why, SL_ETOOLARGE,
+		    "The form is larger than %zu bytes.", max);
 	}
 	if (cl == 0 || (cl == -2 && r->content_type == NULL))
 		return SL_OK;
 	if (r->content_type == NULL || !urlencoded(r->content_type)) {
-		req_error(r, "Only application/x-www-form-urlencoded forms "
-		    "(in UTF-8) are accepted.");
-		return SL_EMEDIA;
+		return why_msg(&r->why, SL_EMEDIA, "Only "
+		    "application/x-www-form-urlencoded forms (in UTF-8) are "
+		    "accepted.");
 	}
 	want = cl < 0 ? max + 1 : (size_t)cl;
 	if ((*body = arena_alloc(&r->arena, want + 1)) == NULL) {
-		req_error(r, "out of memory reading the body");
-		return SL_EINTERNAL;
+		return why_cause(&r->why, SL_EINTERNAL,
+		    "out of memory reading the body");
 	}
 	got = req_read(r, *body, want);
 	if (cl < 0 && got > max) {
-		req_error(r, "The form is larger than %zu bytes.", max);
-		return SL_ETOOLARGE;
+		return why_msg(&r->why, SL_ETOOLARGE,
+		    "The form is larger than %zu bytes.", max);
 	}
 	/* All of it, or all there was: nothing is left to drain. */
 	r->body_eof = 1;
 	if (cl >= 0 && got < want) {
-		req_error(r, "The body is shorter than its Content-Length.");
-		return SL_EBADREQ;
+		return why_msg(&r->why, SL_EBADREQ,
+		    "The body is shorter than its Content-Length.");
 	}
 	(*body)[got] = '\0';
 	*len = got;
@@ -659,22 +316,18 @@ decode(struct sl_req *r, const char *in, size_t len, struct sl_pair **p,
 {
 	unsigned int	 flags;
 
-	if (!form_decode(&r->arena, in, len, p, n, &flags)) {
-		req_error(r, "out of memory decoding the form");
-		return SL_EINTERNAL;
-	}
-	if (flags & FORM_BADPCT) {
-		req_error(r, "The form has malformed percent-encoding.");
-		return SL_EBADREQ;
-	}
-	if (flags & FORM_NUL) {
-		req_error(r, "The form contains a NUL byte.");
-		return SL_EBADREQ;
-	}
-	if (flags & FORM_BADUTF8) {
-		req_error(r, "The form is not valid UTF-8.");
-		return SL_EBADREQ;
-	}
+	if (form_decode(&r->arena, in, len, p, n, &flags) != SL_OK)
+		return why_cause(&r->why, SL_EINTERNAL,
+		    "out of memory decoding the form");
+	if (flags & FORM_BADPCT)
+		return why_msg(&r->why, SL_EBADREQ,
+		    "The form has malformed percent-encoding.");
+	if (flags & FORM_NUL)
+		return why_msg(&r->why, SL_EBADREQ,
+		    "The form contains a NUL byte.");
+	if (flags & FORM_BADUTF8)
+		return why_msg(&r->why, SL_EBADREQ,
+		    "The form is not valid UTF-8.");
 	return SL_OK;
 }
 
@@ -766,11 +419,10 @@ req_set_cookie(struct sl_req *r, const char *name, const char *val,
 	 * cookie in its jar when a later Set-Cookie of the same answer sets
 	 * another one.  Browsers do not care about the order.
 	 */
-	if (!cookie_emit(maxage == 0 ? &r->deletions : &r->cookies, name,
-	    val, len, &o, r->now, maxage)) {
-		req_error(r, "cannot emit cookie %s", name);
-		return SL_EINTERNAL;
-	}
+	if (cookie_emit(maxage == 0 ? &r->deletions : &r->cookies, name,
+	    val, len, &o, r->now, maxage) != SL_OK)
+		return why_cause(&r->why, SL_EINTERNAL, "cannot emit cookie %s",
+		    name);
 	return SL_OK;
 }
 
@@ -821,7 +473,7 @@ req_purge_cookie(struct sl_req *r, const char *name, int keep_own)
 	cookie_opts(r, &o);
 	o.domain = NULL;
 	if ((own != NULL || !keep_own) &&
-	    !cookie_emit(&r->deletions, name, "", 0, &o, r->now, 0))
+	    cookie_emit(&r->deletions, name, "", 0, &o, r->now, 0) != SL_OK)
 		goto fail;
 	/* RFC 6265bis §4.1.3.2: a "__Host-" cookie never has a Domain. */
 	if (strncasecmp(name, "__Host-", 7) == 0 ||
@@ -835,11 +487,12 @@ req_purge_cookie(struct sl_req *r, const char *name, int keep_own)
 		if (keep_own && own != NULL && strcasecmp(own, d) == 0)
 			continue;
 		o.domain = d;
-		if (!cookie_emit(&r->deletions, name, "", 0, &o, r->now, 0))
+		if (cookie_emit(&r->deletions, name, "", 0, &o, r->now, 0) !=
+		    SL_OK)
 			goto fail;
 	}
 	return SL_OK;
 fail:
-	req_error(r, "cannot emit cookie %s", name);
-	return SL_EINTERNAL;
+	return why_cause(&r->why, SL_EINTERNAL, "cannot emit cookie %s",
+	    name);
 }

@@ -108,6 +108,12 @@ sl_err_status(enum sl_err e)
 	return e < SL_ERR__MAX ? errs[e].http : SL_HTTP_500;
 }
 
+int
+sl_err_is_input(enum sl_err e)
+{
+	return e != SL_OK && sl_err_status(e) < SL_HTTP_500;
+}
+
 const char *
 sl_strerror(enum sl_err e)
 {
@@ -392,26 +398,20 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 
 	if ((e = tmpl_get(ctx, tmpl, &page, err, sizeof(err))) != SL_OK ||
 	    (e = tmpl_get(ctx, "layout.html", &layout, err, sizeof(err))) !=
-	    SL_OK) {
-		req_error(r, "template: %s", err);
-		return e;
-	}
+	    SL_OK)
+		return why_cause(&r->why, e, "template: %s", err);
 	if ((all = arena_alloc(&r->arena, (nvars + 1) * sizeof(*all))) ==
-	    NULL) {
-		req_error(r, "out of memory");
-		return SL_EINTERNAL;
-	}
+	    NULL)
+		return why_cause(&r->why, SL_EINTERNAL, "out of memory");
 	if (nvars > 0)
 		memcpy(all, vars, nvars * sizeof(*all));
 	all[nvars].name = "root";
 	all[nvars].val = ctx->cfg.root;
 	all[nvars].len = strlen(ctx->cfg.root);
 	buf_reset(content);
-	if (!tmpl_render(page, all, nvars + 1, content, err, sizeof(err))) {
-		req_error(r, "template: %s/%s: %s", ctx->cfg.template_dir,
-		    tmpl, err);
-		return SL_ETEMPLATE;
-	}
+	if (!tmpl_render(page, all, nvars + 1, content, err, sizeof(err)))
+		return why_cause(&r->why, SL_ETEMPLATE, "template: %s/%s: %s",
+		    ctx->cfg.template_dir, tmpl, err);
 	lv[0].name = "title";
 	lv[0].val = title;
 	lv[0].len = strlen(title);
@@ -425,11 +425,9 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	lv[3].val = ctx->css;
 	lv[3].len = ctx->csslen;
 	ok = tmpl_render(layout, lv, 4, out, err, sizeof(err));
-	if (!ok) {
-		req_error(r, "template: %s/layout.html: %s",
-		    ctx->cfg.template_dir, err);
-		return SL_ETEMPLATE;
-	}
+	if (!ok)
+		return why_cause(&r->why, SL_ETEMPLATE,
+		    "template: %s/layout.html: %s", ctx->cfg.template_dir, err);
 	return SL_OK;
 }
 
@@ -476,8 +474,15 @@ sl_redirect(struct sl_req *r, const char *path)
 	return respond(r, SL_HTTP_303, loc->p, NULL, body->p, body->len, 1);
 }
 
-enum sl_err
-sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
+/*
+ * The error page for E.  A fault of the server (5xx) logs its cause, once,
+ * when LOG: MSG, else the cause the request's why holds, else the
+ * status's default, and shows the visitor only the default; bad input
+ * (4xx) shows MSG, else the why's message for the visitor, else the
+ * default.
+ */
+static enum sl_err
+fail(struct sl_req *r, enum sl_err e, const char *msg, int log)
 {
 	struct sl_var	 vars[2];
 	struct buf	 body;
@@ -489,16 +494,17 @@ sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
 	if (e == SL_OK || e >= SL_ERR__MAX)
 		e = SL_EINTERNAL;
 	http = errs[e].http;
-	if (msg == NULL)
-		msg = r->errmsg[0] != '\0' ? r->errmsg : errs[e].msg;
-	/* Server faults: the cause goes to the log (once), never to the
-	 * user. */
 	if (http >= SL_HTTP_500) {
-		if (!r->logged)
+		if (msg == NULL)
+			msg = r->why.cause[0] != '\0' ? r->why.cause :
+			    errs[e].msg;
+		if (log)
 			log_line(r->ctx->name, "%s: %s", http_lines[http], msg);
 		shown = errs[e].msg;
-	} else
+	} else if (msg != NULL)
 		shown = msg;
+	else
+		shown = r->why.msg[0] != '\0' ? r->why.msg : errs[e].msg;
 	vars[0].name = "status";
 	vars[0].val = http_lines[http];
 	vars[0].len = strlen(vars[0].val);
@@ -506,10 +512,12 @@ sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
 	vars[1].val = shown;
 	vars[1].len = strlen(shown);
 	memset(&body, 0, sizeof(body));
-	if (render(r, "error.html", http_lines[http], vars, 2, &body) != SL_OK) {
-		/* No template: a plain page still says what happened. */
+	if (render(r, "error.html", http_lines[http], vars, SL_NVARS(vars),
+	    &body) != SL_OK) {
+		/* No template (its cause in the why): a plain page still
+		 * says what happened. */
 		if (http < SL_HTTP_500)
-			log_line(r->ctx->name, "%s", r->errmsg);
+			log_line(r->ctx->name, "%s", r->why.cause);
 		buf_reset(&body);
 		buf_adds(&body, "<!DOCTYPE html>\n<title>");
 		buf_adds(&body, http_lines[http]);
@@ -526,6 +534,19 @@ sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
 }
 
 enum sl_err
+sl_fail(struct sl_req *r, enum sl_err e, const char *msg)
+{
+	return fail(r, e, msg, 1);
+}
+
+/* The error page for E, whose cause is logged already (ctx_new()). */
+enum sl_err
+resp_refuse(struct sl_req *r, enum sl_err e)
+{
+	return fail(r, e, NULL, 0);
+}
+
+enum sl_err
 sl_method_not_allowed(struct sl_req *r, const char *allow)
 {
 	struct sl_var	 vars[2];
@@ -539,8 +560,8 @@ sl_method_not_allowed(struct sl_req *r, const char *allow)
 	vars[1].val = errs[SL_EMETHOD].msg;
 	vars[1].len = strlen(vars[1].val);
 	memset(&body, 0, sizeof(body));
-	if ((e = render(r, "error.html", http_lines[SL_HTTP_405], vars, 2,
-	    &body)) != SL_OK) {
+	if ((e = render(r, "error.html", http_lines[SL_HTTP_405], vars,
+	    SL_NVARS(vars), &body)) != SL_OK) {
 		buf_free(&body);
 		return sl_fail(r, e, NULL);
 	}

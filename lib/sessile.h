@@ -4,7 +4,7 @@
  * A program calls sl_init() once, then sl_accept() in a loop; each request
  * is answered by exactly one of sl_page(), sl_redirect() or sl_fail(), and
  * released with sl_finish().  The same loop serves plain CGI (one request)
- * and FastCGI (many).  See sessile(3).
+ * and FastCGI (many); sl_serve() is that loop in one call.  See sessile(3).
  */
 #ifndef SESSILE_H
 #define SESSILE_H
@@ -77,6 +77,9 @@ struct	sl_var {
 
 #define SL_VAR(n, v)	{ (n), (v), (v) == NULL ? 0 : strlen(v) }
 
+/* How many variables an array of struct sl_var holds (for sl_page()). */
+#define SL_NVARS(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Flags for sl_session_load(). */
 #define SL_SESSION_RDONLY	0x00	/* read; no lock */
 #define SL_SESSION_RDWR		0x01	/* lock for read-modify-write */
@@ -99,6 +102,13 @@ struct sl_ctx	*sl_init(const char *name);
 
 /* Release what sl_init() made. */
 void		 sl_free(struct sl_ctx *);
+
+/*
+ * A program's whole life in one call, for its main(): sl_init(NAME), then
+ * VIEW for each request sl_accept() returns, each ended by sl_finish(),
+ * then sl_free().  Returns 0, or 1 when out of memory at the start.
+ */
+int		 sl_serve(const char *name, void (*view)(struct sl_req *));
 
 /*
  * Wait for the next request (FastCGI) or take the only one (CGI).
@@ -194,15 +204,14 @@ enum sl_err	 sl_session_set(struct sl_req *, const char *, const char *,
 /* Remove KEY, returning its value (valid until sl_finish()) or NULL. */
 const char	*sl_session_pop(struct sl_req *, const char *, size_t *);
 
-/* Remove every key: an empty session keeps no file and no cookie. */
-enum sl_err	 sl_session_clear(struct sl_req *);
-
 /* Move the session's data to a new id; the old one is deleted. */
 enum sl_err	 sl_session_regenerate(struct sl_req *);
 
 /*
- * Delete the session on the server (its file is removed now) and its
- * cookie in the browser (by the answer).  When the store cannot end it
+ * End the session: every key removed, its file removed now on the server
+ * and its cookie deleted in the browser (by the answer).  (A session
+ * emptied by sl_session_pop() ends too, when the answer is sent: an empty
+ * session keeps no file and no cookie.)  When the store cannot end it
  * (read-only, failing), the answer deletes the cookie all the same, one
  * log line names the cause, and the fault is returned (SL_EUNAVAIL,
  * SL_ESTORE, SL_EFULL): the session stays on the server until it expires,
@@ -246,6 +255,13 @@ const char	*sl_errmsg(const struct sl_req *);
 
 /* The HTTP status ERR is answered with. */
 enum sl_http	 sl_err_status(enum sl_err);
+
+/*
+ * Whether ERR is the visitor's (bad input: a 4xx, whose sl_errmsg() may be
+ * shown with the form again) rather than the server's (a 5xx, for
+ * sl_fail()).  0 for SL_OK.
+ */
+int		 sl_err_is_input(enum sl_err);
 
 /* A short name for ERR. */
 const char	*sl_strerror(enum sl_err);

@@ -100,11 +100,10 @@ send_cookie(struct sl_req *r, const char *id, time_t expires)
 	val[SESSION_ID_LEN] = '.';
 	if (memcmp(id, r->sess.tagged, SESSION_ID_LEN) == 0)
 		memcpy(val + SESSION_ID_LEN + 1, r->sess.tag, TAG_LEN + 1);
-	else if (!signer_tag(&r->ctx->signer, 0, SIGDOM_SESSION, id,
-	    SESSION_ID_LEN, val + SESSION_ID_LEN + 1)) {
-		req_error(r, "cannot sign the session id");
-		return SL_EINTERNAL;
-	}
+	else if (signer_tag(&r->ctx->signer, 0, SIGDOM_SESSION, id,
+	    SESSION_ID_LEN, val + SESSION_ID_LEN + 1) != SL_OK)
+		return why_cause(&r->why, SL_EINTERNAL,
+		    "cannot sign the session id");
 	maxage = -1;
 	if (c->permanent)
 		maxage = expires - r->now > 0 ? expires - r->now : 1;
@@ -195,18 +194,20 @@ log_cookie(struct sl_req *r, const char *v, size_t len, const char *why)
 static int
 cookie_verify(struct sl_req *r, const char *v, size_t len)
 {
-	int	 k;
+	size_t	 k;
 
 	if (len != COOKIE_VALUE_LEN || v[SESSION_ID_LEN] != '.' ||
 	    !b64url_valid(v, SESSION_ID_LEN)) {
 		log_cookie(r, v, len, "not a session cookie (ID.TAG)");
 		return -1;
 	}
-	if ((k = signer_verify(&r->ctx->signer, SIGDOM_SESSION, v,
-	    SESSION_ID_LEN, v + SESSION_ID_LEN + 1, TAG_LEN)) < 0)
+	if (signer_verify(&r->ctx->signer, SIGDOM_SESSION, v,
+	    SESSION_ID_LEN, v + SESSION_ID_LEN + 1, TAG_LEN, &k) != SL_OK) {
 		log_cookie(r, v, len, "its tag matches no key (altered, or "
 		    "signed with a retired key)");
-	return k;
+		return -1;
+	}
+	return (int)k;
 }
 
 /* Take the id of the verified cookie V, signed by key K. */
@@ -243,17 +244,13 @@ pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
 	int		 found;
 
 	if ((s->stale = arena_alloc(&r->arena, n * sizeof(*s->stale))) ==
-	    NULL) {
-		req_error(r, "out of memory");
-		return SL_EINTERNAL;
-	}
+	    NULL)
+		return why_cause(&r->why, SL_EINTERNAL, "out of memory");
 	for (i = 0; i < n; i++) {
 		sha256_hex(ids[i], SESSION_ID_LEN, file);
 		if ((e = store_read(st, file, &r->arena, &d, r->now,
-		    &found)) != SL_OK) {
-			req_error(r, "%s", st->err);
-			return e;
-		}
+		    &found)) != SL_OK)
+			return why_cause(&r->why, e, "%s", st->err);
 		if (found != STORE_LIVE)
 			continue;
 		memcpy(s->stale[s->nstale++], file, sizeof(file));
@@ -330,8 +327,7 @@ data_size(const struct sdata *d)
 static enum sl_err
 store_fault(struct sl_req *r, enum sl_err e)
 {
-	req_error(r, "%s", r->ctx->store.err);
-	return e;
+	return why_cause(&r->why, e, "%s", r->ctx->store.err);
 }
 
 /*
@@ -416,10 +412,9 @@ sl_session_set(struct sl_req *r, const char *key, const char *val,
 	enum sl_err	 err;
 	char		*v;
 
-	if (!store_key_valid(key, klen)) {
-		req_error(r, "session key \"%s\" is not valid", key);
-		return SL_EINTERNAL;
-	}
+	if (!store_key_valid(key, klen))
+		return why_cause(&r->why, SL_EINTERNAL,
+		    "session key \"%s\" is not valid", key);
 	if ((err = load(r, 1)) != SL_OK)
 		return err;
 	e = find(s, key, klen);
@@ -427,28 +422,23 @@ sl_session_set(struct sl_req *r, const char *key, const char *val,
 	/* Every limit store_parse() enforces, enforced before it is
 	 * written: a session saved is a session read back. */
 	if (len > SESSION_MAX_DATA ||
-	    s->datalen - old + klen + len > SESSION_MAX_DATA) {
-		req_error(r, "The session would be larger than %d bytes.",
+	    s->datalen - old + klen + len > SESSION_MAX_DATA)
+		return why_msg(&r->why, SL_ETOOLARGE,
+		    "The session would be larger than %d bytes.",
 		    SESSION_MAX_DATA);
-		return SL_ETOOLARGE;
-	}
-	if (e == NULL && s->data.nents >= SESSION_MAX_KEYS) {
-		req_error(r, "The session would have more than %d keys.",
+	if (e == NULL && s->data.nents >= SESSION_MAX_KEYS)
+		return why_msg(&r->why, SL_ETOOLARGE,
+		    "The session would have more than %d keys.",
 		    SESSION_MAX_KEYS);
-		return SL_ETOOLARGE;
-	}
-	if ((v = arena_strndup(&r->arena, val, len)) == NULL) {
-		req_error(r, "out of memory");
-		return SL_EINTERNAL;
-	}
+	if ((v = arena_strndup(&r->arena, val, len)) == NULL)
+		return why_cause(&r->why, SL_EINTERNAL, "out of memory");
 	if (e == NULL) {
 		if (s->data.nents == s->data.cap) {
 			s->data.cap = s->data.cap ? s->data.cap * 2 : 8;
 			if ((ents = arena_alloc(&r->arena,
-			    s->data.cap * sizeof(*ents))) == NULL) {
-				req_error(r, "out of memory");
-				return SL_EINTERNAL;
-			}
+			    s->data.cap * sizeof(*ents))) == NULL)
+				return why_cause(&r->why, SL_EINTERNAL,
+				    "out of memory");
 			if (s->data.nents > 0)
 				memcpy(ents, s->data.ents,
 				    s->data.nents * sizeof(*ents));
@@ -457,8 +447,8 @@ sl_session_set(struct sl_req *r, const char *key, const char *val,
 		e = &s->data.ents[s->data.nents++];
 		if ((e->key = arena_strndup(&r->arena, key, klen)) == NULL) {
 			s->data.nents--;
-			req_error(r, "out of memory");
-			return SL_EINTERNAL;
+			return why_cause(&r->why, SL_EINTERNAL,
+			    "out of memory");
 		}
 		e->keylen = klen;
 	}
@@ -487,8 +477,10 @@ sl_session_pop(struct sl_req *r, const char *key, size_t *len)
 	return v;
 }
 
-enum sl_err
-sl_session_clear(struct sl_req *r)
+/* Every key removed: at the answer, an empty session keeps no file and
+ * no cookie (commit_empty()). */
+static enum sl_err
+clear(struct sl_req *r)
 {
 	enum sl_err	 e;
 
@@ -560,11 +552,11 @@ remove_files(struct sl_req *r)
 
 /*
  * The store could not end the session, with the fault E (its cause in
- * r->errmsg).  A logout deletes the cookie all the same (DESIGN.md,
+ * r->why).  A logout deletes the cookie all the same (DESIGN.md,
  * Sessions), where one that worked deletes it: on a shared computer the
  * next person must not find the last one logged in.  The file stays, to
- * expire.  One log line says so; r->logged keeps sl_fail() from saying
- * it again.  Later calls on the session fail with E, and the answer
+ * expire.  One log line says so, and takes the cause from the why, so
+ * that sl_fail() does not say it again.  Later calls on the session fail with E, and the answer
  * changes nothing more on disk (session_commit()).  Returns E when a live
  * session may be left on the server (it was read as live, or could not
  * be read), for the caller to tell the visitor; SL_OK when none is.
@@ -577,9 +569,9 @@ abandon(struct sl_req *r, enum sl_err e)
 
 	left = !s->loaded || s->err != SL_OK || s->exists;
 	log_line(r->ctx->name, "the session is not ended (%s): %s",
-	    r->errmsg, left ? "it lives on until it expires; its cookie is "
-	    "deleted" : "none was live; its cookie is deleted");
-	r->logged = 1;
+	    r->why.cause, left ? "it lives on until it expires; its cookie "
+	    "is deleted" : "none was live; its cookie is deleted");
+	r->why.cause[0] = '\0';
 	if (s->err == SL_OK)
 		s->err = e;
 	s->abandoned = 1;
@@ -589,7 +581,7 @@ abandon(struct sl_req *r, enum sl_err e)
 }
 
 /*
- * The session's file could not be read (its cause in r->errmsg): a
+ * The session's file could not be read (its cause in r->why): a
  * logout removes it unread, under its lock, which needs no descriptor
  * for the file and no read permission (EMFILE, EACCES).  The read that
  * failed may have been one without the lock (sl_session_live()): the lock
@@ -611,8 +603,8 @@ remove_unread(struct sl_req *r)
 	if (store_remove(st, s->file) != SL_OK)
 		return 0;
 	log_line(r->ctx->name, "the session is ended unread (%s): its file "
-	    "is removed, its cookie deleted", r->errmsg);
-	r->logged = 1;
+	    "is removed, its cookie deleted", r->why.cause);
+	r->why.cause[0] = '\0';
 	s->err = SL_OK;
 	s->loaded = 1;
 	s->ended = 1;
@@ -635,7 +627,7 @@ sl_session_destroy(struct sl_req *r)
 	struct sess	*s = &r->sess;
 	enum sl_err	 e;
 
-	e = sl_session_clear(r);
+	e = clear(r);
 	if (r->method == SL_METHOD_HEAD)
 		return e;
 	if (e != SL_OK) {

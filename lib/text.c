@@ -129,41 +129,42 @@ trim(const uint8_t **s, size_t *len)
 	*len = (size_t)(end - p);
 }
 
+/*
+ * IN made fit to store (see sl_text_clean()): OUT is malloc'd.  SL_EBADREQ
+ * with the reason for the visitor in W's msg ("is too long");
+ * SL_EINTERNAL (out of memory) with its cause.
+ */
 enum sl_err
 text_clean(const char *in, size_t len, size_t maxchars, char **out,
-    size_t *outlen, const char **why)
+    size_t *outlen, struct why *w)
 {
 	const uint8_t	*s = (const uint8_t *)in;
+	const char	*bad;
 	uint8_t		*nfc, *p;
 	size_t		 n;
 
 	*out = NULL;
 	*outlen = 0;
-	*why = NULL;
-	if (len == 0) {
-		*why = WHY_EMPTY;
-		return SL_EBADREQ;
-	}
-	if (!utf8_valid(in, len)) {
-		*why = WHY_UTF8;
-		return SL_EBADREQ;
-	}
+	if (len == 0)
+		return why_msg(w, SL_EBADREQ, "%s", WHY_EMPTY);
+	if (!utf8_valid(in, len))
+		return why_msg(w, SL_EBADREQ, "%s", WHY_UTF8);
 	trim(&s, &len);
-	if (len == 0) {
-		*why = WHY_BLANK;
-		return SL_EBADREQ;
-	}
+	if (len == 0)
+		return why_msg(w, SL_EBADREQ, "%s", WHY_BLANK);
 	/* Valid UTF-8 in: NULL means ENOMEM. */
 	if ((nfc = u8_normalize(UNINORM_NFC, s, len, NULL, &n)) == NULL)
-		return SL_EINTERNAL;
-	if ((*why = text_rules(nfc, n, maxchars)) != NULL) {
+		return why_cause(w, SL_EINTERNAL,
+		    "out of memory normalizing text");
+	if ((bad = text_rules(nfc, n, maxchars)) != NULL) {
 		free(nfc);
-		return SL_EBADREQ;
+		return why_msg(w, SL_EBADREQ, "%s", bad);
 	}
 	/* NUL-terminated for callers that want a C string. */
 	if ((p = realloc(nfc, n + 1)) == NULL) {
 		free(nfc);
-		return SL_EINTERNAL;
+		return why_cause(w, SL_EINTERNAL,
+		    "out of memory normalizing text");
 	}
 	p[n] = '\0';
 	*out = (char *)p;
@@ -176,25 +177,18 @@ sl_text_clean(struct sl_req *r, const char *in, size_t len,
     size_t maxchars, const char **out, size_t *outlen)
 {
 	char		*clean, *copy;
-	const char	*why;
 	size_t		 n;
 	enum sl_err	 e;
 
 	*out = NULL;
 	*outlen = 0;
-	if ((e = text_clean(in, len, maxchars, &clean, &n, &why)) != SL_OK) {
-		if (e == SL_EBADREQ)
-			req_error(r, "%s", why);
-		else
-			req_error(r, "out of memory normalizing text");
+	if ((e = text_clean(in, len, maxchars, &clean, &n, &r->why)) != SL_OK)
 		return e;
-	}
 	copy = arena_strndup(&r->arena, clean, n);
 	free(clean);
-	if (copy == NULL) {
-		req_error(r, "out of memory normalizing text");
-		return SL_EINTERNAL;
-	}
+	if (copy == NULL)
+		return why_cause(&r->why, SL_EINTERNAL,
+		    "out of memory normalizing text");
 	*out = copy;
 	*outlen = n;
 	return SL_OK;

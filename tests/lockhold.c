@@ -24,7 +24,8 @@ main(int argc, char *argv[])
 	struct store	 s;
 	struct arena	 a;
 	struct sdata	 d;
-	char		 line[64], err[128];
+	struct why	 w;
+	char		 line[64];
 	long		 secs;
 	int		 found;
 
@@ -32,8 +33,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: lockhold dir name\n");
 		return 2;
 	}
-	if (!crypto_init(err, sizeof(err))) {
-		fprintf(stderr, "lockhold: %s\n", err);
+	if (crypto_init(&w) != SL_OK) {
+		fprintf(stderr, "lockhold: %s\n", w.cause);
 		return 1;
 	}
 	store_init(&s, "lockhold", argv[1], 0600);

@@ -15,15 +15,16 @@ int
 main(int argc, char *argv[])
 {
 	unsigned char	 raw[32];
-	char		 key[44], err[128];
+	char		 key[44];
+	struct why	 w;
 
 	(void)argv;
 	if (argc > 1) {
 		fprintf(stderr, "usage: sessile-keygen\n");
 		return 2;
 	}
-	if (!crypto_init(err, sizeof(err))) {
-		fprintf(stderr, "sessile-keygen: %s\n", err);
+	if (crypto_init(&w) != SL_OK) {
+		fprintf(stderr, "sessile-keygen: %s\n", w.cause);
 		return 1;
 	}
 	gcry_randomize(raw, sizeof(raw), GCRY_VERY_STRONG_RANDOM);

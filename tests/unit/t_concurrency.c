@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "extern.h"
+#include "../memio.h"
 #include "tap.h"
 
 #define WORKERS		8
@@ -78,7 +79,7 @@ count(struct sl_ctx *ctx, int need, char *cookie, size_t len)
 	const char	*v;
 	char		 num[32];
 
-	if ((r = req_memory(ctx, env, "", 0)) == NULL)
+	if ((r = memio_request(ctx, env, "", 0)) == NULL)
 		return 0;
 	if (sl_session_load(r, SL_SESSION_RDWR) != SL_OK ||
 	    ((v = sl_session_get(r, "n", NULL)) == NULL && need)) {
@@ -93,9 +94,9 @@ count(struct sl_ctx *ctx, int need, char *cookie, size_t len)
 	else
 		sl_redirect(r, "");
 	sl_finish(r);
-	if (cookie != NULL && !answer_cookie(&ctx->memout, cookie, len))
+	if (cookie != NULL && !answer_cookie(memio_out(ctx), cookie, len))
 		cookie[0] = '\0';
-	return strncmp(ctx->memout.p, "Status: 303", 11) == 0;
+	return strncmp(memio_out(ctx)->p, "Status: 303", 11) == 0;
 }
 
 static long
@@ -105,7 +106,7 @@ read_counter(struct sl_ctx *ctx)
 	const char	*v;
 	long		 n = -1;
 
-	if ((r = req_memory(ctx, env, "", 0)) == NULL)
+	if ((r = memio_request(ctx, env, "", 0)) == NULL)
 		return -1;
 	if ((v = sl_session_get(r, "n", NULL)) != NULL)
 		n = strtol(v, NULL, 10);
@@ -135,7 +136,7 @@ look(struct sl_ctx *ctx, char *name, size_t len)
 	struct sl_req	*r;
 	const char	*v;
 
-	if ((r = req_memory(ctx, env, "", 0)) == NULL)
+	if ((r = memio_request(ctx, env, "", 0)) == NULL)
 		return 0;
 	v = sl_session_get(r, "username", NULL);
 	snprintf(name, len, "%s", v == NULL ? "" : v);
@@ -148,7 +149,7 @@ look(struct sl_ctx *ctx, char *name, size_t len)
 		sl_page(r, SL_HTTP_200, "index.html", "Home", vars, 2);
 	}
 	sl_finish(r);
-	return strncmp(ctx->memout.p, "Status: 200", 11) == 0;
+	return strncmp(memio_out(ctx)->p, "Status: 200", 11) == 0;
 }
 
 /* What cgi-bin/login.c does with a good form: a new id, then the name. */
@@ -157,7 +158,7 @@ login(struct sl_ctx *ctx, const char *name, char *cookie, size_t len)
 {
 	struct sl_req	*r;
 
-	if ((r = req_memory(ctx, env, "", 0)) == NULL)
+	if ((r = memio_request(ctx, env, "", 0)) == NULL)
 		return 0;
 	if (sl_session_regenerate(r) != SL_OK ||
 	    sl_session_set(r, "username", name, strlen(name)) != SL_OK)
@@ -165,8 +166,8 @@ login(struct sl_ctx *ctx, const char *name, char *cookie, size_t len)
 	else
 		sl_redirect(r, "");
 	sl_finish(r);
-	return strncmp(ctx->memout.p, "Status: 303", 11) == 0 &&
-	    answer_cookie(&ctx->memout, cookie, len);
+	return strncmp(memio_out(ctx)->p, "Status: 303", 11) == 0 &&
+	    answer_cookie(memio_out(ctx), cookie, len);
 }
 
 static void
@@ -245,7 +246,7 @@ fresh_session(struct sl_ctx *ctx, char *cookie, size_t len)
 	int		 found, good;
 
 	use_cookie(NULL);
-	if ((r = req_memory(ctx, env, "", 0)) == NULL)
+	if ((r = memio_request(ctx, env, "", 0)) == NULL)
 		return 0;
 	if (sl_session_set(r, "n", "0", 1) != SL_OK ||
 	    sl_session_set(r, "username", "alice", 5) != SL_OK)
@@ -253,7 +254,7 @@ fresh_session(struct sl_ctx *ctx, char *cookie, size_t len)
 	else
 		sl_redirect(r, "");
 	sl_finish(r);
-	if (!answer_cookie(&ctx->memout, cookie, len))
+	if (!answer_cookie(memio_out(ctx), cookie, len))
 		return 0;
 	cookie_file(cookie, file);
 	memset(&a, 0, sizeof(a));
@@ -360,7 +361,7 @@ race(struct sl_ctx *ctx)
 		}
 		use_cookie(newc);
 		n = -1;
-		if ((r = req_memory(ctx, env, "", 0)) == NULL) {
+		if ((r = memio_request(ctx, env, "", 0)) == NULL) {
 			newbad++;
 			continue;
 		}
@@ -412,12 +413,12 @@ main(void)
 	if ((ctx = ctx_new("main", env)) == NULL)
 		return 1;
 	ok(ctx->cfgerr == SL_OK, "the configuration is accepted");
-	r = req_memory(ctx, env, "", 0);
+	r = memio_request(ctx, env, "", 0);
 	ok(r != NULL && sl_session_set(r, "n", "0", 1) == SL_OK,
 	    "a new session stores n = 0");
 	sl_redirect(r, "");
 	sl_finish(r);
-	ok(answer_cookie(&ctx->memout, cookiebuf, sizeof(cookiebuf)),
+	ok(answer_cookie(memio_out(ctx), cookiebuf, sizeof(cookiebuf)),
 	    "the answer sets the session cookie");
 	{
 		static char	 hc[300];

@@ -206,7 +206,7 @@ test_form_decode(void)
 		p = NULL;
 		n = 99;
 		flags = 0xff;
-		rc = form_decode(&a, t->in, t->len, &p, &n, &flags);
+		rc = form_decode(&a, t->in, t->len, &p, &n, &flags) == SL_OK;
 		ok(rc == 1 && form_matches(t, p, n, flags),
 		    "form_decode \"%s\" (%zu bytes): %zu pairs, flags %#x",
 		    tap_show(t->in, t->len), t->len, t->n, t->flags);
@@ -318,7 +318,8 @@ test_pairs_get(void)
 	unsigned int		 flags;
 
 	memset(&a, 0, sizeof(a));
-	if (!form_decode(&a, body, sizeof(body) - 1, &p, &n, &flags)) {
+	if (form_decode(&a, body, sizeof(body) - 1, &p, &n, &flags) !=
+	    SL_OK) {
 		ok(0, "form_decode for sl_pairs_get");
 		return;
 	}

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "extern.h"
+#include "../memio.h"
 #include "tap.h"
 
 static char	 dirbuf[256], tmplbuf[512], cookiebuf[300];
@@ -31,8 +32,8 @@ take_cookie(struct sl_ctx *ctx)
 {
 	const char	*p, *end;
 
-	if (ctx->memout.p == NULL ||
-	    (p = strstr(ctx->memout.p, "Set-Cookie: session=")) == NULL ||
+	if (memio_out(ctx)->p == NULL ||
+	    (p = strstr(memio_out(ctx)->p, "Set-Cookie: session=")) == NULL ||
 	    (end = strchr(p, ';')) == NULL)
 		return 0;
 	p += strlen("Set-Cookie: ");
@@ -70,7 +71,7 @@ read_back(struct sl_ctx *ctx, size_t vallen)
 	size_t		 n, len;
 
 	env[0] = "REQUEST_METHOD=GET";
-	if ((r = req_memory(ctx, env, "", 0)) == NULL)
+	if ((r = memio_request(ctx, env, "", 0)) == NULL)
 		return 0;
 	for (n = 0;; n++) {
 		snprintf(key, sizeof(key), "k%zu", n);
@@ -92,7 +93,7 @@ limit(struct sl_ctx *ctx, const char *what, size_t keys, size_t vallen,
 	enum sl_err	 e;
 
 	env[4] = NULL;
-	r = req_memory(ctx, env, "", 0);
+	r = memio_request(ctx, env, "", 0);
 	e = fill(r, keys, vallen, c, &set);
 	ok(e == SL_ETOOLARGE && set == want, "%s: refused past %zu keys "
 	    "with SL_ETOOLARGE (got %s after %zu)", what, want,

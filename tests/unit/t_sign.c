@@ -196,6 +196,18 @@ tag_is(const char *tag, const unsigned char want[32])
 	    n == 32 && memcmp(raw, want, 32) == 0;
 }
 
+/* signer_verify() as an index: the key that accepts TAG, or -1. */
+static int
+verify_index(struct signer *s, enum sigdom d, const void *msg, size_t len,
+    const char *tag, size_t taglen)
+{
+	size_t	 k;
+
+	if (signer_verify(s, d, msg, len, tag, taglen, &k) != SL_OK)
+		return -1;
+	return (int)k;
+}
+
 static void
 test_signer(void)
 {
@@ -206,7 +218,8 @@ test_signer(void)
 	struct config	 cfg, other;
 	struct signer	 s, x;
 	unsigned char	 want[32];
-	char		 err[256], tag[TAG_LEN + 1], tag2[TAG_LEN + 1];
+	struct why	 w;
+	char		 tag[TAG_LEN + 1], tag2[TAG_LEN + 1];
 	char		 bad[TAG_LEN + 2];
 	const char	*msg = "session-id";
 	size_t		 mlen = strlen(msg), i, k, refused;
@@ -220,18 +233,18 @@ test_signer(void)
 	other.secret.p = (char *)KEYX;
 	other.secret.len = sizeof(KEYX) - 1;
 
-	if (!ok(signer_init(&s, &cfg, err, sizeof(err)) && s.nkeys == 3,
+	if (!ok(signer_init(&s, &cfg, &w) == SL_OK && s.nkeys == 3,
 	    "signer_init takes the current key and two fallbacks"))
 		return;
-	if (!ok(signer_init(&x, &other, err, sizeof(err)) && x.nkeys == 1,
+	if (!ok(signer_init(&x, &other, &w) == SL_OK && x.nkeys == 1,
 	    "signer_init takes a lone key"))
 		return;
 
 	memset(tag, 0, sizeof(tag));
-	ok(signer_tag(&s, 0, SIGDOM_SESSION, msg, mlen, tag) &&
+	ok(signer_tag(&s, 0, SIGDOM_SESSION, msg, mlen, tag) == SL_OK &&
 	    strlen(tag) == TAG_LEN && b64url_valid(tag, TAG_LEN),
 	    "signer_tag gives %d base64url characters", TAG_LEN);
-	ok(signer_verify(&s, SIGDOM_SESSION, msg, mlen, tag, TAG_LEN) == 0,
+	ok(verify_index(&s, SIGDOM_SESSION, msg, mlen, tag, TAG_LEN) == 0,
 	    "a tag by the current key verifies as key 0");
 	ok(strcmp(tag, "fkBDm4OnUVz9CpxocO1CE2K6Hp4Q5rel7pyHOw_SXTc") == 0,
 	    "the tag is the known answer (changing it logs everybody out)");
@@ -240,57 +253,57 @@ test_signer(void)
 	ok(hmac_by_hand(KEY0, "sessile-session", msg, mlen, want) &&
 	    tag_is(tag, want),
 	    "the tag is HMAC-SHA256(key, \"sessile-session\\0\" || msg)");
-	ok(signer_tag(&s, 0, SIGDOM_CSRF, msg, mlen, tag2) &&
+	ok(signer_tag(&s, 0, SIGDOM_CSRF, msg, mlen, tag2) == SL_OK &&
 	    hmac_by_hand(KEY0, "sessile-csrf", msg, mlen, want) &&
 	    tag_is(tag2, want),
 	    "a CSRF tag is HMAC-SHA256(key, \"sessile-csrf\\0\" || msg)");
-	ok(signer_tag(&s, 1, SIGDOM_SESSION, msg, mlen, tag2) &&
+	ok(signer_tag(&s, 1, SIGDOM_SESSION, msg, mlen, tag2) == SL_OK &&
 	    hmac_by_hand(KEY1, "sessile-session", msg, mlen, want) &&
 	    tag_is(tag2, want), "signer_tag with key 1 uses the first "
 	    "fallback");
 
 	/* Rotation: fallbacks verify, and say which they are. */
 	for (k = 1; k <= 2; k++)
-		ok(signer_tag(&s, k, SIGDOM_SESSION, msg, mlen, tag2) &&
-		    signer_verify(&s, SIGDOM_SESSION, msg, mlen, tag2,
+		ok(signer_tag(&s, k, SIGDOM_SESSION, msg, mlen, tag2) == SL_OK &&
+		    verify_index(&s, SIGDOM_SESSION, msg, mlen, tag2,
 		    TAG_LEN) == (int)k,
 		    "a tag by key %zu (fallback %zu) verifies as %zu", k,
 		    k - 1, k);
-	ok(!signer_tag(&s, 3, SIGDOM_SESSION, msg, mlen, tag2),
+	ok(signer_tag(&s, 3, SIGDOM_SESSION, msg, mlen, tag2) != SL_OK,
 	    "signer_tag refuses key 3 of 3");
-	ok(signer_tag(&x, 0, SIGDOM_SESSION, msg, mlen, tag2) &&
-	    signer_verify(&s, SIGDOM_SESSION, msg, mlen, tag2, TAG_LEN) == -1,
+	ok(signer_tag(&x, 0, SIGDOM_SESSION, msg, mlen, tag2) == SL_OK &&
+	    verify_index(&s, SIGDOM_SESSION, msg, mlen, tag2, TAG_LEN) == -1,
 	    "a tag by an unknown key does not verify");
-	ok(signer_verify(&x, SIGDOM_SESSION, msg, mlen, tag, TAG_LEN) == -1,
+	ok(verify_index(&x, SIGDOM_SESSION, msg, mlen, tag, TAG_LEN) == -1,
 	    "a signer without the key does not verify its tags");
 
 	/* Domain separation: a session tag is no CSRF token. */
-	ok(signer_verify(&s, SIGDOM_CSRF, msg, mlen, tag, TAG_LEN) == -1,
+	ok(verify_index(&s, SIGDOM_CSRF, msg, mlen, tag, TAG_LEN) == -1,
 	    "a session tag does not verify as a CSRF tag");
-	ok(signer_verify(&s, SIGDOM_FLASH, msg, mlen, tag, TAG_LEN) == -1,
+	ok(verify_index(&s, SIGDOM_FLASH, msg, mlen, tag, TAG_LEN) == -1,
 	    "a session tag does not verify as a flash tag");
-	ok(signer_tag(&s, 0, SIGDOM_CSRF, msg, mlen, tag2) &&
+	ok(signer_tag(&s, 0, SIGDOM_CSRF, msg, mlen, tag2) == SL_OK &&
 	    strcmp(tag, tag2) != 0 &&
-	    signer_verify(&s, SIGDOM_CSRF, msg, mlen, tag2, TAG_LEN) == 0 &&
-	    signer_verify(&s, SIGDOM_SESSION, msg, mlen, tag2, TAG_LEN) == -1,
+	    verify_index(&s, SIGDOM_CSRF, msg, mlen, tag2, TAG_LEN) == 0 &&
+	    verify_index(&s, SIGDOM_SESSION, msg, mlen, tag2, TAG_LEN) == -1,
 	    "a CSRF tag verifies as CSRF only");
 
 	/* gcry_mac_reset keeps the key and forgets the last message. */
-	ok(signer_tag(&s, 0, SIGDOM_SESSION, msg, mlen, tag2) &&
+	ok(signer_tag(&s, 0, SIGDOM_SESSION, msg, mlen, tag2) == SL_OK &&
 	    strcmp(tag, tag2) == 0, "the same message tagged twice gives "
 	    "the same tag");
-	ok(signer_tag(&s, 0, SIGDOM_SESSION, "other", 5, tag2) &&
+	ok(signer_tag(&s, 0, SIGDOM_SESSION, "other", 5, tag2) == SL_OK &&
 	    strcmp(tag, tag2) != 0 &&
-	    signer_tag(&s, 0, SIGDOM_SESSION, msg, mlen, tag2) &&
+	    signer_tag(&s, 0, SIGDOM_SESSION, msg, mlen, tag2) == SL_OK &&
 	    strcmp(tag, tag2) == 0, "a tag in between changes nothing");
-	ok(signer_verify(&s, SIGDOM_SESSION, "session-ie", mlen, tag,
+	ok(verify_index(&s, SIGDOM_SESSION, "session-ie", mlen, tag,
 	    TAG_LEN) == -1, "a tag does not verify another message");
 
 	/* Explicit lengths: NUL bytes are part of the message. */
-	ok(signer_tag(&s, 0, SIGDOM_SESSION, "a\0b", 3, tag2) &&
-	    signer_verify(&s, SIGDOM_SESSION, "a\0c", 3, tag2, TAG_LEN) == -1 &&
-	    signer_verify(&s, SIGDOM_SESSION, "a", 1, tag2, TAG_LEN) == -1 &&
-	    signer_verify(&s, SIGDOM_SESSION, "a\0b", 3, tag2, TAG_LEN) == 0,
+	ok(signer_tag(&s, 0, SIGDOM_SESSION, "a\0b", 3, tag2) == SL_OK &&
+	    verify_index(&s, SIGDOM_SESSION, "a\0c", 3, tag2, TAG_LEN) == -1 &&
+	    verify_index(&s, SIGDOM_SESSION, "a", 1, tag2, TAG_LEN) == -1 &&
+	    verify_index(&s, SIGDOM_SESSION, "a\0b", 3, tag2, TAG_LEN) == 0,
 	    "bytes after a NUL in the message are signed");
 
 	/* Any one changed character is refused. */
@@ -298,7 +311,7 @@ test_signer(void)
 	for (i = 0; i < TAG_LEN; i++) {
 		memcpy(bad, tag, TAG_LEN + 1);
 		bad[i] = bad[i] == 'A' ? 'B' : 'A';
-		if (signer_verify(&s, SIGDOM_SESSION, msg, mlen, bad,
+		if (verify_index(&s, SIGDOM_SESSION, msg, mlen, bad,
 		    TAG_LEN) == -1)
 			refused++;
 	}
@@ -306,16 +319,16 @@ test_signer(void)
 	    "tag is refused (%zu were)", TAG_LEN, refused);
 	memcpy(bad, tag, TAG_LEN + 1);
 	bad[TAG_LEN - 1] ^= 1;
-	ok(signer_verify(&s, SIGDOM_SESSION, msg, mlen, bad, TAG_LEN) == -1,
+	ok(verify_index(&s, SIGDOM_SESSION, msg, mlen, bad, TAG_LEN) == -1,
 	    "one flipped bit in the last character is refused");
-	ok(signer_verify(&s, SIGDOM_SESSION, msg, mlen, tag, TAG_LEN - 1) ==
+	ok(verify_index(&s, SIGDOM_SESSION, msg, mlen, tag, TAG_LEN - 1) ==
 	    -1, "a truncated tag is refused");
 	memcpy(bad, tag, TAG_LEN);
 	bad[TAG_LEN] = 'A';
 	bad[TAG_LEN + 1] = '\0';
-	ok(signer_verify(&s, SIGDOM_SESSION, msg, mlen, bad, TAG_LEN + 1) ==
+	ok(verify_index(&s, SIGDOM_SESSION, msg, mlen, bad, TAG_LEN + 1) ==
 	    -1, "a tag with a character more is refused");
-	ok(signer_verify(&s, SIGDOM_SESSION, msg, mlen, "", 0) == -1,
+	ok(verify_index(&s, SIGDOM_SESSION, msg, mlen, "", 0) == -1,
 	    "an empty tag is refused");
 
 	signer_free(&s);
@@ -395,9 +408,9 @@ test_sha256_hex(void)
 int
 main(void)
 {
-	char	 err[256];
+	struct why	 w;
 
-	if (!ok(crypto_init(err, sizeof(err)), "crypto_init"))
+	if (!ok(crypto_init(&w) == SL_OK, "crypto_init"))
 		return done();
 	test_b64_roundtrip();
 	test_b64_vectors();

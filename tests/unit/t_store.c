@@ -1306,12 +1306,12 @@ int
 main(void)
 {
 	const char	*tmp;
-	char		 err[256];
+	struct why	 w;
 
 	/* A hung lock or read fails the test instead of hanging it. */
 	alarm(120);
-	if (!crypto_init(err, sizeof(err))) {
-		ok(0, "crypto_init: %s", err);
+	if (crypto_init(&w) != SL_OK) {
+		ok(0, "crypto_init: %s", w.cause);
 		return done();
 	}
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "extern.h"
+#include "../memio.h"
 #include "tap.h"
 
 /* A string literal and its length, NUL bytes included. */
@@ -267,14 +268,17 @@ static void
 test_clean(void)
 {
 	const struct clean_test	*t;
-	const char		*why, *why2;
+	struct why		 w, w2;
+	const char		*why;
 	char			*out, *again;
 	size_t			 i, outlen, againlen;
 	enum sl_err		 e;
 
 	for (i = 0; i < NELEM(clean_tests); i++) {
 		t = &clean_tests[i];
-		e = text_clean(t->in, t->inlen, t->max, &out, &outlen, &why);
+		why_clear(&w);
+		e = text_clean(t->in, t->inlen, t->max, &out, &outlen, &w);
+		why = w.msg[0] != '\0' ? w.msg : NULL;
 		if (t->out == NULL) {
 			ok(e == SL_EBADREQ && out == NULL && why != NULL &&
 			    strstr(why, t->why) != NULL,
@@ -295,7 +299,7 @@ test_clean(void)
 		if (e != SL_OK)
 			continue;
 		/* What it stores is clean already: cleaning changes nothing. */
-		e = text_clean(out, outlen, t->max, &again, &againlen, &why2);
+		e = text_clean(out, outlen, t->max, &again, &againlen, &w2);
 		ok(e == SL_OK && same(again, againlen, out, outlen) &&
 		    sl_text_check(out, outlen, t->max) == NULL,
 		    "text_clean \"%s\" again gives the same, and passes "
@@ -325,7 +329,7 @@ test_sl_clean(void)
 	enum sl_err	 e;
 
 	if ((ctx = ctx_new("t_text", env)) == NULL ||
-	    (r = req_memory(ctx, env, "", 0)) == NULL) {
+	    (r = memio_request(ctx, env, "", 0)) == NULL) {
 		ok(0, "a request made in memory");
 		return;
 	}
