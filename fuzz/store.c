@@ -1,5 +1,5 @@
 /*
- * fuzz/store.c: the session file format (lib/store.c), which every
+ * fuzz/store.c: the session file format (lib/store-format.c), which every
  * request that has a session reads and every change writes.
  *
  * The input is used twice: as a session file, and as the recipe of a

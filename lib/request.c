@@ -68,9 +68,10 @@ ctx_new(const char *name, char *const *envp)
 		    "gets 500: %s", ctx->cfgmsg);
 		return ctx;
 	}
-	store_init(&ctx->store, ctx->name, ctx->cfg.session_dir,
-	    ctx->cfg.file_mode);
-	ctx->store.reserve = ctx->cfg.file_reserve;
+	if ((ctx->store = store_new(ctx->name, &ctx->cfg)) == NULL) {
+		sl_free(ctx);
+		return NULL;
+	}
 	/* Read the templates every page needs before the first request;
 	 * one that fails is tried again, and logged, when it is needed. */
 	tmpl_get(ctx, "layout.html", NULL, err, sizeof(err));
@@ -106,7 +107,7 @@ sl_free(struct sl_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	log_flush();
-	store_close(&ctx->store);
+	store_free(ctx->store);
 	signer_free(&ctx->signer);
 	config_free(&ctx->cfg);
 	for (i = 0; i < TMPL_CACHE; i++) {
@@ -257,7 +258,7 @@ req_new(struct sl_ctx *ctx, char *const *envp)
 		return NULL;
 	env_scan(envp, v);
 	r->ctx = ctx;
-	ctx->store.recheck = 1;	/* store_open(): is the directory the same? */
+	store_request(ctx->store);	/* a request begins */
 	r->now = time(NULL);
 	r->method = SL_METHOD_OTHER;
 	if (v[RV_METHOD] != NULL)
@@ -439,7 +440,7 @@ sl_finish(struct sl_req *r)
 	}
 	/* Clean up after the answer has gone out, not before. */
 	if (r->gc)
-		store_gc(&ctx->store, r->now, 16);
+		store_gc(ctx->store, r->now, 16);
 	req_put(r);
 }
 
