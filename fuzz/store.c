@@ -21,7 +21,7 @@
 #include "extern.h"
 #include "fuzz.h"
 
-#define MAX_ENTS	1024	/* STORE_MAX_ENTS in store.c */
+#define MAX_ENTS	1024	/* SESSION_MAX_KEYS in extern.h */
 
 static void
 check_valid(const struct sdata *d)

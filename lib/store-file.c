@@ -480,13 +480,14 @@ room(struct fstore *s, struct why *why)
 	 * logs one line and a count (log_vline()). */
 	if (vfs.f_files > 0)
 		return why_cause(why, SL_EFULL, "session store: %s: "
-		    "filesystem down to its reserve (SESSION_FILE_RESERVE=%u%%):"
-		    " %u%% of blocks, %u%% of inodes free", s->dir, s->reserve,
+		    "filesystem down to its reserve "
+		    "(SESSION_FILE_RESERVE=%u%%): "
+		    "%u%% of blocks, %u%% of inodes free", s->dir, s->reserve,
 		    percent(vfs.f_bavail, vfs.f_blocks),
 		    percent(vfs.f_favail, vfs.f_files));
 	return why_cause(why, SL_EFULL, "session store: %s: "
-	    "filesystem down to its reserve (SESSION_FILE_RESERVE=%u%%):"
-	    " %u%% of blocks free", s->dir, s->reserve,
+	    "filesystem down to its reserve (SESSION_FILE_RESERVE=%u%%): "
+	    "%u%% of blocks free", s->dir, s->reserve,
 	    percent(vfs.f_bavail, vfs.f_blocks));
 }
 

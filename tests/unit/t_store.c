@@ -364,7 +364,8 @@ test_read_write(void)
 	n = name_of("read-write");
 	ok(store_write(s, n, &d, 0, &why) == SL_OK, "store_write");
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_LIVE &&
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE &&
 	    sdata_equal(&d, &back), "store_read gives back what was written");
 	ok(count_prefix(sdir, ".tmp-") == 0,
 	    "no temporary file remains after a write");
@@ -378,12 +379,14 @@ test_read_write(void)
 	d.expires = now - 1;
 	store_write(s, n, &d, 0, &why);
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD &&
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD &&
 	    back.nents == 0, "store_read of an expired file: a dead file");
 	d.expires = now;
 	store_write(s, n, &d, 0, &why);
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a file expiring this second: a dead file");
 	ok(store_read(s, n, &a, &back, now - 1, &found, &why) == SL_OK &&
 	    found == STORE_LIVE, "the same file a second earlier: a session");
@@ -393,7 +396,8 @@ test_read_write(void)
 	n = name_of("corrupt");
 	put_file(sdir, n, S("sessile 1\nexpires 99999999999\ngarbage\n"));
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a corrupt file: a dead file");
 
 	/* A symbolic link to a good file is still refused (O_NOFOLLOW). */
@@ -411,7 +415,8 @@ test_read_write(void)
 	memcpy(big, HEAD, sizeof(HEAD) - 1);
 	put_file(sdir, n, big, STORE_MAX_FILE + 1);
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a file over %d bytes: a dead file", STORE_MAX_FILE);
 
 	/*
@@ -524,7 +529,8 @@ test_modes(void)
 		snprintf(path, sizeof(path), "%s/%s", sdir, n);
 		um = umask(t->umask);
 		s = store_file_new("t_store", sdir, t->mode, 0);
-		ok(store_write(s, n, &d, 0, &why) == SL_OK && stat(path, &st) == 0 &&
+		ok(store_write(s, n, &d, 0, &why) == SL_OK &&
+		    stat(path, &st) == 0 &&
 		    (st.st_mode & 07777) == t->mode,
 		    "store_write with mode %04o under umask %03o: %04o",
 		    (unsigned)t->mode, (unsigned)t->umask, (unsigned)t->mode);
@@ -585,7 +591,8 @@ locker(const char *name, int *rd)
 		close(p[0]);
 		alarm(20);
 		c = store_file_new("child", sdir, 0600, 0);
-		if (write(p[1], "S", 1) != 1 || store_begin(c, name, &why) != SL_OK)
+		if (write(p[1], "S", 1) != 1 ||
+		    store_begin(c, name, &why) != SL_OK)
 			_exit(1);
 		if (write(p[1], "L", 1) != 1)
 			_exit(1);
@@ -733,7 +740,8 @@ test_atomic(void)
 		pfd.events = POLLIN;
 		for (reads = bad = 0; poll(&pfd, 1, 0) == 0; reads++) {
 			memset(&a, 0, sizeof(a));
-			if (store_read(r, n, &a, &back, now, &st, &why) != SL_OK ||
+			if (store_read(r, n, &a, &back, now, &st, &why) !=
+			    SL_OK ||
 			    st != 1 || !uniform(&back))
 				bad++;
 			arena_free(&a);
@@ -1029,7 +1037,8 @@ test_sweep(void)
 
 	/* A fresh store, as the command has: batches of 2, no pause. */
 	s = store_file_new("t_store", wdir, 0600, 0);
-	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_OK, "store_sweep succeeds");
+	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_OK,
+	    "store_sweep succeeds");
 	for (i = 0; i < NELEM(sweeps); i++) {
 		t = &sweeps[i];
 		kept = exists(wdir, sweep_name(t));
