@@ -772,6 +772,65 @@ put_session(struct store *s, const char *name, time_t expires)
 	return store_write(s, name, &d, 0, &why) == SL_OK;
 }
 
+/* The expiry of NAME as store_read() finds it, or -1 when not live. */
+static time_t
+expiry_of(struct store *s, const char *name, time_t now)
+{
+	struct sdata	 d;
+	struct arena	 a;
+	time_t		 t = -1;
+	int		 found;
+
+	memset(&a, 0, sizeof(a));
+	if (store_read(s, name, &a, &d, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE && d.nents == 1 && d.ents[0].vallen == 1 &&
+	    d.ents[0].val[0] == 'v')
+		t = d.expires;
+	arena_free(&a);
+	return t;
+}
+
+/*
+ * store_touch(), the sliding expiry: under store_begin(), a live
+ * session's expiry moves forward and its data stays; an expiry is never
+ * moved back; a session that is not there, or dead, is left so.
+ */
+static void
+test_touch(void)
+{
+	struct store	*s;
+	const char	*n = name_of("touched"), *none = name_of("untouched");
+	time_t		 now = time(NULL);
+	int		 found;
+
+	s = store_file_new("t_store", sdir, 0600, 0);
+	ok(put_session(s, n, now + 600) && store_begin(s, n, &why) == SL_OK,
+	    "a session, and its read-modify-write begun");
+	found = -1;
+	ok(store_touch(s, n, now + 7200, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE && expiry_of(s, n, now) == now + 7200,
+	    "store_touch moves a live session's expiry forward, its data "
+	    "kept");
+	found = -1;
+	ok(store_touch(s, n, now + 60, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE && expiry_of(s, n, now) == now + 7200,
+	    "store_touch never moves an expiry back");
+	store_end(s);
+	found = -1;
+	ok(store_begin(s, none, &why) == SL_OK &&
+	    store_touch(s, none, now + 7200, now, &found, &why) == SL_OK &&
+	    found == STORE_NONE && !exists(sdir, none),
+	    "store_touch of a session that is not there makes none");
+	store_end(s);
+	found = -1;
+	ok(put_session(s, n, now - 1) && store_begin(s, n, &why) == SL_OK &&
+	    store_touch(s, n, now + 7200, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD && expiry_of(s, n, now - 2) == now - 1,
+	    "store_touch of an expired session leaves it expired");
+	store_end(s);
+	store_free(s);
+}
+
 static int
 set_mtime(const char *dir, const char *name, time_t t)
 {
@@ -1342,6 +1401,7 @@ main(void)
 	test_modes();
 	test_lock();
 	test_atomic();
+	test_touch();
 	test_gc();
 	test_sweep();
 	test_dir_checks();
