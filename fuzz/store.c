@@ -1,5 +1,5 @@
 /*
- * fuzz/store.c: the session file format (lib/store.c), which every
+ * fuzz/store.c: the session file format (lib/store-format.c), which every
  * request that has a session reads and every change writes.
  *
  * The input is used twice: as a session file, and as the recipe of a
@@ -21,7 +21,7 @@
 #include "extern.h"
 #include "fuzz.h"
 
-#define MAX_ENTS	1024	/* STORE_MAX_ENTS in store.c */
+#define MAX_ENTS	1024	/* SESSION_MAX_KEYS in extern.h */
 
 static void
 check_valid(const struct sdata *d)

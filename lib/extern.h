@@ -230,7 +230,13 @@ enum sl_err	 cookie_emit(struct buf *, const char *, const char *, size_t,
 		    const struct cookie_opts *, time_t, long long);
 void	 http_date(time_t, char[30]);
 
-/* store.c: session files on disk. */
+/*
+ * store.c: where sessions are kept, behind one interface (what each
+ * operation guarantees is written at its top); store-file.c, the files of
+ * SESSION_FILE_DIR, with their clean-up in store-gc.c; store-format.c,
+ * the text of a session.  A session is named by the hex SHA-256 of its
+ * id (STORE_NAME_LEN), never by the id.
+ */
 
 struct	entry {
 	char	*key;
@@ -241,30 +247,10 @@ struct	entry {
 
 struct	sdata {
 	time_t		 expires;
-	time_t		 written;	/* store_read(): the file's mtime */
+	time_t		 written;	/* store_read(): when it was written */
 	struct entry	*ents;
 	size_t		 nents;
 	size_t		 cap;
-};
-
-struct	store {
-	const char	*who;		/* names log lines */
-	char		*dir;
-	mode_t		 mode;
-	unsigned int	 reserve;	/* percent new files leave free */
-	int		 dirfd;		/* -1 until first use */
-	dev_t		 dirdev;	/* which directory dirfd is */
-	ino_t		 dirino;
-	int		 recheck;	/* a new request: is dir still dirfd? */
-	uid_t		 uid;		/* ours: every file must be */
-	int		 lockfd;	/* -1 until first lock */
-	dev_t		 lockdev;	/* which file lockfd is */
-	ino_t		 lockino;
-	DIR		*gcdir;		/* where clean-up goes on: store_gc */
-	struct buf	 text;		/* a file being written, reused */
-	int		 locked;	/* a stripe is held */
-	off_t		 lockoff;
-	char		 err[LOG_LINE_MAX];	/* the cause of the last failure */
 };
 
 struct	sweep {
@@ -275,29 +261,40 @@ struct	sweep {
 	size_t	 tmp;		/* crashed writers' temporary files removed */
 };
 
-#define STORE_NONE	0	/* store_read(): no file */
+#define STORE_NONE	0	/* store_read(): nothing under the name */
 #define STORE_LIVE	1	/* a live session */
-#define STORE_DEAD	2	/* a file without a live session */
+#define STORE_DEAD	2	/* something without a live session */
 
-void		 store_init(struct store *, const char *, const char *,
-		    mode_t);
+#define STORE_NEW	0x01	/* store_write(): it adds a session */
+
+struct	store;
+
+struct store	*store_new(const char *, const struct config *);
+struct store	*store_file_new(const char *, const char *, mode_t,
+		    unsigned int);
+void		 store_free(struct store *);
 void		 store_close(struct store *);
-enum sl_err	 store_open(struct store *);
+void		 store_request(struct store *);
 enum sl_err	 store_read(struct store *, const char *, struct arena *,
-		    struct sdata *, time_t, int *);
-enum sl_err	 store_room(struct store *);
+		    struct sdata *, time_t, int *, struct why *);
+enum sl_err	 store_begin(struct store *, const char *, struct why *);
+void		 store_end(struct store *);
 enum sl_err	 store_write(struct store *, const char *,
-		    const struct sdata *);
-enum sl_err	 store_remove(struct store *, const char *);
-enum sl_err	 store_lock(struct store *, const char *);
-void		 store_unlock(struct store *);
+		    const struct sdata *, int, struct why *);
+enum sl_err	 store_remove(struct store *, const char *, struct why *);
+enum sl_err	 store_touch(struct store *, const char *, time_t, time_t,
+		    int *, struct why *);
 size_t		 store_gc(struct store *, time_t, size_t);
 enum sl_err	 store_sweep(struct store *, time_t, size_t, unsigned int,
-		    struct sweep *);
+		    struct sweep *, struct why *);
+
+/* store-format.c: the text of a session (version 1). */
+
 int		 store_parse(const char *, size_t, struct arena *,
 		    struct sdata *);
 void		 store_format(struct buf *, const struct sdata *);
 int		 store_key_valid(const char *, size_t);
+size_t		 store_head(const char *, size_t, time_t *);
 
 /* template.c: html/ templates. */
 
@@ -326,7 +323,7 @@ struct	sl_ctx {
 	const struct io	*io;		/* where requests come from */
 	void		*ioarg;		/* and its state */
 	struct signer	 signer;
-	struct store	 store;
+	struct store	*store;		/* NULL: the configuration refused */
 	struct tcache	 tmpls[TMPL_CACHE];
 	char		*css;
 	size_t		 csslen;

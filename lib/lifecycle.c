@@ -51,9 +51,10 @@ ctx_new(const char *name, char *const *envp)
 		    "gets 500: %s", w->cause);
 		return ctx;
 	}
-	store_init(&ctx->store, ctx->name, ctx->cfg.session_dir,
-	    ctx->cfg.file_mode);
-	ctx->store.reserve = ctx->cfg.file_reserve;
+	if ((ctx->store = store_new(ctx->name, &ctx->cfg)) == NULL) {
+		sl_free(ctx);
+		return NULL;
+	}
 	/* Read the templates every page needs before the first request;
 	 * one that fails is tried again, and logged, when it is needed. */
 	tmpl_get(ctx, "layout.html", NULL, err, sizeof(err));
@@ -103,7 +104,7 @@ sl_free(struct sl_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	log_flush();
-	store_close(&ctx->store);
+	store_free(ctx->store);
 	signer_free(&ctx->signer);
 	config_free(&ctx->cfg);
 	for (i = 0; i < TMPL_CACHE; i++) {
@@ -206,7 +207,7 @@ req_new(struct sl_ctx *ctx, char *const *envp)
 	if ((r = req_get(ctx)) == NULL)
 		return NULL;
 	r->ctx = ctx;
-	ctx->store.recheck = 1;	/* store_open(): is the directory the same? */
+	store_request(ctx->store);	/* a request begins */
 	r->now = time(NULL);
 	req_vars(r, envp);
 	return r;
@@ -305,6 +306,6 @@ sl_finish(struct sl_req *r)
 	ctx->io->finish(ctx->ioarg, req_unread(r));
 	/* Clean up after the answer has gone out, not before. */
 	if (r->gc)
-		store_gc(&ctx->store, r->now, 16);
+		store_gc(ctx->store, r->now, 16);
 	req_put(r);
 }

@@ -12,7 +12,7 @@
  *   takes no lock, and a read-only request writes the file only to move
  *   its expiry forward, at most once per refresh step.
  * - A new session file is made only while the store has room for it
- *   (store_room(), SESSION_FILE_RESERVE), and lives a short first
+ *   (STORE_NEW, SESSION_FILE_RESERVE), and lives a short first
  *   lifetime until a request uses it (FIRST_LIFETIME).
  */
 #include "config.h"
@@ -125,15 +125,15 @@ static void
 end_stale(struct sl_req *r)
 {
 	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
+	struct store	*st = r->ctx->store;
 	size_t		 i;
 
 	for (i = 0; i < s->nstale; i++) {
-		if (store_lock(st, s->stale[i]) != SL_OK ||
-		    store_remove(st, s->stale[i]) != SL_OK)
+		if (store_begin(st, s->stale[i], &r->why) != SL_OK ||
+		    store_remove(st, s->stale[i], &r->why) != SL_OK)
 			log_line(r->ctx->name, "a session named beside "
-			    "another not ended: %s", st->err);
-		store_unlock(st);
+			    "another not ended: %s", r->why.cause);
+		store_end(st);
 	}
 	s->nstale = 0;
 }
@@ -236,7 +236,7 @@ static enum sl_err
 pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
 {
 	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
+	struct store	*st = r->ctx->store;
 	struct sdata	 d;
 	char		 file[STORE_NAME_LEN + 1];
 	size_t		 i, live = 0;
@@ -249,8 +249,8 @@ pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
 	for (i = 0; i < n; i++) {
 		sha256_hex(ids[i], SESSION_ID_LEN, file);
 		if ((e = store_read(st, file, &r->arena, &d, r->now,
-		    &found)) != SL_OK)
-			return why_cause(&r->why, e, "%s", st->err);
+		    &found, &r->why)) != SL_OK)
+			return e;
 		if (found != STORE_LIVE)
 			continue;
 		memcpy(s->stale[s->nstale++], file, sizeof(file));
@@ -324,12 +324,6 @@ data_size(const struct sdata *d)
 	return n;
 }
 
-static enum sl_err
-store_fault(struct sl_req *r, enum sl_err e)
-{
-	return why_cause(&r->why, e, "%s", r->ctx->store.err);
-}
-
 /*
  * Load the session, with its lock when LOCK.  A session loaded without
  * the lock is read again under it, so a change always starts from what is
@@ -339,7 +333,7 @@ static enum sl_err
 load(struct sl_req *r, int lock)
 {
 	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
+	struct store	*st = r->ctx->store;
 	enum sl_err	 e;
 	int		 found;
 
@@ -353,16 +347,16 @@ load(struct sl_req *r, int lock)
 	if (s->file[0] == '\0')
 		return SL_OK;
 	if (lock) {
-		if ((e = store_lock(st, s->file)) != SL_OK)
-			return s->err = store_fault(r, e);
+		if ((e = store_begin(st, s->file, &r->why)) != SL_OK)
+			return s->err = e;
 		s->locked = 1;
 	}
 	/* A fresh id (a login's) has no file yet: none to look for. */
 	if (s->fresh)
 		return SL_OK;
 	if ((e = store_read(st, s->file, &r->arena, &s->data, r->now,
-	    &found)) != SL_OK)
-		return s->err = store_fault(r, e);
+	    &found, &r->why)) != SL_OK)
+		return s->err = e;
 	s->exists = found == STORE_LIVE;
 	s->ondisk = found != STORE_NONE;
 	s->datalen = data_size(&s->data);
@@ -533,18 +527,18 @@ static enum sl_err
 remove_files(struct sl_req *r)
 {
 	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
+	struct store	*st = r->ctx->store;
 	enum sl_err	 e;
 
 	if (s->ondisk) {
-		if ((e = store_remove(st, s->file)) != SL_OK)
-			return store_fault(r, e);
+		if ((e = store_remove(st, s->file, &r->why)) != SL_OK)
+			return e;
 		s->ondisk = 0;
 		s->ended = 1;
 	}
 	if (s->oldfile[0] != '\0') {
-		if ((e = store_remove(st, s->oldfile)) != SL_OK)
-			return store_fault(r, e);
+		if ((e = store_remove(st, s->oldfile, &r->why)) != SL_OK)
+			return e;
 		s->oldfile[0] = '\0';
 	}
 	return SL_OK;
@@ -556,8 +550,9 @@ remove_files(struct sl_req *r)
  * Sessions), where one that worked deletes it: on a shared computer the
  * next person must not find the last one logged in.  The file stays, to
  * expire.  One log line says so, and takes the cause from the why, so
- * that sl_fail() does not say it again.  Later calls on the session fail with E, and the answer
- * changes nothing more on disk (session_commit()).  Returns E when a live
+ * that sl_fail() does not say it again.  Later calls on the session fail
+ * with E, and the answer changes nothing more on disk (session_commit()).
+ * Returns E when a live
  * session may be left on the server (it was read as live, or could not
  * be read), for the caller to tell the visitor; SL_OK when none is.
  */
@@ -591,16 +586,17 @@ static int
 remove_unread(struct sl_req *r)
 {
 	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
+	struct store	*st = r->ctx->store;
+	struct why	 tried;	/* a second failure: the first is the cause */
 
 	if (s->file[0] == '\0' || s->fresh)
 		return 0;
 	if (!s->locked) {
-		if (store_lock(st, s->file) != SL_OK)
+		if (store_begin(st, s->file, &tried) != SL_OK)
 			return 0;
 		s->locked = 1;
 	}
-	if (store_remove(st, s->file) != SL_OK)
+	if (store_remove(st, s->file, &tried) != SL_OK)
 		return 0;
 	log_line(r->ctx->name, "the session is ended unread (%s): its file "
 	    "is removed, its cookie deleted", r->why.cause);
@@ -642,42 +638,42 @@ sl_session_destroy(struct sl_req *r)
 }
 
 /*
- * Move the expiry of an unchanged session forward, under its lock.
- * Returns 0 when the session is gone meanwhile (logged out, or replaced
- * by a login in another request): the answer then sends no cookie.
+ * Move the expiry of an unchanged session forward, under its lock
+ * (store_touch()).  Returns 0 when the session is gone meanwhile (logged
+ * out, or replaced by a login in another request): the answer then
+ * sends no cookie.
  */
 static int
 refresh(struct sl_req *r)
 {
 	struct sess	*s = &r->sess;
-	struct store	*st = &r->ctx->store;
-	struct sdata	 d;
+	struct store	*st = r->ctx->store;
+	time_t		 expires;
 	int		 found;
 
 	if (!s->locked) {
-		if (store_lock(st, s->file) != SL_OK)
+		if (store_begin(st, s->file, &r->why) != SL_OK)
 			goto fail;
 		s->locked = 1;
 	}
-	if (store_read(st, s->file, &r->arena, &d, r->now, &found) != SL_OK)
-		goto fail;
-	if (found != STORE_LIVE)
-		return 0;
 	/* Without sliding expiry only a first use gets here: the session
 	 * then ends a whole lifetime after the login that wrote it, as its
 	 * cookie does, not a first lifetime later than that. */
 	if (r->ctx->cfg.refresh)
-		d.expires = r->now + (time_t)r->ctx->cfg.lifetime;
+		expires = r->now + (time_t)r->ctx->cfg.lifetime;
 	else
-		d.expires = d.written + (time_t)r->ctx->cfg.lifetime;
-	if (store_write(st, s->file, &d) != SL_OK)
+		expires = s->data.written + (time_t)r->ctx->cfg.lifetime;
+	if (store_touch(st, s->file, expires, r->now, &found, &r->why) !=
+	    SL_OK)
 		goto fail;
-	s->data.expires = d.expires;
+	if (found != STORE_LIVE)
+		return 0;
+	s->data.expires = expires;
 	return 1;
 fail:
 	/* The page can still be served: the session just expires sooner. */
 	log_line(r->ctx->name, "cannot refresh the session's expiry: %s",
-	    st->err);
+	    r->why.cause);
 	return 1;
 }
 
@@ -699,7 +695,7 @@ commit_empty(struct sl_req *r)
 
 /*
  * Write the session.  A file made where there was none must find room
- * (store_room()): at the store's reserve a login gets 503, while every
+ * (STORE_NEW): at the store's reserve a login gets 503, while every
  * session already made is still rewritten.  One that replaces the file
  * this request removes (a login over a session) adds none, and may.
  */
@@ -707,7 +703,7 @@ static enum sl_err
 commit_data(struct sl_req *r)
 {
 	struct sess		*s = &r->sess;
-	struct store		*st = &r->ctx->store;
+	struct store		*st = r->ctx->store;
 	const struct config	*c = &r->ctx->cfg;
 	unsigned char		 dice;
 	enum sl_err		 e;
@@ -717,24 +713,21 @@ commit_data(struct sl_req *r)
 	if (s->id[0] == '\0')
 		rekey(s);
 	created = !s->ondisk;
-	e = SL_OK;
-	if (created && s->oldfile[0] == '\0')
-		e = store_room(st);
-	if (e == SL_OK) {
-		s->data.expires = r->now +
-		    (time_t)(created ? first_lifetime(c) : c->lifetime);
-		e = store_write(st, s->file, &s->data);
-	}
+	s->data.expires = r->now +
+	    (time_t)(created ? first_lifetime(c) : c->lifetime);
+	e = store_write(st, s->file, &s->data,
+	    created && s->oldfile[0] == '\0' ? STORE_NEW : 0, &r->why);
 	/* Clean up after one write in GC_ONE_IN, and after one refusal for
 	 * want of room: a store at its reserve frees itself as the first
 	 * lifetimes of a flood's sessions end. */
 	random_nonce(&dice, 1);
 	r->gc = (e == SL_OK || e == SL_EFULL) && dice % GC_ONE_IN == 0;
 	if (e != SL_OK)
-		return store_fault(r, e);
+		return e;
 	if (s->oldfile[0] != '\0' &&
-	    (e = store_remove(st, s->oldfile)) != SL_OK)
-		log_line(r->ctx->name, "old session not removed: %s", st->err);
+	    (e = store_remove(st, s->oldfile, &r->why)) != SL_OK)
+		log_line(r->ctx->name, "old session not removed: %s",
+		    r->why.cause);
 	if ((e = send_cookie(r, s->id, r->now + (time_t)c->lifetime)) !=
 	    SL_OK)
 		return e;
@@ -793,7 +786,7 @@ void
 session_release(struct sl_req *r)
 {
 	if (r->sess.locked) {
-		store_unlock(&r->ctx->store);
+		store_end(r->ctx->store);
 		r->sess.locked = 0;
 	}
 }

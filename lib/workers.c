@@ -96,7 +96,7 @@ worker_start(struct sl_ctx *ctx, pid_t parent, const sigset_t *old)
 	(void)parent;
 #endif
 	sigprocmask(SIG_SETMASK, old, NULL);
-	store_close(&ctx->store);
+	store_close(ctx->store);
 }
 
 /* Fork worker I: returns 1 in the worker, 0 in the supervisor. */

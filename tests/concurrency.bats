@@ -196,7 +196,7 @@ cookie_set() {
 
 # ---- The lock file done away with while the workers run -------------------
 
-# The lock file is one for all sessions (lib/store.c), kept open by each
+# The lock file is one for all sessions (lib/store-file.c), kept open by each
 # worker from its first lock on.  Age-based clean-up (find -mtime +N
 # -delete, tmpfiles ageing) or a hand may remove or replace it while the
 # workers run; a worker started afterwards then opens another file than

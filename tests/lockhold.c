@@ -21,7 +21,8 @@
 int
 main(int argc, char *argv[])
 {
-	struct store	 s;
+	struct store	*s;
+	struct why	 why;
 	struct arena	 a;
 	struct sdata	 d;
 	struct why	 w;
@@ -37,9 +38,13 @@ main(int argc, char *argv[])
 		fprintf(stderr, "lockhold: %s\n", w.cause);
 		return 1;
 	}
-	store_init(&s, "lockhold", argv[1], 0600);
-	if (store_lock(&s, argv[2]) != SL_OK) {
-		fprintf(stderr, "lockhold: %s\n", s.err);
+	why_clear(&why);
+	if ((s = store_file_new("lockhold", argv[1], 0600, 0)) == NULL) {
+		fprintf(stderr, "lockhold: out of memory\n");
+		return 1;
+	}
+	if (store_begin(s, argv[2], &why) != SL_OK) {
+		fprintf(stderr, "lockhold: %s\n", why.cause);
 		return 1;
 	}
 	printf("locked\n");
@@ -51,21 +56,21 @@ main(int argc, char *argv[])
 			return 1;
 		}
 		/* Time 0: an expired session is read like a live one. */
-		if (store_read(&s, argv[2], &a, &d, 0, &found) != SL_OK ||
+		if (store_read(s, argv[2], &a, &d, 0, &found, &why) != SL_OK ||
 		    found != STORE_LIVE) {
 			fprintf(stderr, "lockhold: cannot read %s\n", argv[2]);
 			return 1;
 		}
 		d.expires = time(NULL) + secs;
-		if (store_write(&s, argv[2], &d) != SL_OK) {
-			fprintf(stderr, "lockhold: %s\n", s.err);
+		if (store_write(s, argv[2], &d, 0, &why) != SL_OK) {
+			fprintf(stderr, "lockhold: %s\n", why.cause);
 			return 1;
 		}
 		printf("renewed\n");
 		fflush(stdout);
 	}
 	arena_free(&a);
-	store_unlock(&s);
-	store_close(&s);
+	store_end(s);
+	store_free(s);
 	return 0;
 }

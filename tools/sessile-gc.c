@@ -60,8 +60,9 @@ number(int opt, const char *s, unsigned long min, unsigned long max,
 int
 main(int argc, char *argv[])
 {
-	struct store	 s;
+	struct store	*s;
 	struct sweep	 sw;
+	struct why	 why;
 	const char	*dir;
 	unsigned long	 batch = BATCH_DEFAULT, pause = PAUSE_DEFAULT;
 	int		 c, verbose = 0;
@@ -99,14 +100,19 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		return usage(stderr);
 
-	store_init(&s, "sessile-gc", dir, 0600);
-	if (store_sweep(&s, time(NULL), batch, (unsigned int)pause, &sw) !=
-	    SL_OK) {
-		fprintf(stderr, "sessile-gc: %s\n", s.err);
-		store_close(&s);
+	/* The file store: Redis expires its own. */
+	if ((s = store_file_new("sessile-gc", dir, 0600, 0)) == NULL) {
+		fprintf(stderr, "sessile-gc: out of memory\n");
 		return 1;
 	}
-	store_close(&s);
+	why_clear(&why);
+	if (store_sweep(s, time(NULL), batch, (unsigned int)pause, &sw,
+	    &why) != SL_OK) {
+		fprintf(stderr, "sessile-gc: %s\n", why.cause);
+		store_free(s);
+		return 1;
+	}
+	store_free(s);
 	if (verbose && (printf("sessile-gc: %zu files, %zu expired removed, "
 	    "%zu corrupt kept, %zu temporary removed\n", sw.files, sw.removed,
 	    sw.corrupt, sw.tmp) < 0 || fflush(stdout) != 0)) {

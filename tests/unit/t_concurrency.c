@@ -47,6 +47,7 @@ static char	*env[] = {
 	NULL,
 };
 static char	 cookiebuf[256];
+static struct why why;		/* the cause of the last failure */
 
 /* The session cookie an answer set, as "session=ID.TAG". */
 static int
@@ -258,10 +259,10 @@ fresh_session(struct sl_ctx *ctx, char *cookie, size_t len)
 		return 0;
 	cookie_file(cookie, file);
 	memset(&a, 0, sizeof(a));
-	good = store_read(&ctx->store, file, &a, &d, time(NULL), &found) ==
-	    SL_OK && found == STORE_LIVE;
+	good = store_read(ctx->store, file, &a, &d, time(NULL), &found,
+	    &why) == SL_OK && found == STORE_LIVE;
 	d.expires = time(NULL) + (time_t)ctx->cfg.lifetime - 2 * 3600;
-	good = good && store_write(&ctx->store, file, &d) == SL_OK;
+	good = good && store_write(ctx->store, file, &d, 0, &why) == SL_OK;
 	arena_free(&a);
 	return good;
 }
@@ -281,6 +282,7 @@ race(struct sl_ctx *ctx)
 	char		 kinds[RACE_WRITERS + 2];
 	pid_t		 pids[RACE_WRITERS + 2];
 	struct stat	 st;
+	char		 path[512];
 	FILE		*f;
 	long		 n;
 	int		 go[2], out[2], round, i, status, before;
@@ -349,8 +351,9 @@ race(struct sl_ctx *ctx)
 
 		/* The old id: no file, nothing read under it. */
 		cookie_file(old, file);
-		resurrected += fstatat(ctx->store.dirfd, file, &st, 0) == 0 ||
-		    errno != ENOENT;
+		snprintf(path, sizeof(path), "%s/%s", ctx->cfg.session_dir,
+		    file);
+		resurrected += stat(path, &st) == 0 || errno != ENOENT;
 		use_cookie(old);
 		oldlives += !look(ctx, name, sizeof(name)) || name[0] != '\0';
 
@@ -458,7 +461,7 @@ main(void)
 		memcpy(id, cookiebuf + strlen("session="), SESSION_ID_LEN);
 		id[SESSION_ID_LEN] = '\0';
 		sha256_hex(id, SESSION_ID_LEN, file);
-		ok(store_lock(&ctx->store, file) == SL_OK,
+		ok(store_begin(ctx->store, file, &why) == SL_OK,
 		    "the parent holds the session's lock");
 		if ((pid = fork()) == 0) {
 			struct sl_ctx	*c2 = ctx_new("reader", env);
@@ -470,7 +473,7 @@ main(void)
 			continue;
 		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		    "a read-only request completes while the lock is held");
-		store_unlock(&ctx->store);
+		store_end(ctx->store);
 	}
 
 	race(ctx);

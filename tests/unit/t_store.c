@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "extern.h"
+#include "store.h"
+#include "store-file.h"
 #include "tap.h"
 
 #define S(s)	(s), (sizeof(s) - 1)
@@ -38,6 +40,7 @@
 #define KEY65	\
 	"k1234567890123456789012345678901234567890123456789012345678901234"
 
+static struct why why;		/* the cause of the last failure */
 static char	 base[200];	/* the test's own directory */
 static char	 sdir[256];	/* base/s: the session directory */
 
@@ -331,7 +334,7 @@ test_key_valid(void)
 static void
 test_read_write(void)
 {
-	struct store	 s;
+	struct store	*s;
 	struct sdata	 d, back;
 	struct arena	 a;
 	struct stat	 st;
@@ -346,10 +349,11 @@ test_read_write(void)
 
 	memset(&a, 0, sizeof(a));
 	um = umask(022);
-	store_init(&s, "t_store", sdir, 0600);
-	ok(store_open(&s) == SL_OK && stat(sdir, &st) == 0 &&
+	s = store_file_new("t_store", sdir, 0600, 0);
+	ok(fstore_open((struct fstore *)s, &why) == SL_OK &&
+	    stat(sdir, &st) == 0 &&
 	    S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700,
-	    "store_open creates the directory 0700");
+	    "fstore_open creates the directory 0700");
 	umask(um);
 
 	/* Write, then read back. */
@@ -358,30 +362,33 @@ test_read_write(void)
 	d.ents = awkward;
 	d.nents = NELEM(awkward);
 	n = name_of("read-write");
-	ok(store_write(&s, n, &d) == SL_OK, "store_write");
+	ok(store_write(s, n, &d, 0, &why) == SL_OK, "store_write");
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_LIVE &&
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE &&
 	    sdata_equal(&d, &back), "store_read gives back what was written");
 	ok(count_prefix(sdir, ".tmp-") == 0,
 	    "no temporary file remains after a write");
 
 	found = -1;
-	ok(store_read(&s, name_of("never written"), &a, &back, now,
-	    &found) == SL_OK && found == STORE_NONE && back.nents == 0,
+	ok(store_read(s, name_of("never written"), &a, &back, now,
+	    &found, &why) == SL_OK && found == STORE_NONE && back.nents == 0,
 	    "store_read of a missing file: no session, no file");
 
 	/* Expiry is inside the file and is checked on read. */
 	d.expires = now - 1;
-	store_write(&s, n, &d);
+	store_write(s, n, &d, 0, &why);
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD &&
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD &&
 	    back.nents == 0, "store_read of an expired file: a dead file");
 	d.expires = now;
-	store_write(&s, n, &d);
+	store_write(s, n, &d, 0, &why);
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a file expiring this second: a dead file");
-	ok(store_read(&s, n, &a, &back, now - 1, &found) == SL_OK &&
+	ok(store_read(s, n, &a, &back, now - 1, &found, &why) == SL_OK &&
 	    found == STORE_LIVE, "the same file a second earlier: a session");
 
 	/* Corrupt or foreign files are no session, and not an error: they
@@ -389,17 +396,18 @@ test_read_write(void)
 	n = name_of("corrupt");
 	put_file(sdir, n, S("sessile 1\nexpires 99999999999\ngarbage\n"));
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a corrupt file: a dead file");
 
 	/* A symbolic link to a good file is still refused (O_NOFOLLOW). */
 	d.expires = now + 3600;
-	store_write(&s, name_of("target"), &d);
+	store_write(s, name_of("target"), &d, 0, &why);
 	n = name_of("symlink");
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(symlink(name_of("target"), path) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
 	    "store_read of a symbolic link to a live file: a dead file");
 
 	n = name_of("big");
@@ -407,7 +415,8 @@ test_read_write(void)
 	memcpy(big, HEAD, sizeof(HEAD) - 1);
 	put_file(sdir, n, big, STORE_MAX_FILE + 1);
 	found = -1;
-	ok(store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a file over %d bytes: a dead file", STORE_MAX_FILE);
 
 	/*
@@ -421,7 +430,7 @@ test_read_write(void)
 	ok((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1 &&
 	    (ftruncate(fd, (off_t)1 << 40) == 0 ||
 	    ftruncate(fd, (off_t)1 << 34) == 0) && close(fd) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
 	    "store_read of a huge sparse file: a dead file, nothing read");
 	unlink(path);
 
@@ -429,7 +438,7 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkdir(path, 0700) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
 	    "store_read of a directory: a dead file");
 
 	/* A FIFO must not hang the reader (alarm() in main guards this). */
@@ -437,7 +446,7 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkfifo(path, 0600) == 0 &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
 	    "store_read of a FIFO: a dead file, no hang");
 
 	/*
@@ -449,12 +458,12 @@ test_read_write(void)
 	d.expires = now + 3600;
 	d.ents = &e1;
 	d.nents = 1;
-	store_write(&s, n, &d);
+	store_write(s, n, &d, 0, &why);
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	fd = open(path, O_RDONLY);
 	d.ents = &e2;
-	ok(store_write(&s, n, &d) == SL_OK &&
-	    store_read(&s, n, &a, &back, now, &found) == SL_OK && found == STORE_LIVE &&
+	ok(store_write(s, n, &d, 0, &why) == SL_OK &&
+	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_LIVE &&
 	    back.nents == 1 && back.ents[0].vallen == 3 &&
 	    memcmp(back.ents[0].val, "two", 3) == 0,
 	    "a second write replaces the first");
@@ -465,23 +474,23 @@ test_read_write(void)
 	if (fd != -1)
 		close(fd);
 
-	ok(store_remove(&s, n) == SL_OK && !exists(sdir, n),
+	ok(store_remove(s, n, &why) == SL_OK && !exists(sdir, n),
 	    "store_remove deletes the file");
-	ok(store_remove(&s, n) == SL_OK,
+	ok(store_remove(s, n, &why) == SL_OK,
 	    "store_remove of a missing file is not an error");
 	ok(count_prefix(sdir, ".tmp-") == 0,
 	    "still no temporary file after all the writes");
-	store_close(&s);
+	store_free(s);
 
 	/* A directory that cannot be made is a store fault, named. */
 	snprintf(path, sizeof(path), "%s/missing/sub", base);
-	store_init(&s, "t_store", path, 0600);
-	ok(store_read(&s, name_of("x"), &a, &back, now, &found) ==
-	    SL_ESTORE && strstr(s.err, "missing/sub") != NULL,
+	s = store_file_new("t_store", path, 0600, 0);
+	ok(store_read(s, name_of("x"), &a, &back, now, &found, &why) ==
+	    SL_ESTORE && strstr(why.cause, "missing/sub") != NULL,
 	    "store_read in a directory that cannot be made: SL_ESTORE");
-	ok(store_write(&s, name_of("x"), &d) == SL_ESTORE,
+	ok(store_write(s, name_of("x"), &d, 0, &why) == SL_ESTORE,
 	    "store_write there: SL_ESTORE");
-	store_close(&s);
+	store_free(s);
 	arena_free(&a);
 }
 
@@ -503,7 +512,7 @@ static void
 test_modes(void)
 {
 	const struct mode_test	*t;
-	struct store		 s;
+	struct store		*s;
 	struct sdata		 d;
 	struct stat		 st;
 	char			 path[1024], what[32];
@@ -519,13 +528,14 @@ test_modes(void)
 		n = name_of(what);
 		snprintf(path, sizeof(path), "%s/%s", sdir, n);
 		um = umask(t->umask);
-		store_init(&s, "t_store", sdir, t->mode);
-		ok(store_write(&s, n, &d) == SL_OK && stat(path, &st) == 0 &&
+		s = store_file_new("t_store", sdir, t->mode, 0);
+		ok(store_write(s, n, &d, 0, &why) == SL_OK &&
+		    stat(path, &st) == 0 &&
 		    (st.st_mode & 07777) == t->mode,
 		    "store_write with mode %04o under umask %03o: %04o",
 		    (unsigned)t->mode, (unsigned)t->umask, (unsigned)t->mode);
 		umask(um);
-		store_close(&s);
+		store_free(s);
 	}
 }
 
@@ -569,7 +579,7 @@ probe(off_t off)
 static pid_t
 locker(const char *name, int *rd)
 {
-	struct store	 c;
+	struct store	*c;
 	pid_t		 pid;
 	int		 p[2];
 
@@ -580,13 +590,14 @@ locker(const char *name, int *rd)
 	if (pid == 0) {
 		close(p[0]);
 		alarm(20);
-		store_init(&c, "child", sdir, 0600);
-		if (write(p[1], "S", 1) != 1 || store_lock(&c, name) != SL_OK)
+		c = store_file_new("child", sdir, 0600, 0);
+		if (write(p[1], "S", 1) != 1 ||
+		    store_begin(c, name, &why) != SL_OK)
 			_exit(1);
 		if (write(p[1], "L", 1) != 1)
 			_exit(1);
-		store_unlock(&c);
-		store_close(&c);
+		store_end(c);
+		store_free(c);
 		_exit(0);
 	}
 	close(p[1]);
@@ -622,7 +633,7 @@ reaped(pid_t pid)
 static void
 test_lock(void)
 {
-	struct store	 s;
+	struct store	*s;
 	const char	*x, *y;
 	pid_t		 pid;
 	int		 rd;
@@ -631,9 +642,9 @@ test_lock(void)
 	y = name_of("lock y");
 	if (stripe_of(x) == stripe_of(y))
 		y = name_of("lock y, another");
-	store_init(&s, "t_store", sdir, 0600);
+	s = store_file_new("t_store", sdir, 0600, 0);
 
-	ok(store_lock(&s, x) == SL_OK, "store_lock takes the lock of X");
+	ok(store_begin(s, x, &why) == SL_OK, "store_begin takes the lock of X");
 	ok(probe(stripe_of(x)) == F_WRLCK,
 	    "the byte of X's stripe in .lock is write-locked");
 	ok(probe(stripe_of(x) + 1) == F_UNLCK,
@@ -646,14 +657,14 @@ test_lock(void)
 	}
 	ok(said(rd, 'S', 10000), "another process starts and asks for X");
 	ok(!said(rd, 'L', 500), "and blocks while X is held");
-	store_unlock(&s);
+	store_end(s);
 	ok(said(rd, 'L', 10000), "and gets it once it is released");
 	close(rd);
 	ok(reaped(pid), "the child exits cleanly");
 	ok(probe(stripe_of(x)) == F_UNLCK, "X is free again");
 
 	/* ...but not for another session. */
-	store_lock(&s, x);
+	store_begin(s, x, &why);
 	if ((pid = locker(y, &rd)) == -1) {
 		ok(0, "fork");
 		return;
@@ -664,13 +675,13 @@ test_lock(void)
 	ok(reaped(pid), "the child exits cleanly");
 
 	/* Taking the held lock again does not deadlock (alarm in main). */
-	ok(store_lock(&s, x) == SL_OK && probe(stripe_of(x)) == F_WRLCK,
-	    "store_lock of X twice in one process returns, X still held");
-	store_unlock(&s);
-	ok(probe(stripe_of(x)) == F_UNLCK, "store_unlock releases X");
-	store_unlock(&s);
-	ok(probe(stripe_of(x)) == F_UNLCK, "a second store_unlock is harmless");
-	store_close(&s);
+	ok(store_begin(s, x, &why) == SL_OK && probe(stripe_of(x)) == F_WRLCK,
+	    "store_begin of X twice in one process returns, X still held");
+	store_end(s);
+	ok(probe(stripe_of(x)) == F_UNLCK, "store_end releases X");
+	store_end(s);
+	ok(probe(stripe_of(x)) == F_UNLCK, "a second store_end is harmless");
+	store_free(s);
 }
 
 /*
@@ -698,7 +709,7 @@ test_atomic(void)
 {
 	static char	 va[1000], vb[1000];
 	struct entry	 e = { (char *)"v", 1, va, sizeof(va) };
-	struct store	 s, r;
+	struct store	*s, *r;
 	struct sdata	 d, back;
 	struct arena	 a;
 	struct pollfd	 pfd;
@@ -714,8 +725,8 @@ test_atomic(void)
 	d.expires = now + 3600;
 	d.ents = &e;
 	d.nents = 1;
-	store_init(&s, "t_store", sdir, 0600);
-	if (store_write(&s, n, &d) != SL_OK || pipe(p) == -1 ||
+	s = store_file_new("t_store", sdir, 0600, 0);
+	if (store_write(s, n, &d, 0, &why) != SL_OK || pipe(p) == -1 ||
 	    (pid = fork()) == -1) {
 		ok(0, "set up the rewrite test");
 		return;
@@ -724,12 +735,13 @@ test_atomic(void)
 		/* The reader: until the writer closes the pipe. */
 		close(p[1]);
 		alarm(60);
-		store_init(&r, "reader", sdir, 0600);
+		r = store_file_new("reader", sdir, 0600, 0);
 		pfd.fd = p[0];
 		pfd.events = POLLIN;
 		for (reads = bad = 0; poll(&pfd, 1, 0) == 0; reads++) {
 			memset(&a, 0, sizeof(a));
-			if (store_read(&r, n, &a, &back, now, &st) != SL_OK ||
+			if (store_read(r, n, &a, &back, now, &st, &why) !=
+			    SL_OK ||
 			    st != 1 || !uniform(&back))
 				bad++;
 			arena_free(&a);
@@ -739,12 +751,12 @@ test_atomic(void)
 	close(p[0]);
 	for (i = 0; i < REWRITES; i++) {
 		e.val = i % 2 ? va : vb;
-		good &= store_write(&s, n, &d) == SL_OK;
+		good &= store_write(s, n, &d, 0, &why) == SL_OK;
 	}
 	close(p[1]);
 	ok(good, "%d rewrites of one session", REWRITES);
 	ok(reaped(pid), "a reader meanwhile always found it, whole");
-	store_close(&s);
+	store_free(s);
 }
 
 static int
@@ -757,7 +769,66 @@ put_session(struct store *s, const char *name, time_t expires)
 	d.expires = expires;
 	d.ents = &e;
 	d.nents = 1;
-	return store_write(s, name, &d) == SL_OK;
+	return store_write(s, name, &d, 0, &why) == SL_OK;
+}
+
+/* The expiry of NAME as store_read() finds it, or -1 when not live. */
+static time_t
+expiry_of(struct store *s, const char *name, time_t now)
+{
+	struct sdata	 d;
+	struct arena	 a;
+	time_t		 t = -1;
+	int		 found;
+
+	memset(&a, 0, sizeof(a));
+	if (store_read(s, name, &a, &d, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE && d.nents == 1 && d.ents[0].vallen == 1 &&
+	    d.ents[0].val[0] == 'v')
+		t = d.expires;
+	arena_free(&a);
+	return t;
+}
+
+/*
+ * store_touch(), the sliding expiry: under store_begin(), a live
+ * session's expiry moves forward and its data stays; an expiry is never
+ * moved back; a session that is not there, or dead, is left so.
+ */
+static void
+test_touch(void)
+{
+	struct store	*s;
+	const char	*n = name_of("touched"), *none = name_of("untouched");
+	time_t		 now = time(NULL);
+	int		 found;
+
+	s = store_file_new("t_store", sdir, 0600, 0);
+	ok(put_session(s, n, now + 600) && store_begin(s, n, &why) == SL_OK,
+	    "a session, and its read-modify-write begun");
+	found = -1;
+	ok(store_touch(s, n, now + 7200, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE && expiry_of(s, n, now) == now + 7200,
+	    "store_touch moves a live session's expiry forward, its data "
+	    "kept");
+	found = -1;
+	ok(store_touch(s, n, now + 60, now, &found, &why) == SL_OK &&
+	    found == STORE_LIVE && expiry_of(s, n, now) == now + 7200,
+	    "store_touch never moves an expiry back");
+	store_end(s);
+	found = -1;
+	ok(store_begin(s, none, &why) == SL_OK &&
+	    store_touch(s, none, now + 7200, now, &found, &why) == SL_OK &&
+	    found == STORE_NONE && !exists(sdir, none),
+	    "store_touch of a session that is not there makes none");
+	store_end(s);
+	found = -1;
+	ok(put_session(s, n, now - 1) && store_begin(s, n, &why) == SL_OK &&
+	    store_touch(s, n, now + 7200, now, &found, &why) == SL_OK &&
+	    found == STORE_DEAD && expiry_of(s, n, now - 2) == now - 1,
+	    "store_touch of an expired session leaves it expired");
+	store_end(s);
+	store_free(s);
 }
 
 static int
@@ -782,7 +853,7 @@ static void
 test_gc(void)
 {
 	static const char	 junk[] = "sessile 1\nexpires 1\nend\n";
-	struct store		 s;
+	struct store		*s;
 	char			 gdir[256], what[32], upper[80];
 	char			 tmpold[100], tmpfresh[100];
 	char			 live[NLIVE][STORE_NAME_LEN + 1];
@@ -792,21 +863,21 @@ test_gc(void)
 	int			 all;
 
 	snprintf(gdir, sizeof(gdir), "%s/g", base);
-	store_init(&s, "t_store", gdir, 0600);
+	s = store_file_new("t_store", gdir, 0600, 0);
 	all = 1;
 	for (i = 0; i < NLIVE; i++) {
 		snprintf(what, sizeof(what), "live %zu", i);
 		memcpy(live[i], name_of(what), STORE_NAME_LEN + 1);
 		/* Some only just alive. */
 		exp = i % 4 == 0 ? now + 1 : now + 3600;
-		all &= put_session(&s, live[i], exp);
+		all &= put_session(s, live[i], exp);
 	}
 	for (i = 0; i < NDEAD; i++) {
 		snprintf(what, sizeof(what), "dead %zu", i);
 		memcpy(dead[i], name_of(what), STORE_NAME_LEN + 1);
 		/* Expiring this second is expired, as store_read sees it. */
 		exp = i % 4 == 0 ? now : i % 4 == 1 ? 0 : now - 3600;
-		all &= put_session(&s, dead[i], exp);
+		all &= put_session(s, dead[i], exp);
 	}
 	/* A crashed writer's leftovers, old and fresh, named as
 	 * store_write() names them. */
@@ -831,7 +902,7 @@ test_gc(void)
 
 	/* Each call looks at the next names, from where the last stopped. */
 	for (calls = 0; calls < 2000; calls++) {
-		total += store_gc(&s, now, 1000);
+		total += store_gc(s, now, 1000);
 		for (i = 0, left = 0; i < NDEAD; i++)
 			left += exists(gdir, dead[i]);
 		if (left == 0)
@@ -855,7 +926,7 @@ test_gc(void)
 
 	/* More calls find nothing more to do. */
 	for (i = 0, n = 0; i < 200; i++)
-		n += store_gc(&s, now, 1000);
+		n += store_gc(s, now, 1000);
 	for (i = 0, left = 0; i < NLIVE; i++)
 		left += exists(gdir, live[i]);
 	ok(n == 0 && left == NLIVE, "200 more calls remove nothing");
@@ -863,9 +934,9 @@ test_gc(void)
 	/* MAX bounds each call: deletions come in small batches. */
 	all = 1;
 	for (i = 0; i < NDEAD; i++)
-		all &= put_session(&s, dead[i], now - 3600);
+		all &= put_session(s, dead[i], now - 3600);
 	for (calls = 0; calls < 4000; calls++) {
-		n = store_gc(&s, now, 1);
+		n = store_gc(s, now, 1);
 		if (n > most)
 			most = n;
 		for (i = 0, left = 0; i < NDEAD; i++)
@@ -878,7 +949,7 @@ test_gc(void)
 	for (i = 0, n = 0; i < NLIVE; i++)
 		n += exists(gdir, live[i]);
 	ok(n == NLIVE, "and still no live session");
-	store_close(&s);
+	store_free(s);
 }
 
 /*
@@ -1000,7 +1071,7 @@ test_sweep(void)
 {
 	static const char	 dead[] = "sessile 1\nexpires 1\nend\n";
 	const struct sweep_test	*t;
-	struct store		 s;
+	struct store		*s;
 	struct sweep		 sw, want;
 	struct stat		 st;
 	char			 wdir[256], path[512];
@@ -1024,8 +1095,9 @@ test_sweep(void)
 	ok(all, "a directory with %zu kinds of names", NELEM(sweeps));
 
 	/* A fresh store, as the command has: batches of 2, no pause. */
-	store_init(&s, "t_store", wdir, 0600);
-	ok(store_sweep(&s, now, 2, 0, &sw) == SL_OK, "store_sweep succeeds");
+	s = store_file_new("t_store", wdir, 0600, 0);
+	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_OK,
+	    "store_sweep succeeds");
 	for (i = 0; i < NELEM(sweeps); i++) {
 		t = &sweeps[i];
 		kept = exists(wdir, sweep_name(t));
@@ -1040,31 +1112,31 @@ test_sweep(void)
 	    "%zu temporary (want %zu, %zu, %zu, %zu)", sw.files, sw.removed,
 	    sw.corrupt, sw.tmp, want.files, want.removed, want.corrupt,
 	    want.tmp);
-	ok(store_sweep(&s, now, 2, 0, &sw) == SL_OK && sw.removed == 0 &&
+	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_OK && sw.removed == 0 &&
 	    sw.tmp == 0 && sw.files == want.files - want.removed,
 	    "a second sweep finds nothing more to remove");
-	store_close(&s);
+	store_free(s);
 
 	/* The directory must be there, a directory, not a link to one. */
 	snprintf(path, sizeof(path), "%s/missing", base);
-	store_init(&s, "t_store", path, 0600);
-	ok(store_sweep(&s, now, 2, 0, &sw) == SL_ESTORE &&
-	    strstr(s.err, path) != NULL && stat(path, &st) == -1,
+	s = store_file_new("t_store", path, 0600, 0);
+	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_ESTORE &&
+	    strstr(why.cause, path) != NULL && stat(path, &st) == -1,
 	    "store_sweep of a missing directory fails, names it, and does "
-	    "not make it: %s", s.err);
-	store_close(&s);
+	    "not make it: %s", why.cause);
+	store_free(s);
 	snprintf(path, sizeof(path), "%s/link", base);
-	store_init(&s, "t_store", path, 0600);
-	ok(symlink("w", path) == 0 && store_sweep(&s, now, 2, 0, &sw) ==
-	    SL_ESTORE && strstr(s.err, "symbolic link") != NULL,
-	    "store_sweep of a symbolic link to a directory fails: %s", s.err);
-	store_close(&s);
+	s = store_file_new("t_store", path, 0600, 0);
+	ok(symlink("w", path) == 0 && store_sweep(s, now, 2, 0, &sw, &why) ==
+	    SL_ESTORE && strstr(why.cause, "symbolic link") != NULL,
+	    "store_sweep of a symbolic link to a directory fails: %s", why.cause);
+	store_free(s);
 	snprintf(path, sizeof(path), "%s/expired-elsewhere", base);
-	store_init(&s, "t_store", path, 0600);
-	ok(store_sweep(&s, now, 2, 0, &sw) == SL_ESTORE &&
-	    strstr(s.err, "not a directory") != NULL,
-	    "store_sweep of a file fails: %s", s.err);
-	store_close(&s);
+	s = store_file_new("t_store", path, 0600, 0);
+	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_ESTORE &&
+	    strstr(why.cause, "not a directory") != NULL,
+	    "store_sweep of a file fails: %s", why.cause);
+	store_free(s);
 }
 
 static int
@@ -1083,7 +1155,7 @@ rm_tree(const char *path)
 }
 
 /*
- * What an existing directory must be for the programs (store_open()) and
+ * What an existing directory must be for the programs (fstore_open()) and
  * for sessile-gc (store_sweep()) alike: this user's, writable by nobody
  * else, not a symbolic link.  WHY is what the refusal says; NULL: used.
  */
@@ -1142,22 +1214,21 @@ dir_put(const char *path, const struct dir_test *t)
 
 /* The verdict of CALL is T's: used, or SL_ESTORE saying exactly why. */
 static int
-dir_verdict(const struct dir_test *t, enum sl_err e, const struct store *s,
-    const char *path)
+dir_verdict(const struct dir_test *t, enum sl_err e, const char *path)
 {
 	char	 want[1024];
 
 	if (t->why == NULL)
 		return e == SL_OK;
 	snprintf(want, sizeof(want), "session store: %s %s", path, t->why);
-	return e == SL_ESTORE && strcmp(s->err, want) == 0;
+	return e == SL_ESTORE && strcmp(why.cause, want) == 0;
 }
 
 static void
 test_dir_checks(void)
 {
 	const struct dir_test	*t;
-	struct store		 s;
+	struct store		*s;
 	struct sweep		 sw;
 	struct sdata		 d;
 	char			 path[300], target[320];
@@ -1179,22 +1250,22 @@ test_dir_checks(void)
 		snprintf(target, sizeof(target), "%s.target", path);
 		if (!ok(dir_put(path, t), "a session directory: %s", t->what))
 			continue;
-		store_init(&s, "t_store", path, 0600);
-		e = store_write(&s, name_of("dir check"), &d);
-		ok(dir_verdict(t, e, &s, path), "the programs: %s: %s", t->what,
-		    e == SL_OK ? "used" : s.err);
+		s = store_file_new("t_store", path, 0600, 0);
+		e = store_write(s, name_of("dir check"), &d, 0, &why);
+		ok(dir_verdict(t, e, path), "the programs: %s: %s", t->what,
+		    e == SL_OK ? "used" : why.cause);
 		where = t->kind == D_LINK ? target : path;
 		if (t->why != NULL && t->kind != D_FILE)
 			ok(!exists(where, ".lock") &&
 			    count_prefix(where, ".tmp-") == 0 &&
 			    !exists(where, name_of("dir check")),
 			    "and nothing was written there");
-		store_close(&s);
-		store_init(&s, "t_store", path, 0600);
-		e = store_sweep(&s, time(NULL), 2, 0, &sw);
-		ok(dir_verdict(t, e, &s, path), "sessile-gc: %s: %s", t->what,
-		    e == SL_OK ? "used" : s.err);
-		store_close(&s);
+		store_free(s);
+		s = store_file_new("t_store", path, 0600, 0);
+		e = store_sweep(s, time(NULL), 2, 0, &sw, &why);
+		ok(dir_verdict(t, e, path), "sessile-gc: %s: %s", t->what,
+		    e == SL_OK ? "used" : why.cause);
+		store_free(s);
 	}
 }
 
@@ -1239,7 +1310,7 @@ test_follow(void)
 {
 	static const char	 dead[] = "sessile 1\nexpires 1\nend\n";
 	const struct follow_test *t;
-	struct store		 s;
+	struct store		*s;
 	struct sdata		 back;
 	struct arena		 a;
 	struct stat		 st;
@@ -1259,45 +1330,45 @@ test_follow(void)
 		old = name_of("expired, after the change");
 
 		/* A request: a session, its lock, a clean-up pass. */
-		store_init(&s, "t_store", path, 0600);
-		s.recheck = 1;
-		ok(put_session(&s, one, now + 3600) &&
-		    store_lock(&s, one) == SL_OK && exists(path, ".lock"),
+		s = store_file_new("t_store", path, 0600, 0);
+		store_request(s);
+		ok(put_session(s, one, now + 3600) &&
+		    store_begin(s, one, &why) == SL_OK && exists(path, ".lock"),
 		    "%s: a session is written", t->what);
-		store_unlock(&s);
-		store_gc(&s, now, 1);
+		store_end(s);
+		store_gc(s, now, 1);
 
 		ok(replace_dir(path, aside, t->how), "%s: done", t->what);
 		/* Later in the same request: no second look. */
 		if (t->how != RP_REMAKE)
-			ok(put_session(&s, two, now + 3600) &&
+			ok(put_session(s, two, now + 3600) &&
 			    exists(aside, two) && !exists(path, two) &&
-			    store_remove(&s, two) == SL_OK,
+			    store_remove(s, two, &why) == SL_OK,
 			    "%s: the same request still uses the old one",
 			    t->what);
 
 		/* The next request. */
-		s.recheck = 1;
-		ok(put_session(&s, two, now + 3600) && exists(path, two) &&
+		store_request(s);
+		ok(put_session(s, two, now + 3600) && exists(path, two) &&
 		    !exists(aside, two),
 		    "%s: the next request writes into the new directory",
 		    t->what);
 		ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700,
 		    "%s: which is a directory 0700", t->what);
 		found = -1;
-		ok(store_read(&s, two, &a, &back, now, &found) == SL_OK &&
+		ok(store_read(s, two, &a, &back, now, &found, &why) == SL_OK &&
 		    found == STORE_LIVE, "%s: and reads from it", t->what);
 		found = -1;
-		ok(store_read(&s, one, &a, &back, now, &found) == SL_OK &&
+		ok(store_read(s, one, &a, &back, now, &found, &why) == SL_OK &&
 		    found == STORE_NONE,
 		    "%s: the session of the old one is not there", t->what);
-		ok(store_lock(&s, two) == SL_OK && exists(path, ".lock"),
+		ok(store_begin(s, two, &why) == SL_OK && exists(path, ".lock"),
 		    "%s: its lock is taken in the new directory", t->what);
-		store_unlock(&s);
-		ok(put_file(path, old, S(dead)) && store_gc(&s, now, 8) == 1 &&
+		store_end(s);
+		ok(put_file(path, old, S(dead)) && store_gc(s, now, 8) == 1 &&
 		    !exists(path, old) && exists(path, two),
 		    "%s: clean-up lists the new directory", t->what);
-		store_close(&s);
+		store_free(s);
 	}
 	arena_free(&a);
 }
@@ -1330,6 +1401,7 @@ main(void)
 	test_modes();
 	test_lock();
 	test_atomic();
+	test_touch();
 	test_gc();
 	test_sweep();
 	test_dir_checks();

@@ -1,0 +1,197 @@
+/*
+ * store-format.c: the text of a session, as the file store writes it in
+ * a file (and any store may keep it as one value): what store_parse()
+ * accepts is exactly what store_format() writes, and nothing else, so a
+ * session saved is a session read back.
+ *
+ * The format (version 1) is plain text, one field a line:
+ *
+ *	sessile 1
+ *	expires 1767225600
+ *	data username=alice
+ *	end
+ *
+ * Keys are printable ASCII without space, '=' or '%'; values are
+ * percent-encoded where a byte is not printable ASCII, or is '%'.  The
+ * limits (SESSION_MAX_DATA, SESSION_MAX_KEYS, SESSION_MAX_KEY) are the
+ * writer's too (session.c): a file past them is corrupt.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "extern.h"
+
+#define STORE_MAGIC	"sessile 1\n"
+
+int
+store_key_valid(const char *k, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > SESSION_MAX_KEY)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (k[i] < 0x21 || k[i] > 0x7e || k[i] == '=' || k[i] == '%')
+			return 0;
+	return 1;
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Take "WORD " (or "WORD\n" when EOL) off the front of *P. */
+static int
+expect(const char **p, const char *end, const char *word)
+{
+	size_t	 len = strlen(word);
+
+	if ((size_t)(end - *p) < len || memcmp(*p, word, len) != 0)
+		return 0;
+	*p += len;
+	return 1;
+}
+
+static int
+parse_time(const char **p, const char *end, time_t *t)
+{
+	long long	 n = 0;
+	size_t		 digits = 0;
+
+	while (*p < end && **p >= '0' && **p <= '9') {
+		if (++digits > 18)
+			return 0;
+		n = n * 10 + (**p - '0');
+		(*p)++;
+	}
+	if (digits == 0 || *p >= end || **p != '\n')
+		return 0;
+	(*p)++;
+	*t = (time_t)n;
+	return 1;
+}
+
+/*
+ * The head of a version 1 file at the start of TEXT, "sessile 1\n" and
+ * "expires T\n": its length, with T in *EXPIRES; 0 when TEXT does not
+ * start so.  Clean-up reads no more than this of a file (store-gc.c).
+ */
+size_t
+store_head(const char *text, size_t len, time_t *expires)
+{
+	const char	*p = text, *end = text + len;
+
+	if (!expect(&p, end, STORE_MAGIC) || !expect(&p, end, "expires ") ||
+	    !parse_time(&p, end, expires))
+		return 0;
+	return (size_t)(p - text);
+}
+
+/* Parse a whole file.  Returns 0 if it is not exactly version 1. */
+int
+store_parse(const char *text, size_t len, struct arena *a, struct sdata *d)
+{
+	const char	*p, *end = text + len, *eol, *eq, *v;
+	struct entry	*e;
+	size_t		 i, total = 0, n, cap = 8;
+	char		*o;
+	int		 hi, lo;
+
+	memset(d, 0, sizeof(*d));
+	if ((n = store_head(text, len, &d->expires)) == 0)
+		return 0;
+	p = text + n;
+	if ((d->ents = arena_alloc(a, cap * sizeof(*d->ents))) == NULL)
+		return 0;
+	d->cap = cap;
+	for (;;) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return 0;
+		if (eol - p == 3 && memcmp(p, "end", 3) == 0)
+			return eol + 1 == end;
+		if (!expect(&p, eol, "data "))
+			return 0;
+		if ((eq = memchr(p, '=', (size_t)(eol - p))) == NULL ||
+		    !store_key_valid(p, (size_t)(eq - p)))
+			return 0;
+		for (i = 0; i < d->nents; i++)
+			if (d->ents[i].keylen == (size_t)(eq - p) &&
+			    memcmp(d->ents[i].key, p, d->ents[i].keylen) == 0)
+				return 0;
+		if (d->nents == SESSION_MAX_KEYS)
+			return 0;
+		if (d->nents == d->cap) {
+			if ((e = arena_alloc(a, 2 * d->cap * sizeof(*e))) ==
+			    NULL)
+				return 0;
+			memcpy(e, d->ents, d->nents * sizeof(*e));
+			d->ents = e;
+			d->cap *= 2;
+		}
+		e = &d->ents[d->nents];
+		if ((e->key = arena_strndup(a, p, (size_t)(eq - p))) == NULL ||
+		    (o = arena_alloc(a, (size_t)(eol - eq))) == NULL)
+			return 0;
+		e->keylen = (size_t)(eq - p);
+		for (n = 0, v = eq + 1; v < eol; v++) {
+			if (*v == '%') {
+				if (eol - v < 3 ||
+				    (hi = hexval((unsigned char)v[1])) < 0 ||
+				    (lo = hexval((unsigned char)v[2])) < 0)
+					return 0;
+				o[n++] = (char)(hi << 4 | lo);
+				v += 2;
+			} else if (*v < 0x21 || *v > 0x7e)
+				return 0;
+			else
+				o[n++] = *v;
+		}
+		o[n] = '\0';
+		e->val = o;
+		e->vallen = n;
+		total += e->keylen + n;
+		if (total > SESSION_MAX_DATA)
+			return 0;
+		d->nents++;
+		p = eol + 1;
+	}
+}
+
+void
+store_format(struct buf *b, const struct sdata *d)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const struct entry	*e;
+	size_t			 i, k;
+	unsigned char		 c;
+
+	buf_adds(b, STORE_MAGIC "expires ");
+	buf_addu(b, d->expires < 0 ? 0 : (unsigned long long)d->expires);
+	buf_addc(b, '\n');
+	for (i = 0; i < d->nents; i++) {
+		e = &d->ents[i];
+		buf_adds(b, "data ");
+		buf_add(b, e->key, e->keylen);
+		buf_addc(b, '=');
+		for (k = 0; k < e->vallen; k++) {
+			c = (unsigned char)e->val[k];
+			if (c < 0x21 || c > 0x7e || c == '%') {
+				buf_addc(b, '%');
+				buf_addc(b, hex[c >> 4]);
+				buf_addc(b, hex[c & 15]);
+			} else
+				buf_addc(b, (char)c);
+		}
+		buf_addc(b, '\n');
+	}
+	buf_adds(b, "end\n");
+}

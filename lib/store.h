@@ -1,0 +1,38 @@
+/*
+ * store.h: what a store implements, one file each (store-file.c, the
+ * files of SESSION_FILE_DIR; a Redis store would be store-redis.c), for
+ * store.c to call.  What each operation must guarantee is written at the
+ * top of store.c; the rest of the library calls only the store_*()
+ * functions of extern.h and never learns which store it has.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+struct	store_ops {
+	const char	*type;		/* its SESSION_TYPE */
+	struct store	*(*new)(const char *, const struct config *);
+	void		 (*free)(struct store *);
+	void		 (*close)(struct store *);
+	void		 (*request)(struct store *);
+	enum sl_err	 (*read)(struct store *, const char *, struct arena *,
+			    struct sdata *, time_t, int *, struct why *);
+	enum sl_err	 (*begin)(struct store *, const char *, struct why *);
+	void		 (*end)(struct store *);
+	enum sl_err	 (*write)(struct store *, const char *,
+			    const struct sdata *, int, struct why *);
+	enum sl_err	 (*remove)(struct store *, const char *, struct why *);
+	enum sl_err	 (*touch)(struct store *, const char *, time_t, time_t,
+			    int *, struct why *);
+	size_t		 (*gc)(struct store *, time_t, size_t);
+	enum sl_err	 (*sweep)(struct store *, time_t, size_t, unsigned int,
+			    struct sweep *, struct why *);
+};
+
+/* Each store's own state begins with this, and is known only to it. */
+struct	store {
+	const struct store_ops	*ops;
+};
+
+extern const struct store_ops	 store_file_ops;
+
+#endif /* !STORE_H */
