@@ -108,17 +108,17 @@ fstore_fail(struct fstore *s, struct why *why, int err, const char *what,
 /*
  * The file store of directory DIR, its files made with MODE, leaving
  * RESERVE percent of the filesystem free (0: no reserve).  Log lines are
- * named WHO.  NULL out of memory.
+ * named WHO.  NULL out of memory.  store.c's store_file_new() gives it
+ * its table.
  */
 struct store *
-store_file_new(const char *who, const char *dir, mode_t mode,
+fstore_new(const char *who, const char *dir, mode_t mode,
     unsigned int reserve)
 {
 	struct fstore	*s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	s->base.ops = &store_file_ops;
 	s->who = who;
 	s->dir = dir;
 	s->mode = mode;
@@ -127,13 +127,6 @@ store_file_new(const char *who, const char *dir, mode_t mode,
 	s->lockfd = -1;
 	s->uid = geteuid();
 	return &s->base;
-}
-
-static struct store *
-fstore_new(const char *who, const struct config *c)
-{
-	return store_file_new(who, c->session_dir, c->file_mode,
-	    c->file_reserve);
 }
 
 /* Let go of the directory: its descriptor, its ".lock", its listing. */
@@ -150,7 +143,7 @@ drop_dir(struct fstore *s)
 	s->lockfd = s->dirfd = -1;
 }
 
-static void
+void
 fstore_close(struct store *st)
 {
 	struct fstore	*s = fs(st);
@@ -160,7 +153,7 @@ fstore_close(struct store *st)
 	buf_free(&s->text);
 }
 
-static void
+void
 fstore_free(struct store *st)
 {
 	fstore_close(st);
@@ -168,7 +161,7 @@ fstore_free(struct store *st)
 }
 
 /* A request begins: fstore_open() looks at the directory again. */
-static void
+void
 fstore_request(struct store *st)
 {
 	fs(st)->recheck = 1;
@@ -339,7 +332,7 @@ fstore_open_session(struct fstore *s, const char *name, struct stat *st,
  * the session.  D->written is the file's mtime, which tells a login's
  * first lifetime from a whole one (session.c).
  */
-static enum sl_err
+enum sl_err
 fstore_read(struct store *st0, const char *name, struct arena *a,
     struct sdata *d, time_t now, int *found, struct why *w)
 {
@@ -499,7 +492,7 @@ room(struct fstore *s, struct why *why)
  * every refusal, so that the log is not the next thing to fill
  * (log_vline() counts repeated lines).
  */
-static enum sl_err
+enum sl_err
 fstore_write(struct store *st, const char *name, const struct sdata *d,
     int flags, struct why *why)
 {
@@ -552,7 +545,7 @@ fstore_write(struct store *st, const char *name, const struct sdata *d,
 	return SL_OK;
 }
 
-static enum sl_err
+enum sl_err
 fstore_remove(struct store *st, const char *name, struct why *why)
 {
 	struct fstore	*s = fs(st);
@@ -570,7 +563,7 @@ fstore_remove(struct store *st, const char *name, struct why *why)
  * with the new expiry, under the lock store_begin() took, and only when
  * that moves it forward.
  */
-static enum sl_err
+enum sl_err
 fstore_touch(struct store *st, const char *name, time_t expires, time_t now,
     int *found, struct why *why)
 {
@@ -793,30 +786,14 @@ fstore_unlock(struct fstore *s)
 	s->locked = 0;
 }
 
-static enum sl_err
+enum sl_err
 fstore_begin(struct store *st, const char *name, struct why *why)
 {
 	return fstore_lock(fs(st), name, why);
 }
 
-static void
+void
 fstore_end(struct store *st)
 {
 	fstore_unlock(fs(st));
 }
-
-const struct store_ops	 store_file_ops = {
-	.type = "filesystem",
-	.new = fstore_new,
-	.free = fstore_free,
-	.close = fstore_close,
-	.request = fstore_request,
-	.read = fstore_read,
-	.begin = fstore_begin,
-	.end = fstore_end,
-	.write = fstore_write,
-	.remove = fstore_remove,
-	.touch = fstore_touch,
-	.gc = fstore_gc,
-	.sweep = fstore_sweep,
-};

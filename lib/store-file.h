@@ -1,7 +1,10 @@
 /*
  * store-file.h: what the two files of the file store share, and nothing
- * else includes (but its unit test): store-file.c owns the directory, the
- * session files and their locks; store-gc.c cleans the directory up.
+ * else includes but store.c, which holds its table, and its unit test:
+ * store-file.c owns the directory, the session files and their locks;
+ * store-gc.c cleans the directory up, calling store-file.c.  The table
+ * is in store.c so that calls run one way (lib/README): store.c calls
+ * both, store-gc.c calls store-file.c, and store-file.c calls neither.
  */
 #ifndef STORE_FILE_H
 #define STORE_FILE_H
@@ -39,6 +42,21 @@ enum sl_err	 fstore_open_session(struct fstore *, const char *,
 		    struct stat *, int *, const char **, struct why *);
 enum sl_err	 fstore_lock(struct fstore *, const char *, struct why *);
 void		 fstore_unlock(struct fstore *);
+
+/* store-file.c: the operations of the file store's table (store.c). */
+struct store	*fstore_new(const char *, const char *, mode_t, unsigned int);
+void		 fstore_free(struct store *);
+void		 fstore_close(struct store *);
+void		 fstore_request(struct store *);
+enum sl_err	 fstore_read(struct store *, const char *, struct arena *,
+		    struct sdata *, time_t, int *, struct why *);
+enum sl_err	 fstore_begin(struct store *, const char *, struct why *);
+void		 fstore_end(struct store *);
+enum sl_err	 fstore_write(struct store *, const char *,
+		    const struct sdata *, int, struct why *);
+enum sl_err	 fstore_remove(struct store *, const char *, struct why *);
+enum sl_err	 fstore_touch(struct store *, const char *, time_t, time_t,
+		    int *, struct why *);
 
 /* store-gc.c */
 size_t		 fstore_gc(struct store *, time_t, size_t);

@@ -57,11 +57,54 @@
 
 #include "extern.h"
 #include "store.h"
+#include "store-file.h"
+
+static struct store	*file_new(const char *, const struct config *);
+
+/*
+ * Each store's table, here rather than in the store's own files so that
+ * the calls run one way: the files of a store never call back up to the
+ * interface, nor to each other in a ring (store-gc.c calls store-file.c).
+ */
+static const struct store_ops	 store_file_ops = {
+	.type = "filesystem",
+	.new = file_new,
+	.free = fstore_free,
+	.close = fstore_close,
+	.request = fstore_request,
+	.read = fstore_read,
+	.begin = fstore_begin,
+	.end = fstore_end,
+	.write = fstore_write,
+	.remove = fstore_remove,
+	.touch = fstore_touch,
+	.gc = fstore_gc,
+	.sweep = fstore_sweep,
+};
 
 /* The stores SESSION_TYPE chooses from; the first is the default. */
 static const struct store_ops *const stores[] = {
 	&store_file_ops,
 };
+
+/* The file store of a directory, as sessile-gc and the tests make it. */
+struct store *
+store_file_new(const char *who, const char *dir, mode_t mode,
+    unsigned int reserve)
+{
+	struct store	*s;
+
+	if ((s = fstore_new(who, dir, mode, reserve)) != NULL)
+		s->ops = &store_file_ops;
+	return s;
+}
+
+static struct store *
+file_new(const char *who, const struct config *c)
+{
+	return store_file_new(who, c->session_dir, c->file_mode,
+	    c->file_reserve);
+}
 
 /* The store of the configuration C, or NULL out of memory.  Nothing is
  * opened or connected before its first use. */

@@ -1,7 +1,7 @@
 /*
- * store.h: what a store implements, one file each (store-file.c, the
+ * store.h: what a store implements (store-file.c and store-gc.c, the
  * files of SESSION_FILE_DIR; a Redis store would be store-redis.c), for
- * store.c to call.  What each operation must guarantee is written at the
+ * store.c to call through the store's table, which store.c holds.  What each operation must guarantee is written at the
  * top of store.c; the rest of the library calls only the store_*()
  * functions of extern.h and never learns which store it has.
  */
@@ -32,7 +32,5 @@ struct	store_ops {
 struct	store {
 	const struct store_ops	*ops;
 };
-
-extern const struct store_ops	 store_file_ops;
 
 #endif /* !STORE_H */
