@@ -547,7 +547,8 @@ check_login() {
 	expect_cookie_attr session SameSite=Lax
 	first_cookie_value session_flash >/dev/null
 	[ -f "$(session_path_of_cookie "$SESSION")" ] ||
-	    fail "no session file for the new session in: $(session_files "$SESSIONS")"
+	    fail "no session file for the new session in:" \
+	    "$(session_files "$SESSIONS")"
 }
 
 check_index_and_flash() {
