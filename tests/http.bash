@@ -95,10 +95,17 @@ start_lighttpd() {
 		fi
 		echo "include \"$d/sessile.conf\""
 	} > "$d/lighttpd.conf"
-	echo "http://127.0.0.1:$port" > "$d/url"
+	run_lighttpd "$name" "$port"
+}
+
+# run_lighttpd NAME PORT: the instance's lighttpd.conf served in the
+# foreground on PORT, until it answers; its URL in $H/NAME/url.
+run_lighttpd() {
+	local d="$H/$1"
+	echo "http://127.0.0.1:$2" > "$d/url"
 	lighttpd -D -f "$d/lighttpd.conf" 2>"$d/logs/stderr" &
 	remember $!
-	wait_http "http://127.0.0.1:$port/" || {
+	wait_http "http://127.0.0.1:$2/" || {
 		cat "$d/logs/stderr" "$d/logs/error.log" >&2
 		return 1
 	}

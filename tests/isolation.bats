@@ -90,13 +90,7 @@ setup_file() {
 	\$HTTP["url"] == "/probe.cgi" { cgi.assign = (".cgi" => "") }
 	include "$d/sessile.conf"
 	EOF
-	echo "http://127.0.0.1:$port" >"$d/url"
-	lighttpd -D -f "$d/lighttpd.conf" 2>"$d/logs/stderr" &
-	remember $!
-	wait_http "http://127.0.0.1:$port/" || {
-		cat "$d/logs/stderr" "$d/logs/error.log" >&2
-		return 1
-	}
+	run_lighttpd iso "$port"
 }
 
 teardown_file() {
