@@ -10,8 +10,7 @@
 # driven over HTTP by curl with a cookie jar.  Run as root, Apache and the
 # programs run as www-data, as on a Debian server.
 
-load port
-load faults
+load lib
 
 APACHE=/usr/sbin/apache2
 MODULES=/usr/lib/apache2/modules
@@ -123,14 +122,12 @@ start_instance() {
 	fi
 	chmod -R a+rX "$d/www" "$d/run"
 	echo "$root" >"$d/root"
-	sed -e "s|@cgibindir@|$A/cgi-bin|g" \
-	    -e "s|@templatedir@|$A/html|g" \
-	    -e "s|@sessiondir@|$d/sessions|g" \
-	    -e "s|@secretkeyfile@|$A/key|g" \
-	    -e "s|@runstatedir@|$d/run|g" \
-	    -e "s|@approot@|$root|g" \
-	    "$SRCDIR/conf/apache-$conf.conf.in" >"$d/sessile.conf"
-	if [ "$conf" = proxy-fcgi ] && ! spawn_programs "$name" "$root"; then
+	"$SRCDIR/tools/fill" cgibindir="$A/cgi-bin" templatedir="$A/html" \
+	    sessiondir="$d/sessions" secretkeyfile="$A/key" \
+	    runstatedir="$d/run" approot="$root" \
+	    <"$SRCDIR/conf/apache-$conf.conf.in" >"$d/sessile.conf"
+	if [ "$conf" = proxy-fcgi ] &&
+	    ! spawn_programs_as_www_data "$name" "$root"; then
 		return 0
 	fi
 	# Without a certificate only the https tests fail.
@@ -274,10 +271,10 @@ wait_ready() {
 	[ -s "$d/rt/httpd.pid" ]
 }
 
-# spawn_programs NAME APPROOT: the three programs as FastCGI servers on
-# Unix sockets in $A/NAME/run/sessile/, started by spawn-fcgi with the
-# settings in their environment, as www-data when we are root.
-spawn_programs() {
+# spawn_programs_as_www_data NAME APPROOT: the three programs as FastCGI
+# servers on Unix sockets in $A/NAME/run/sessile/, started by spawn-fcgi
+# with the settings in their environment, as www-data when we are root.
+spawn_programs_as_www_data() {
 	local name=$1 root=$2 d=$A/$1 p ok=1
 	local -a user=()
 	local -A job=()
@@ -311,15 +308,6 @@ spawn_programs() {
 		fi
 	done
 	[ "$ok" = 1 ]
-}
-
-# running PID: the process exists and is not a zombie.
-running() {
-	local stat
-	[ -r "/proc/$1/stat" ] || return 1
-	read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" != Z ]
 }
 
 # stop_pid PID: TERM, and KILL if it is still there after five seconds.
@@ -381,11 +369,6 @@ use() {
 
 # ---- Requests and assertions -----------------------------------------------
 
-fail() {
-	printf '%s\n' "$*" >&2
-	return 1
-}
-
 # request [CURL-OPTION...] URL
 #
 # One request with curl (no cookie jar unless the options name one).
@@ -405,19 +388,6 @@ expect_code() {
 	    fail "expected status $1, got $CODE"$'\n'"$HEADERS"$'\n'"$BODY"
 }
 
-# header NAME: prints the value of the (first) header NAME, or fails.
-header() {
-	local line
-	while IFS= read -r line; do
-		if [[ ${line,,} == "${1,,}:"* ]]; then
-			line=${line#*:}
-			printf '%s\n' "${line# }"
-			return 0
-		fi
-	done <<<"$HEADERS"
-	return 1
-}
-
 expect_header() {
 	local v
 	v=$(header "$1") || fail "no $1 header in:"$'\n'"$HEADERS" || return
@@ -434,8 +404,9 @@ refute_body() {
 	fi
 }
 
-# set_cookie NAME: prints the Set-Cookie header of cookie NAME, or fails.
-set_cookie() {
+# first_set_cookie NAME: prints the first Set-Cookie header of cookie NAME,
+# or fails.
+first_set_cookie() {
 	local line
 	while IFS= read -r line; do
 		if [[ ${line,,} == set-cookie:* ]]; then
@@ -450,10 +421,11 @@ set_cookie() {
 	return 1
 }
 
-# cookie_value NAME: the value the answer gives cookie NAME.
-cookie_value() {
+# first_cookie_value NAME: the value the answer's first Set-Cookie of
+# NAME gives it.
+first_cookie_value() {
 	local c
-	c=$(set_cookie "$1") || fail "no Set-Cookie for $1 in:"$'\n'"$HEADERS" ||
+	c=$(first_set_cookie "$1") || fail "no Set-Cookie for $1 in:"$'\n'"$HEADERS" ||
 	    return
 	c=${c#*=}
 	printf '%s\n' "${c%%;*}"
@@ -462,7 +434,7 @@ cookie_value() {
 # cookie_attrs NAME: the attributes of cookie NAME, as "; A; B=v; ".
 cookie_attrs() {
 	local c
-	c=$(set_cookie "$1") || fail "no Set-Cookie for $1 in:"$'\n'"$HEADERS" ||
+	c=$(first_set_cookie "$1") || fail "no Set-Cookie for $1 in:"$'\n'"$HEADERS" ||
 	    return
 	printf '; %s; \n' "${c#*; }"
 }
@@ -471,14 +443,14 @@ expect_cookie_attr() {
 	local a
 	a=$(cookie_attrs "$1") || return
 	[[ ${a,,} == *"; ${2,,}; "* ]] ||
-	    fail "cookie $1 does not have $2: $(set_cookie "$1")"
+	    fail "cookie $1 does not have $2: $(first_set_cookie "$1")"
 }
 
-refute_cookie_attr() {
+refute_first_cookie_attr() {
 	local a
 	a=$(cookie_attrs "$1") || return
 	if [[ ${a,,} == *"; ${2,,}"[\;=]* ]]; then
-		fail "cookie $1 has $2, and should not: $(set_cookie "$1")"
+		fail "cookie $1 has $2, and should not: $(first_set_cookie "$1")"
 	fi
 }
 
@@ -504,7 +476,7 @@ form_token() {
 
 # login NAME [CURL-OPTION...]: the form, then the POST, with the cookie
 # jar; sets TOKEN, and SESSION to the new session cookie's value.
-login() {
+curl_login() {
 	local name=$1
 	shift
 	request -c "$J" -b "$J" "$@" "${B}login" || return
@@ -513,21 +485,13 @@ login() {
 	request -c "$J" -b "$J" "$@" --data-urlencode "csrf_token=$TOKEN" \
 	    --data-urlencode "username=$name" "${B}login" || return
 	expect_see_other || return
-	SESSION=$(cookie_value session)
+	SESSION=$(first_cookie_value session)
 }
 
-# session_file VALUE: the path of the file of session cookie VALUE
-# (ID.TAG): its name is the hex SHA-256 of ID.
-session_file() {
-	local sum
-	sum=$(printf '%s' "${1%%.*}" | sha256sum)
-	printf '%s/%s\n' "$SESSIONS" "${sum%% *}"
-}
-
-# The names in the session directory that are not hidden (the lock file
-# and temporary files start with a dot).
-session_files() {
-	ls "$SESSIONS"
+# session_path_of_cookie VALUE: the path of the file of session cookie
+# VALUE (ID.TAG) in the instance's session directory.
+session_path_of_cookie() {
+	printf '%s/%s\n' "$SESSIONS" "$(session_name_of_cookie "$1")"
 }
 
 expect_logged_in_as() {
@@ -559,34 +523,36 @@ check_login_form() {
 	expect_body '<form method="post" action="'"$ROOT"'login">'
 	tok=$(form_token)
 	[ -n "$tok" ]
-	[ "$(cookie_value session_csrf)" = "$tok" ] ||
-	    fail "session_csrf is not the form's token: $(set_cookie session_csrf)"
+	[ "$(first_cookie_value session_csrf)" = "$tok" ] ||
+	    fail "session_csrf is not the form's token:" \
+	    "$(first_set_cookie session_csrf)"
 }
 
 check_anonymous_costs_nothing() {
-	before=$(session_files)
+	before=$(session_files "$SESSIONS")
 	request -c "$J" -b "$J" "$B"
 	expect_anonymous
 	request -c "$J" -b "$J" "${B}login"
 	expect_code 200
-	[ "$(session_files)" = "$before" ] ||
-	    fail "new session files: $(session_files)"
+	[ "$(session_files "$SESSIONS")" = "$before" ] ||
+	    fail "new session files: $(session_files "$SESSIONS")"
 }
 
 check_login() {
-	login "Zoë <admin>"
+	curl_login "Zoë <admin>"
 	[[ $SESSION =~ ^[A-Za-z0-9_-]{43,}\.[A-Za-z0-9_-]{43}$ ]] ||
 	    fail "the session cookie is not ID.TAG: $SESSION"
 	expect_cookie_attr session "Path=$ROOT"
 	expect_cookie_attr session HttpOnly
 	expect_cookie_attr session SameSite=Lax
-	cookie_value session_flash >/dev/null
-	[ -f "$(session_file "$SESSION")" ] ||
-	    fail "no session file for the new session in: $(session_files)"
+	first_cookie_value session_flash >/dev/null
+	[ -f "$(session_path_of_cookie "$SESSION")" ] ||
+	    fail "no session file for the new session in:" \
+	    "$(session_files "$SESSIONS")"
 }
 
 check_index_and_flash() {
-	login "Zoë <admin>"
+	curl_login "Zoë <admin>"
 	request -c "$J" -b "$J" "$B"
 	expect_logged_in_as "Zoë &lt;admin&gt;"
 	expect_body "You are logged in."
@@ -597,12 +563,12 @@ check_index_and_flash() {
 }
 
 check_logout() {
-	login alice
-	file=$(session_file "$SESSION")
+	curl_login alice
+	file=$(session_path_of_cookie "$SESSION")
 	[ -f "$file" ]
 	request -c "$J" -b "$J" "${B}logout"
 	expect_see_other
-	c=$(set_cookie session) || fail "the session cookie is not deleted"
+	c=$(first_set_cookie session) || fail "the session cookie is not deleted"
 	[[ $c == "session=;"* && $c == *"Expires=Thu, 01 Jan 1970"* ]] ||
 	    fail "the session cookie is not deleted: $c"
 	[ ! -e "$file" ] || fail "the session file is still there: $file"
@@ -612,7 +578,7 @@ check_logout() {
 }
 
 check_old_cookie_dead() {
-	login alice
+	curl_login alice
 	old=$SESSION
 	request -H "Cookie: session=$old" "$B"
 	expect_logged_in_as alice
@@ -624,16 +590,16 @@ check_old_cookie_dead() {
 }
 
 check_redirects() {
-	login bob
+	curl_login bob
 	request -c "$J" -b "$J" "${B}logout"
 	expect_see_other
-	login bob
+	curl_login bob
 	request -c "$J" -b "$J" --data-urlencode "csrf_token=$TOKEN" \
 	    "${B}logout"
 	expect_see_other
 }
 
-check_head() {
+check_raw_head() {
 	local host=127.0.0.1:$PORT path re headers rest
 	for path in "$ROOT" "${ROOT}login"; do
 		raw_request "HEAD $path HTTP/1.0"$'\r\n'"Host: $host"$'\r\n\r\n'
@@ -654,22 +620,22 @@ check_head() {
 # HEAD /logout, and a logout link followed from another site, change
 # nothing: the session lives on.
 check_safe_logout() {
-	login grace
+	curl_login grace
 	request -c "$J" -b "$J" -I "${B}logout"
 	expect_code 303
-	if set_cookie session >/dev/null; then
-		fail "HEAD /logout touched the cookie: $(set_cookie session)"
+	if first_set_cookie session >/dev/null; then
+		fail "HEAD /logout touched the cookie: $(first_set_cookie session)"
 	fi
 	request -c "$J" -b "$J" -H "Sec-Fetch-Site: cross-site" "${B}logout"
 	expect_code 303
-	if set_cookie session >/dev/null; then
+	if first_set_cookie session >/dev/null; then
 		fail "a cross-site logout touched the cookie"
 	fi
 	request -c "$J" -b "$J" "$B"
 	expect_logged_in_as grace
 }
 
-check_405() {
+check_methods_405() {
 	request -X PUT "${B}login"
 	expect_code 405
 	expect_header Allow "GET, HEAD, POST"
@@ -683,7 +649,7 @@ check_405() {
 
 # A Range request gets the whole page: Apache's byterange filter leaves an
 # answer alone that says Accept-Ranges: none.
-check_range() {
+check_range_whole_page() {
 	request -H 'Range: bytes=0-9' "${B}login"
 	expect_code 200
 	expect_header Accept-Ranges none
@@ -691,27 +657,27 @@ check_range() {
 	expect_body '</html>'
 }
 
-check_413() {
+check_413_nothing_kept() {
 	request -c "$J" -b "$J" "${B}login"
 	tok=$(form_token)
-	before=$(session_files)
+	before=$(session_files "$SESSIONS")
 	head -c 20000 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/big"
 	request -c "$J" -b "$J" --data-urlencode "csrf_token=$tok" \
 	    --data-urlencode "username@$BATS_TEST_TMPDIR/big" "${B}login"
 	expect_code 413
 	refute_body "Logged in"
-	if set_cookie session >/dev/null; then
-		fail "a session cookie with the 413: $(set_cookie session)"
+	if first_set_cookie session >/dev/null; then
+		fail "a session cookie with the 413: $(first_set_cookie session)"
 	fi
-	[ "$(session_files)" = "$before" ]
+	[ "$(session_files "$SESSIONS")" = "$before" ]
 }
 
 # The programs answer some requests without reading their body (logout
 # reads no form, a 405 needs none): the whole answer must still reach the
 # browser, at once.
 check_unread_body() {
-	login heidi
-	file=$(session_file "$SESSION")
+	curl_login heidi
+	file=$(session_path_of_cookie "$SESSION")
 	request --max-time 3 -c "$J" -b "$J" --data "submit=Log+out" \
 	    --data-urlencode "csrf_token=$TOKEN" "${B}logout"
 	expect_see_other
@@ -738,7 +704,7 @@ check_chunked() {
 # Only ';' separates cookies: what a second header carries is part of the
 # first one's value, so no cookie can ride in inside another's value.
 check_joined_cookies() {
-	login carol
+	curl_login carol
 	s=$SESSION
 	request -H "Cookie: theme=dark; session=$s" "$B"
 	expect_logged_in_as carol
@@ -746,7 +712,7 @@ check_joined_cookies() {
 	expect_anonymous
 	request -H "Cookie: lastsearch=shoes,session=$s" "$B"
 	expect_anonymous
-	if set_cookie session >/dev/null; then
+	if first_set_cookie session >/dev/null; then
 		fail "a session cookie in another's value was acted on"
 	fi
 }
@@ -757,16 +723,16 @@ check_two_session_cookies() {
 	local order
 	for order in 1 2; do
 		rm -f "$J"
-		login dave
+		curl_login dave
 		first=$SESSION
 		rm -f "$J"
-		login erin
+		curl_login erin
 		c="session=$first; session=$SESSION"
 		[ "$order" = 1 ] || c="session=$SESSION; session=$first"
 		request -H "Cookie: $c" "$B"
 		expect_code 200
 		refute_body "Logged in as"
-		c=$(set_cookie session) || fail "the cookies are not deleted"
+		c=$(first_set_cookie session) || fail "the cookies are not deleted"
 		[[ $c == "session=;"* ]] || fail "not a deletion: $c"
 		request -H "Cookie: session=$first" "$B"
 		expect_anonymous
@@ -785,16 +751,16 @@ check_only_three_urls() {
 
 check_secure_on_https_only() {
 	use "$1" https
-	login "over https"
+	curl_login "over https"
 	expect_cookie_attr session Secure
 	expect_cookie_attr session_flash Secure
 	request -c "$J" -b "$J" "$B"
 	expect_logged_in_as "over https"
 	rm -f "$J"
 	use "$1"
-	login "over http"
-	refute_cookie_attr session Secure
-	refute_cookie_attr session_flash Secure
+	curl_login "over http"
+	refute_first_cookie_attr session Secure
+	refute_first_cookie_attr session_flash Secure
 }
 
 check_prefix_links() {
@@ -809,7 +775,7 @@ check_prefix_links() {
 check_prefix_cookies() {
 	request -c "$J" -b "$J" "${B}login"
 	expect_cookie_attr session_csrf Path=/app/
-	login frank
+	curl_login frank
 	expect_cookie_attr session Path=/app/
 	expect_cookie_attr session_flash Path=/app/
 	request -c "$J" -b "$J" "${B}logout"
@@ -818,7 +784,7 @@ check_prefix_cookies() {
 
 check_prefix_redirects() {
 	local loc
-	login grace
+	curl_login grace
 	loc=$(header Location)
 	[ "$loc" = /app/ ] || [ "$loc" = "$B" ] ||
 	    fail "login redirects to $loc, not /app/"
@@ -885,7 +851,7 @@ check_prefix_outside() {
 
 @test "mod_fcgid: HEAD answers the headers and no body" {
 	use fcgid
-	check_head
+	check_raw_head
 }
 
 @test "mod_fcgid: HEAD /logout, or a logout link from another site, logs nobody out" {
@@ -895,17 +861,17 @@ check_prefix_outside() {
 
 @test "mod_fcgid: a Range request gets the whole page, 200" {
 	use fcgid
-	check_range
+	check_range_whole_page
 }
 
 @test "mod_fcgid: PUT and DELETE get 405 with Allow" {
 	use fcgid
-	check_405
+	check_methods_405
 }
 
 @test "mod_fcgid: a body over MAX_CONTENT_LENGTH gets 413" {
 	use fcgid
-	check_413
+	check_413_nothing_kept
 }
 
 @test "mod_fcgid: answers that leave the request body unread arrive whole" {
@@ -1007,7 +973,7 @@ check_prefix_outside() {
 
 @test "mod_proxy_fcgi: HEAD answers the headers and no body" {
 	use proxy
-	check_head
+	check_raw_head
 }
 
 @test "mod_proxy_fcgi: HEAD /logout, or a logout link from another site, logs nobody out" {
@@ -1017,17 +983,17 @@ check_prefix_outside() {
 
 @test "mod_proxy_fcgi: a Range request gets the whole page, 200" {
 	use proxy
-	check_range
+	check_range_whole_page
 }
 
 @test "mod_proxy_fcgi: PUT and DELETE get 405 with Allow" {
 	use proxy
-	check_405
+	check_methods_405
 }
 
 @test "mod_proxy_fcgi: a body over MAX_CONTENT_LENGTH gets 413" {
 	use proxy
-	check_413
+	check_413_nothing_kept
 }
 
 @test "mod_proxy_fcgi: answers that leave the request body unread arrive whole" {
@@ -1129,7 +1095,7 @@ check_prefix_outside() {
 
 @test "CGI (mod_cgid): HEAD answers the headers and no body" {
 	use cgi
-	check_head
+	check_raw_head
 }
 
 @test "CGI (mod_cgid): HEAD /logout, or a logout link from another site, logs nobody out" {
@@ -1139,17 +1105,17 @@ check_prefix_outside() {
 
 @test "CGI (mod_cgid): a Range request gets the whole page, 200" {
 	use cgi
-	check_range
+	check_range_whole_page
 }
 
 @test "CGI (mod_cgid): PUT and DELETE get 405 with Allow" {
 	use cgi
-	check_405
+	check_methods_405
 }
 
 @test "CGI (mod_cgid): a body over MAX_CONTENT_LENGTH gets 413" {
 	use cgi
-	check_413
+	check_413_nothing_kept
 }
 
 @test "CGI (mod_cgid): answers that leave the request body unread arrive whole" {
@@ -1214,7 +1180,7 @@ check_prefix_outside() {
 
 @test "CGI (mod_cgi, prefork) under /app/: HEAD answers the headers and no body" {
 	use cgi-app
-	check_head
+	check_raw_head
 }
 
 @test "CGI (mod_cgi, prefork) under /app/: HEAD /logout, or a logout link from another site, logs nobody out" {
@@ -1224,17 +1190,17 @@ check_prefix_outside() {
 
 @test "CGI (mod_cgi, prefork) under /app/: a Range request gets the whole page, 200" {
 	use cgi-app
-	check_range
+	check_range_whole_page
 }
 
 @test "CGI (mod_cgi, prefork) under /app/: PUT and DELETE get 405 with Allow" {
 	use cgi-app
-	check_405
+	check_methods_405
 }
 
 @test "CGI (mod_cgi, prefork) under /app/: a body over MAX_CONTENT_LENGTH gets 413" {
 	use cgi-app
-	check_413
+	check_413_nothing_kept
 }
 
 @test "CGI (mod_cgi, prefork) under /app/: answers that leave the request body unread arrive whole" {
@@ -1315,7 +1281,7 @@ ms_since() {
 	expect_code 200
 	form=$(ms_since "$t0")
 	t0=$(date +%s%N)
-	login "beside a slow client" --max-time 3
+	curl_login "beside a slow client" --max-time 3
 	whole=$(ms_since "$t0")
 	echo "# beside a slow client: GET /login ${form} ms, a login ${whole} ms" >&3
 	running "$SLOW" || fail "the slow client ended before the checks"
@@ -1369,11 +1335,11 @@ fcgid_workers() {
 @test "mod_fcgid: SIGKILL of FastCGI workers under load: new workers, requests go on, no torn file" {
 	use fcgid
 	# Warm up: every program has its workers.
-	login warm
+	curl_login warm
 	request -b "$J" "${B}logout"
 	storm "$B" "$SESSIONS" "$A/fcgid/error.log" fcgid_workers
 	# The new workers serve.
-	login ada
+	curl_login ada
 	request -b "$J" "$B"
 	expect_code 200
 	expect_body 'Logged in as'

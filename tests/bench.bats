@@ -5,8 +5,7 @@
 # sessile's very page, answers every request of every scenario, and the
 # anonymous GET / of sessile writes no file.
 
-load helpers
-load http
+load lib
 
 setup() {
 	skip_if_missing

@@ -7,7 +7,7 @@
 # from a sibling subdomain, by a script as an attacker's page would, takes
 # over no session.
 
-load http
+load lib
 
 setup() {
 	skip_if_missing

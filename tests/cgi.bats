@@ -3,7 +3,7 @@
 # process per request, as DESIGN.md describes them: the table of programs,
 # the configuration, cookies, session files, and "Errors and limits".
 
-load helpers
+load lib
 
 setup() {
 	common_setup
@@ -213,7 +213,7 @@ header_shape() {
 @test "the session file holds the username in a versioned text format with its expiry" {
 	now=$EPOCHSECONDS
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	assert_equal "$(sed -n 1p "$file")" "sessile 1"
 	expires=$(file_expires "$file")
 	[ "$expires" -ge $((now + 600)) ]
@@ -224,7 +224,7 @@ header_shape() {
 
 @test "values in the session file are escaped: one line per field, ASCII only" {
 	login 'Zoë 100% a=b'
-	file=$(session_file)
+	file=$(only_session_file)
 	assert_equal "$(grep -c '' "$file")" 4
 	grep -qx 'data username=Zo%C3%AB%20100%25%20a=b' "$file"
 	run env LC_ALL=C grep -q '[^ -~]' "$file"
@@ -268,7 +268,7 @@ header_shape() {
 
 @test "a username typed decomposed (NFD) is stored composed (NFC) in the session file" {
 	login $'Jose\xcc\x81'
-	grep -qx 'data username=Jos%C3%A9' "$(session_file)"
+	grep -qx 'data username=Jos%C3%A9' "$(only_session_file)"
 }
 
 @test "a username of 64 characters (128 bytes) is accepted" {
@@ -292,11 +292,11 @@ header_shape() {
 
 @test "logging in again removes the old session file" {
 	login alice
-	oldfile=$(session_file)
+	oldfile=$(only_session_file)
 	login bob "session=$SESSION"
 	[ ! -e "$oldfile" ]
 	assert_session_files 1
-	grep -qx 'data username=bob' "$(session_file)"
+	grep -qx 'data username=bob' "$(only_session_file)"
 }
 
 @test "after logging in again the old cookie no longer logs in" {
@@ -311,17 +311,17 @@ header_shape() {
 
 @test "a refused login leaves the existing session as it was" {
 	login alice
-	cp "$(session_file)" "$TMP/before"
+	cp "$(only_session_file)" "$TMP/before"
 	post_login 'username=' HTTP_COOKIE="session=$SESSION"
 	assert_status 400
-	cmp "$TMP/before" "$(session_file)"
+	cmp "$TMP/before" "$(only_session_file)"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as alice
 }
 
 @test "bad requests of every kind from a logged-in visitor leave the session file as it was" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	cp "$file" "$TMP/before"
 	c="session=$SESSION; session_csrf=$CSRF"
 	bad() {
@@ -900,7 +900,7 @@ header_shape() {
 
 @test "GET /logout deletes the session file" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
 	[ ! -e "$file" ]
 	assert_session_files 0
@@ -997,7 +997,7 @@ header_shape() {
 
 @test "HEAD changes no session file: not even the sliding expiry's rewrite" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	set_file_expires "$file" $(($EPOCHSECONDS + 60))
 	cp "$file" "$TMP/before"
 	cgi index HEAD "" HTTP_COOKIE="session=$SESSION"
@@ -1324,7 +1324,7 @@ assert_unusable_cookie() {
 @test "the id of a session whose file is gone is not adopted at login" {
 	login alice
 	old=$SESSION
-	rm "$(session_file)"
+	rm "$(only_session_file)"
 	login bob "session=$old"
 	[ "$(cookie_id "$SESSION")" != "$(cookie_id "$old")" ]
 }
@@ -1408,7 +1408,7 @@ assert_unusable_cookie() {
 	login bob "session=$old"
 	[ "$(cookie_id "$SESSION")" != "$(cookie_id "$old")" ]
 	assert_session_files 1
-	grep -qx 'data username=bob' "$(session_file)"
+	grep -qx 'data username=bob' "$(only_session_file)"
 	cgi index GET "" HTTP_COOKIE="session=$old"
 	assert_anonymous
 }
@@ -1427,18 +1427,18 @@ assert_unusable_cookie() {
 @test "replay after expiry: POST /login with the expired cookie issues a fresh id and removes the expired file" {
 	login alice
 	old=$SESSION
-	file=$(session_file)
+	file=$(only_session_file)
 	set_file_expires "$file" $(($EPOCHSECONDS - 1))
 	login bob "session=$old"
 	[ "$(cookie_id "$SESSION")" != "$(cookie_id "$old")" ]
 	[ ! -e "$file" ] || fail "the expired session file is still there"
 	assert_session_files 1
-	grep -qx 'data username=bob' "$(session_file)"
+	grep -qx 'data username=bob' "$(only_session_file)"
 }
 
 @test "replay after expiry: /logout with the expired cookie removes the expired file and deletes the cookie" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	set_file_expires "$file" $(($EPOCHSECONDS - 1))
 	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
 	assert_status 303
@@ -1460,7 +1460,7 @@ assert_unusable_cookie() {
 
 @test "a session file whose expiry has passed is no session" {
 	login alice
-	set_file_expires "$(session_file)" $(($EPOCHSECONDS - 1))
+	set_file_expires "$(only_session_file)" $(($EPOCHSECONDS - 1))
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
 	refute_set_cookie session
@@ -1468,7 +1468,7 @@ assert_unusable_cookie() {
 
 @test "a truncated session file is no session, logged in one line" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	head -c 30 "$file" >"$TMP/cut" && cat "$TMP/cut" >"$file"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
@@ -1477,7 +1477,7 @@ assert_unusable_cookie() {
 
 @test "a session file of another version is no session, logged in one line" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	sed -i '1s/^sessile 1$/sessile 2/' "$file"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
@@ -1486,7 +1486,7 @@ assert_unusable_cookie() {
 
 @test "a session file of binary junk is no session, logged in one line" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	head -c 512 /dev/urandom >"$file"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
@@ -1495,7 +1495,7 @@ assert_unusable_cookie() {
 
 @test "an empty session file is no session, logged in one line" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	: >"$file"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
@@ -1504,7 +1504,7 @@ assert_unusable_cookie() {
 
 @test "logout deletes the session file even when it is corrupt" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	printf 'junk\n' >"$file"
 	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
 	assert_status 303
@@ -1513,7 +1513,7 @@ assert_unusable_cookie() {
 
 @test "a symbolic link in place of a session file is not followed" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	mv "$file" "$TMP/target"
 	cp "$TMP/target" "$TMP/target.orig"
 	ln -s "$TMP/target" "$file"
@@ -1526,7 +1526,7 @@ assert_unusable_cookie() {
 @test "a session file owned by another user is ignored" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to give a file away"
 	login alice
-	chown 65534 "$(session_file)"
+	chown 65534 "$(only_session_file)"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
 	assert_logged_once 'owned by another user'
@@ -1537,7 +1537,7 @@ assert_unusable_cookie() {
 	RUN_AS=("${AS_NOBODY[@]}")
 	install -d -m 0700 -o 65534 "$SESSION_FILE_DIR"
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	[ "$(stat -c %u "$file")" -eq 65534 ]
 	chown 0 "$file"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
@@ -1547,7 +1547,7 @@ assert_unusable_cookie() {
 
 @test "a session file over 64 KiB is refused unread: no session, one log line, the file untouched" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	printf -v pad '%70000s' ''
 	printf 'sessile 1\nexpires %s\ndata username=alice\ndata pad=%s\nend\n' \
 	    $(($EPOCHSECONDS + 3600)) "${pad// /x}" >"$file"
@@ -1560,7 +1560,7 @@ assert_unusable_cookie() {
 
 @test "a sparse session file of 8 GiB is refused without being read: one log line, no hang" {
 	login alice
-	truncate -s 8G "$(session_file)"
+	truncate -s 8G "$(only_session_file)"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
 	assert_logged_once 'too large'
@@ -1568,7 +1568,7 @@ assert_unusable_cookie() {
 
 @test "a named pipe in place of a session file does not block the request: no session, one log line" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	rm "$file"
 	mkfifo "$file"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
@@ -1581,7 +1581,7 @@ assert_unusable_cookie() {
 # so there is nothing to tell the visitor.
 @test "a logout that cannot remove the session file (a directory in its place): the cookie deleted all the same, the cause logged, no flash" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	rm "$file"
 	mkdir "$file"
 	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
@@ -1681,7 +1681,7 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 @test "a username with a line break, written into the session file by hand, is shown in the page and in no header" {
 	login alice
 	evil='alice%0D%0ASet-Cookie:%20evil=1'
-	sed -i "s/^data username=alice\$/data username=$evil/" "$(session_file)"
+	sed -i "s/^data username=alice\$/data username=$evil/" "$(only_session_file)"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_status 200
 	assert_output --partial 'Logged in as <strong>alice'
@@ -1702,7 +1702,7 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	# The login's redirect followed: its first page writes the whole
 	# lifetime, and those below have nothing to write.
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
-	cp "$(session_file)" "$TMP/before"
+	cp "$(only_session_file)" "$TMP/before"
 	for v in "${INJECT_RAW[@]}" "$INJECT_PCT"; do
 		cgi index GET "" HTTP_COOKIE="session=$SESSION; session_flash=$v"
 		assert_logged_in_as alice
@@ -1710,7 +1710,7 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 		assert_header_lines session session_flash
 		assert_cookie_deleted session_flash
 	done
-	cmp "$TMP/before" "$(session_file)"
+	cmp "$TMP/before" "$(only_session_file)"
 }
 
 @test "a CSRF cookie with a line break, raw or percent-encoded, is replaced by a fresh token and adds no header line" {
@@ -2314,14 +2314,14 @@ assert_lock_refused() {
 @test "session files are 0600 by default, whatever the umask" {
 	umask 000
 	login alice
-	assert_equal "$(stat -c %a "$(session_file)")" 600
+	assert_equal "$(stat -c %a "$(only_session_file)")" 600
 }
 
 @test "SESSION_FILE_MODE=0640 is honoured, whatever the umask" {
 	umask 077
 	CONFIG+=(SESSION_FILE_MODE=0640)
 	login alice
-	assert_equal "$(stat -c %a "$(session_file)")" 640
+	assert_equal "$(stat -c %a "$(only_session_file)")" 640
 }
 
 @test "a missing session directory is created 0700" {
@@ -2334,7 +2334,7 @@ assert_lock_refused() {
 @test "a read-only GET / moves the cookie's expiry forward" {
 	CONFIG+=(PERMANENT_SESSION_LIFETIME=86400)
 	login alice
-	set_file_expires "$(session_file)" $(($EPOCHSECONDS + 86400 - 60))
+	set_file_expires "$(only_session_file)" $(($EPOCHSECONDS + 86400 - 60))
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as alice
 	assert_equal "$(cookie_value session)" "$SESSION"
@@ -2344,7 +2344,7 @@ assert_lock_refused() {
 @test "a read-only GET / does not rewrite a recently written session file" {
 	CONFIG+=(PERMANENT_SESSION_LIFETIME=86400)
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	set_file_expires "$file" $(($EPOCHSECONDS + 86400 - 60))
 	before=$(stat -c '%i %y' "$file")
 	cp "$file" "$TMP/before"
@@ -2359,7 +2359,7 @@ assert_lock_refused() {
 @test "a read-only GET / rewrites a session file whose expiry lags far behind" {
 	CONFIG+=(PERMANENT_SESSION_LIFETIME=86400)
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	set_file_expires "$file" $(($EPOCHSECONDS + 86400 - 7200))
 	now=$EPOCHSECONDS
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"

@@ -12,7 +12,7 @@
 # tests/unit/t_concurrency does the same without a server, in many more
 # rounds; bench/readers prints the timings.
 
-load http
+load lib
 
 setup() {
 	skip_if_missing
@@ -63,7 +63,8 @@ cookie_set() {
 	visits "$t"/a/* | sort -n > "$t/seen"
 	seq 2 201 > "$t/want"
 	diff "$t/want" "$t/seen"
-	grep -qx 'data visits=201' "$H/conc/sessions/$(session_file "$c")"
+	grep -qx 'data visits=201' \
+	    "$H/conc/sessions/$(session_name_of_cookie "$c")"
 	run curl -s -H "Cookie: session=$c" "${base}counter"
 	[[ "$output" == *"Visits: <strong>202</strong>"* ]]
 	echo "# 200 concurrent updates: 200 answers 200, the count is 201" >&3
@@ -83,7 +84,7 @@ cookie_set() {
 	[[ "$output" == *"You are logged in."* ]]
 
 	coproc LOCK { "$BUILDDIR/tests/lockhold" "$H/conc/sessions" \
-	    "$(session_file "$c")"; }
+	    "$(session_name_of_cookie "$c")"; }
 	# bash unsets LOCK and LOCK_PID once the coprocess has ended.
 	lock_pid=$LOCK_PID lock_in=${LOCK[1]}
 	read -r -t 10 line <&"${LOCK[0]}"
@@ -132,7 +133,7 @@ cookie_set() {
 		[ -n "$old" ] && [ -n "$csrf" ] && [ -n "$tok" ]
 		# Its expiry two hours back: a page view refreshes it (takes
 		# the lock and writes) instead of only reading.
-		f="$H/conc/sessions/$(session_file "$old")"
+		f="$H/conc/sessions/$(session_name_of_cookie "$old")"
 		exp=$(sed -n 's/^expires //p' "$f")
 		sed "s/^expires .*/expires $((exp - 7200))/" "$f" > "$f.new"
 		mv "$f.new" "$f"
@@ -164,7 +165,7 @@ cookie_set() {
 		[ -n "$new" ] && [ "$new" != "$old" ]
 
 		# The old session is gone for good: no file, no login.
-		[ ! -e "$H/conc/sessions/$(session_file "$old")" ]
+		[ ! -e "$H/conc/sessions/$(session_name_of_cookie "$old")" ]
 		run curl -s -H "Cookie: session=$old" "$base"
 		[[ "$output" == *"You are not logged in"* ]]
 		run curl -s -H "Cookie: session=$new" "$base"
@@ -179,7 +180,7 @@ cookie_set() {
 				visits "$d/b.c$i" >> "$d/seen"
 			fi
 		done
-		sf="$H/conc/sessions/$(session_file "$new")"
+		sf="$H/conc/sessions/$(session_name_of_cookie "$new")"
 		if [ "$k" -gt 0 ]; then
 			diff <(seq "$k") <(sort -n "$d/seen")
 			grep -qx "data visits=$k" "$sf"
@@ -263,7 +264,7 @@ counter_split() {
 	    -H "Cookie: session=$c" -w '%{http_code}\n' \
 	    -o "$t/a/#1" "${base}counter?[1-200]" > "$t/codes"
 	kept=$(sed -n 's/^data visits=//p' \
-	    "$H/conc/sessions/$(session_file "$c")")
+	    "$H/conc/sessions/$(session_name_of_cookie "$c")")
 	echo "# lock file $1: 200 updates sent, $((kept - 1)) kept" >&3
 	[ "$(grep -c '^200$' "$t/codes")" -eq 200 ]
 	[ "$kept" -eq 201 ]

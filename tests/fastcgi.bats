@@ -5,7 +5,7 @@
 # One process serves many requests, so nothing of one request may show in
 # the next.
 
-load helpers
+load lib
 
 setup() {
 	common_setup

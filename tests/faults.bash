@@ -1,8 +1,8 @@
 # faults.bash: worker faults under load, for any server: visitors log in,
 # look and log out while workers are killed with SIGKILL, then every
-# answer and every session file is checked.  Loaded by faults.bats
-# (lighttpd) and apache.bats (mod_fcgid); store-faults.bats kills the
-# programs run as plain CGI (kill_writes).
+# answer and every session file is checked.  Part of the test library
+# (lib.bash): used by faults.bats (lighttpd) and apache.bats (mod_fcgid);
+# store-faults.bats kills the programs run as plain CGI (kill_writes).
 
 # valid_session_file FILE: a whole version-1 session file, not a torn one.
 valid_session_file() {

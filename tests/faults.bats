@@ -4,8 +4,7 @@
 # requests go on, and no session file is ever torn.  (apache.bats does the
 # same through mod_fcgid.)
 
-load http
-load faults
+load lib
 
 setup() {
 	skip_if_missing

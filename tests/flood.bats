@@ -15,12 +15,8 @@
 #   and a login's short first lifetime.
 #
 # Mounting a tmpfs needs root (as in CI); without it the tests skip.
-#
-# session_file and session_files are http.bash's here, loaded after
-# helpers.bash: the name of a cookie's file, the count of a directory's.
 
-load helpers
-load http
+load lib
 
 # FLOOD logins against FLOOD_INODES inodes (and 8 KiB of tmpfs an inode:
 # inodes run out first).  Larger ones measure better: FLOOD=30000
@@ -107,10 +103,11 @@ flood_run() {
 		curl -s -b "$jar" -c "$jar" "$base" >/dev/null
 		jar_value "$jar" session >"$r/$who"
 	done
-	set_file_expires "$d/sessions/$(session_file "$(cat "$r/bob")")" \
+	set_file_expires \
+	    "$d/sessions/$(session_name_of_cookie "$(cat "$r/bob")")" \
 	    $((EPOCHSECONDS + 2678400 - 86400))
 	tok=$(token "$base" "$r/flood.jar")
-	session_files "$d/sessions" >"$r/before"
+	count_session_files "$d/sessions" >"$r/before"
 	# The programs' stderr is lighttpd's own.
 	n0=$(grep -c 'sessile\[' "$d/logs/stderr" || true)
 	sample "$d/sessions" "$r/samples" "$r/stop" &
@@ -122,7 +119,7 @@ flood_run() {
 	    'BEGIN { printf "%.2f", b - a }')" >>"$r/wrk"
 	: >"$r/stop"
 	wait "$spid"
-	session_files "$d/sessions" >"$r/after"
+	count_session_files "$d/sessions" >"$r/after"
 	stat -f -c %d "$d/sessions" >"$r/free"
 	stat -f -c %c "$d/sessions" >"$r/inodes"
 	grep 'sessile\[' "$d/logs/stderr" | tail -n +$((n0 + 1)) \
@@ -145,9 +142,9 @@ result() {
 	cat "$H/flood/result/$1"
 }
 
-# figure NAME: one of flood.lua's counts.
-figure() {
-	sed -n "s/^$1 //p" "$H/flood/result/wrk"
+# flood_figure NAME: one of flood.lua's counts.
+flood_figure() {
+	wrk_figure "$1" "$H/flood/result/wrk"
 }
 
 # ---- A flood of logins through lighttpd ---------------------------------
@@ -155,26 +152,28 @@ figure() {
 @test "a flood of logins through lighttpd stops at the reserve: 5% of the inodes stay free, every login past it gets 503 with Retry-After" {
 	skip_unless_flood
 	{
-		echo "# $(figure answers) logins in $(figure seconds) s:" \
-		    "$(figure made) made a session, $(figure refused) got 503" \
-		    "(the first after $(figure first503) answers);" \
+		echo "# $(flood_figure answers) logins in" \
+		    "$(flood_figure seconds) s: $(flood_figure made) made a" \
+		    "session, $(flood_figure refused) got 503" \
+		    "(the first after $(flood_figure first503) answers);" \
 		    "$(result before) -> $(result after) session files," \
 		    "$(result free) of $(result inodes) inodes free"
 		echo "# $(result rate) files a second until the reserve," \
 		    "reached in $(result reached) s; $(result lines) log" \
 		    "line(s) written meanwhile"
 	} >&3
-	[ "$(figure errors)" -eq 0 ]
-	[ "$(figure other)" -eq 0 ]
-	[ "$(figure answers)" -eq "$FLOOD" ]
+	[ "$(flood_figure errors)" -eq 0 ]
+	[ "$(flood_figure other)" -eq 0 ]
+	[ "$(flood_figure answers)" -eq "$FLOOD" ]
 	# It made sessions up to the reserve, and no further.
-	[ "$(figure made)" -gt 0 ]
-	[ "$(figure refused)" -gt 0 ]
-	[ "$(figure noretry)" -eq 0 ]
+	[ "$(flood_figure made)" -gt 0 ]
+	[ "$(flood_figure refused)" -gt 0 ]
+	[ "$(flood_figure noretry)" -eq 0 ]
 	# Each 303 made one file; the requests still on their way when wrk
 	# exits (one a connection, 8) may land after the count.
-	[ "$(($(result after) - $(result before)))" -ge "$(figure made)" ]
-	[ "$(($(result after) - $(result before)))" -le $(($(figure made) + 8)) ]
+	[ "$(($(result after) - $(result before)))" -ge "$(flood_figure made)" ]
+	[ "$(($(result after) - $(result before)))" -le \
+	    $(($(flood_figure made) + 8)) ]
 	# 5% of the inodes: each of the two login workers may take the last
 	# one above the reserve at the same moment.
 	[ "$(($(result free) * 100 + 2 * 100))" -ge $(($(result inodes) * 5)) ]
@@ -201,14 +200,14 @@ figure() {
 	[[ "$output" == *"Logged in as <strong>alice</strong>"* ]]
 	# Bob's page rewrites his file below the reserve: his expiry moves
 	# forward by the day it lagged.
-	f=$REPLY/$(session_file "$(result bob)")
+	f=$REPLY/$(session_name_of_cookie "$(result bob)")
 	run curl -s -H "Cookie: session=$(result bob)" "$(url flood)/"
 	[[ "$output" == *"Logged in as <strong>bob</strong>"* ]]
 	[ "$(file_expires "$f")" -ge $((EPOCHSECONDS + 2678400 - 60)) ]
 	run curl -s -D - -o /dev/null -b "$r/alice.jar" "$(url flood)/logout"
 	[[ "$output" == "HTTP/1.1 303 "* ]]
 	[[ "$output" == *"Set-Cookie: session=; "* ]]
-	[ ! -e "$REPLY/$(session_file "$(result alice)")" ]
+	[ ! -e "$REPLY/$(session_name_of_cookie "$(result alice)")" ]
 }
 
 @test "the flood logged a handful of lines, not one per refusal" {
@@ -283,7 +282,7 @@ fill_inodes_to() {
 	now=$EPOCHSECONDS
 	login alice
 	assert_cookie_attr session Max-Age 2678400
-	file=$SESSION_FILE_DIR/$(session_file "$SESSION")
+	file=$SESSION_FILE_DIR/$(session_name_of_cookie "$SESSION")
 	[ "$(file_expires "$file")" -ge $((now + 600)) ]
 	[ "$(file_expires "$file")" -le $((EPOCHSECONDS + 600)) ]
 	now=$EPOCHSECONDS
@@ -296,7 +295,7 @@ fill_inodes_to() {
 @test "SESSION_REFRESH_EACH_REQUEST=false: the first page still gives the whole lifetime from the login, sends no cookie, and the next page writes nothing" {
 	CONFIG+=(SESSION_REFRESH_EACH_REQUEST=false)
 	login alice
-	file=$SESSION_FILE_DIR/$(session_file "$SESSION")
+	file=$SESSION_FILE_DIR/$(session_name_of_cookie "$SESSION")
 	[ "$(file_expires "$file")" -le $((EPOCHSECONDS + 600)) ]
 	# The login as if 100 s ago: without sliding expiry the session ends
 	# a whole lifetime after the login, as its cookie does, not a whole
@@ -319,7 +318,7 @@ fill_inodes_to() {
 	CONFIG+=(PERMANENT_SESSION_LIFETIME=3)
 	now=$EPOCHSECONDS
 	login alice
-	file=$SESSION_FILE_DIR/$(session_file "$SESSION")
+	file=$SESSION_FILE_DIR/$(session_name_of_cookie "$SESSION")
 	[ "$(file_expires "$file")" -ge $((now + 3)) ]
 }
 
@@ -328,11 +327,11 @@ fill_inodes_to() {
 	CONFIG+=(PERMANENT_SESSION_LIFETIME=10)
 	login mallory
 	MALLORY=$SESSION
-	mallory_file=$SESSION_FILE_DIR/$(session_file "$MALLORY")
+	mallory_file=$SESSION_FILE_DIR/$(session_name_of_cookie "$MALLORY")
 	login alice
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as alice
-	alice_file=$SESSION_FILE_DIR/$(session_file "$SESSION")
+	alice_file=$SESSION_FILE_DIR/$(session_name_of_cookie "$SESSION")
 	wait=$(($(file_expires "$mallory_file") - EPOCHSECONDS + 1))
 	[ "$wait" -le 6 ]
 	sleep "$wait"

@@ -5,7 +5,7 @@
 # writers, and nothing else, while requests run and while a writer holds
 # a session's lock.
 
-load helpers
+load lib
 
 bats_require_minimum_version 1.5.0
 

@@ -1,5 +1,6 @@
-# helpers.bash: what cgi.bats and fastcgi.bats share.  Load with
-# `load helpers`.
+# helpers.bash: the assertions, and the programs run as CGI and as
+# FastCGI (what cgi.bats and fastcgi.bats are made of).  Part of the test
+# library: suites load lib.bash, which loads this.
 #
 # The harness (make check) exports:
 #	BUILDDIR	the build tree: the programs are $BUILDDIR/cgi-bin/*.fcgi
@@ -18,8 +19,6 @@
 # prefer one pattern match to a loop and builtins to forks, and those that
 # send requests switch the trap off while they run (quiet ... loud).  A
 # failure inside one is reported at the helper's call.
-
-load port
 
 # ---- Assertions -----------------------------------------------------------
 
@@ -469,21 +468,22 @@ assert_login_form() {
 	assert_output --partial 'name="csrf_token" value="'
 }
 
-# SESSION_FILES: the names in SESSION_FILE_DIR that are not hidden (the
-# lock file and temporary files start with a dot), sorted.
+# list_session_files [DIR]: SESSION_FILES is the names in DIR (by default
+# SESSION_FILE_DIR) that are not hidden (the lock file and temporary files
+# start with a dot), sorted.
 list_session_files() {
 	local f
 	SESSION_FILES=()
-	for f in "$SESSION_FILE_DIR"/*; do
+	for f in "${1:-$SESSION_FILE_DIR}"/*; do
 		if [ -e "$f" ] || [ -L "$f" ]; then
 			SESSION_FILES+=("${f##*/}")
 		fi
 	done
 }
 
-# session_files: prints their names, one a line.
+# session_files [DIR]: prints their names, one a line.
 session_files() {
-	list_session_files
+	list_session_files "$@"
 	if [ "${#SESSION_FILES[@]}" -gt 0 ]; then
 		printf '%s\n' "${SESSION_FILES[@]}"
 	fi
@@ -495,8 +495,9 @@ assert_session_files() {
 	    fail "expected $1 session file(s), found ${#SESSION_FILES[@]}: ${SESSION_FILES[*]}"
 }
 
-# session_file: prints the path of the only session file.
-session_file() {
+# only_session_file: prints the path of the only session file in
+# SESSION_FILE_DIR.
+only_session_file() {
 	assert_session_files 1 || return
 	printf '%s/%s\n' "$SESSION_FILE_DIR" "${SESSION_FILES[0]}"
 }

@@ -1,7 +1,7 @@
 # http.bash: real web servers on loopback, and the checks every deployment
-# must pass, driven over HTTP by curl with a cookie jar.  Loaded by the
-# server suites (lighttpd.bats); the servers' configurations are the
-# snippets in conf/, filled with this test's own paths.
+# must pass, driven over HTTP by curl with a cookie jar.  Part of the test
+# library (lib.bash); the servers' configurations are the snippets in
+# conf/, filled by tools/fill with this test's own paths.
 
 # require COMMAND...: in setup_file, note the first one missing, and
 # return 1 so that setup_file can stop there.  bats before 1.9 cannot skip
@@ -20,8 +20,6 @@ skip_if_missing() {
 # Where a suite keeps its servers: one directory per instance.
 H="${BATS_FILE_TMPDIR:-$BATS_TMPDIR}/srv"
 
-load port
-
 # instance NAME: a directory with a session store, a key and a run dir.
 instance() {
 	local d="$H/$1"
@@ -30,16 +28,14 @@ instance() {
 	(umask 077; head -c 32 /dev/urandom | base64 > "$d/secret_key")
 }
 
-# fill IN OUT NAME APPROOT: a conf/ snippet with this instance's paths.
-fill() {
+# fill_for_instance IN OUT NAME APPROOT: a conf/ snippet with this
+# instance's paths.
+fill_for_instance() {
 	local d="$H/$3"
-	sed -e "s|@cgibindir@|$BUILDDIR/cgi-bin|g" \
-	    -e "s|@sbindir@|$BUILDDIR/tools|g" \
-	    -e "s|@templatedir@|$SRCDIR/html|g" \
-	    -e "s|@sessiondir@|$d/sessions|g" \
-	    -e "s|@secretkeyfile@|$d/secret_key|g" \
-	    -e "s|@runstatedir@|$d/run|g" \
-	    -e "s|@approot@|$4|g" "$1" > "$2"
+	"$SRCDIR/tools/fill" cgibindir="$BUILDDIR/cgi-bin" \
+	    sbindir="$BUILDDIR/tools" templatedir="$SRCDIR/html" \
+	    sessiondir="$d/sessions" secretkeyfile="$d/secret_key" \
+	    runstatedir="$d/run" approot="$4" < "$1" > "$2"
 }
 
 # remember PID: stop_servers kills it.
@@ -79,7 +75,7 @@ self_signed() {
 start_lighttpd() {
 	local name=$1 in=$2 root=$3 tls=${4:-} d="$H/$1" port tport
 	instance "$name"
-	fill "$in" "$d/sessile.conf" "$name" "$root"
+	fill_for_instance "$in" "$d/sessile.conf" "$name" "$root"
 	port=$(free_port)
 	{
 		echo "server.modules = (\"mod_alias\", \"mod_setenv\", \"mod_fastcgi\", \"mod_cgi\"${tls:+, \"mod_openssl\"})"
@@ -99,10 +95,17 @@ start_lighttpd() {
 		fi
 		echo "include \"$d/sessile.conf\""
 	} > "$d/lighttpd.conf"
-	echo "http://127.0.0.1:$port" > "$d/url"
+	run_lighttpd "$name" "$port"
+}
+
+# run_lighttpd NAME PORT: the instance's lighttpd.conf served in the
+# foreground on PORT, until it answers; its URL in $H/NAME/url.
+run_lighttpd() {
+	local d="$H/$1"
+	echo "http://127.0.0.1:$2" > "$d/url"
 	lighttpd -D -f "$d/lighttpd.conf" 2>"$d/logs/stderr" &
 	remember $!
-	wait_http "http://127.0.0.1:$port/" || {
+	wait_http "http://127.0.0.1:$2/" || {
 		cat "$d/logs/stderr" "$d/logs/error.log" >&2
 		return 1
 	}
@@ -152,8 +155,9 @@ jar_value() {
 	awk -v n="$2" -F '\t' '$6 == n { print $7 }' "$1"
 }
 
-# session_files DIR: how many session files (64 hex digits) DIR holds.
-session_files() {
+# count_session_files DIR: how many session files (64 hex digits) DIR
+# holds.
+count_session_files() {
 	find "$1" -maxdepth 1 -type f -regextype posix-extended \
 	    -regex '.*/[0-9a-f]{64}' | wc -l
 }
@@ -166,17 +170,17 @@ check_flow() {
 	local base jar head old d="$H/$1" n
 	base="$(url "$1")$2"
 	jar="$BATS_TEST_TMPDIR/jar"
-	n=$(session_files "$d/sessions")
+	n=$(count_session_files "$d/sessions")
 	run curl -sk -c "$jar" -b "$jar" "$base"
 	[[ "$output" == *"You are not logged in"* ]]
-	[ "$(session_files "$d/sessions")" -eq "$n" ]
+	[ "$(count_session_files "$d/sessions")" -eq "$n" ]
 
 	head=$(login_as "$base" "$jar" "Zoë <admin>")
 	[[ "$head" == "HTTP/1.1 303 See Other"* ]]
 	[[ "$head" == *$'\r\nLocation: '"$2"$'\r\n'* ]]
 	[[ "$head" == *"Set-Cookie: session="*"HttpOnly; SameSite=Lax"* ]]
 	[[ "$head" == *"Path=${2%/}"* ]] || [[ "$head" == *"Path=$2"* ]]
-	[ "$(session_files "$d/sessions")" -eq $((n + 1)) ]
+	[ "$(count_session_files "$d/sessions")" -eq $((n + 1)) ]
 
 	run curl -sk -c "$jar" -b "$jar" "$base"
 	[[ "$output" == *"Logged in as <strong>Zoë &lt;admin&gt;</strong>"* ]]
@@ -196,14 +200,14 @@ check_flow() {
 	[[ "$head" != *"Set-Cookie: session="* ]]
 	run curl -sk -c "$jar" -b "$jar" "$base"
 	[[ "$output" == *"Logged in as"* ]]
-	[ "$(session_files "$d/sessions")" -eq $((n + 1)) ]
+	[ "$(count_session_files "$d/sessions")" -eq $((n + 1)) ]
 
 	old=$(jar_value "$jar" session)
 	[ -n "$old" ]
 	head=$(curl -sk -D - -o /dev/null -c "$jar" -b "$jar" "${base}logout")
 	[[ "$head" == "HTTP/1.1 303 See Other"* ]]
 	[[ "$head" == *$'\r\nLocation: '"$2"$'\r\n'* ]]
-	[ "$(session_files "$d/sessions")" -eq "$n" ]
+	[ "$(count_session_files "$d/sessions")" -eq "$n" ]
 	run curl -sk -c "$jar" -b "$jar" "$base"
 	[[ "$output" == *"You are not logged in"* ]]
 	[[ "$output" == *"You are logged out."* ]]
@@ -266,14 +270,14 @@ check_413() {
 	local base jar tok n
 	base="$(url "$1")$2"
 	jar="$BATS_TEST_TMPDIR/jar"
-	n=$(session_files "$H/$1/sessions")
+	n=$(count_session_files "$H/$1/sessions")
 	tok=$(token "$base" "$jar")
 	run curl -sk -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
 	    --data-urlencode "csrf_token=$tok" \
 	    --data "username=$(head -c 20000 /dev/zero | tr '\0' a)" \
 	    "${base}login"
 	[ "$output" = 413 ]
-	[ "$(session_files "$H/$1/sessions")" -eq "$n" ]
+	[ "$(count_session_files "$H/$1/sessions")" -eq "$n" ]
 }
 
 # check_cookie_headers NAME APPROOT: two Cookie header lines, joined by the
@@ -388,18 +392,23 @@ check_secure() {
 
 # counter_snippet OUT: the suite (conf/lighttpd-fastcgi.conf.in) and the
 # counter example at APPROOT/counter (tests/lighttpd-counter.conf.in) in
-# one snippet for start_lighttpd, the counter's templates in $H/html.
+# one snippet for start_lighttpd, the counter's templates (the suite's
+# and the shipped examples/counter.html) in $H/html.
 counter_snippet() {
 	mkdir -p "$H/html"
-	cp "$SRCDIR"/html/* "$H/html/"
-	echo '<p class="visits">Visits: <strong>{{ visits }}</strong></p>' \
-	    > "$H/html/counter.html"
+	cp "$SRCDIR"/html/* "$SRCDIR/examples/counter.html" "$H/html/"
 	{
 		cat "$SRCDIR/conf/lighttpd-fastcgi.conf.in"
-		sed -e "s|@exampledir@|$BUILDDIR/examples|g" \
-		    -e "s|@countertemplatedir@|$H/html|g" \
-		    "$SRCDIR/tests/lighttpd-counter.conf.in"
+		"$SRCDIR/tools/fill" exampledir="$BUILDDIR/examples" \
+		    countertemplatedir="$H/html" \
+		    < "$SRCDIR/tests/lighttpd-counter.conf.in"
 	} > "$1"
+}
+
+# wrk_figure NAME FILE: one of the figures a wrk script (load.lua,
+# flood.lua) wrote in FILE, on its line "NAME value".
+wrk_figure() {
+	sed -n "s/^$1 //p" "$2"
 }
 
 # lighttpd_workers NAME [PROG...]: the pids of the FastCGI workers this
@@ -415,8 +424,8 @@ lighttpd_workers() {
 	done | sort -n
 }
 
-# session_file COOKIE: the name of the file of the session whose cookie
-# value (ID.TAG) is COOKIE: the hex SHA-256 of the id.
-session_file() {
+# session_name_of_cookie COOKIE: the name of the file of the session
+# whose cookie value (ID.TAG) is COOKIE: the hex SHA-256 of the id.
+session_name_of_cookie() {
 	printf %s "${1%%.*}" | sha256sum | cut -d' ' -f1
 }

@@ -2,6 +2,8 @@
 # make install and make uninstall, into a staging directory (DESTDIR): the
 # layout a package or a sysadmin gets.
 
+load lib
+
 setup_file() {
 	export STAGE="$BATS_FILE_TMPDIR/stage"
 	make -s -C "$BUILDDIR" install DESTDIR="$STAGE" >/dev/null

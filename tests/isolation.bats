@@ -14,7 +14,7 @@
 # user); the programs' user is a uid no account uses, so the machine is
 # left as it was.
 
-load http
+load lib
 
 # The programs' user: a uid and gid no account or group holds.
 free_id() {
@@ -75,7 +75,8 @@ setup_file() {
 		    >"$d/logs/spawn-$p.log" 2>&1
 		remember "$(cat "$d/run/$p.pid")"
 	done
-	fill "$SRCDIR/conf/lighttpd-external.conf.in" "$d/sessile.conf" iso /
+	fill_for_instance "$SRCDIR/conf/lighttpd-external.conf.in" \
+	    "$d/sessile.conf" iso /
 	port=$(free_port)
 	chown www-data: "$d/logs"
 	cat >"$d/lighttpd.conf" <<-EOF
@@ -89,13 +90,7 @@ setup_file() {
 	\$HTTP["url"] == "/probe.cgi" { cgi.assign = (".cgi" => "") }
 	include "$d/sessile.conf"
 	EOF
-	echo "http://127.0.0.1:$port" >"$d/url"
-	lighttpd -D -f "$d/lighttpd.conf" 2>"$d/logs/stderr" &
-	remember $!
-	wait_http "http://127.0.0.1:$port/" || {
-		cat "$d/logs/stderr" "$d/logs/error.log" >&2
-		return 1
-	}
+	run_lighttpd iso "$port"
 }
 
 teardown_file() {

@@ -6,7 +6,7 @@
 # configuration and logs in a temporary directory, and is driven over HTTP
 # by curl with a cookie jar.
 
-load http
+load lib
 
 setup() {
 	skip_if_missing
@@ -100,13 +100,13 @@ teardown_file() {
 
 @test "lighttpd, FastCGI spawned by lighttpd: a cross-site login gets 403" {
 	jar="$BATS_TEST_TMPDIR/jar"
-	before=$(session_files "$H/fcgi/sessions")
+	before=$(count_session_files "$H/fcgi/sessions")
 	tok=$(token "$(url fcgi)/" "$jar")
 	run curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
 	    -H "Origin: https://evil.example" --data-urlencode "csrf_token=$tok" \
 	    --data "username=mallory" "$(url fcgi)/login"
 	[ "$output" = 403 ]
-	[ "$(session_files "$H/fcgi/sessions")" -eq "$before" ]
+	[ "$(count_session_files "$H/fcgi/sessions")" -eq "$before" ]
 }
 
 @test "lighttpd mounted under /app/: login, index, flash, logout" {

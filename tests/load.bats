@@ -9,7 +9,7 @@
 #
 # LOAD_SECONDS=10 for a quick run; the figures go to the test's log.
 
-load http
+load lib
 
 # How much a worker's resident memory may grow in the run: a page or two
 # of the C library's heap moving about, not a leak (a leak of even 16
@@ -52,26 +52,21 @@ visitors() {
 	    "$(($(date +%s) + $1))" > "$2"
 }
 
-# figure NAME FILE: one of load.lua's figures.
-figure() {
-	sed -n "s/^$1 //p" "$2"
-}
-
 @test "64 connections of login, index and logout: all served, nothing leaks" {
 	t=$BATS_TEST_TMPDIR
 	secs=${LOAD_SECONDS:-60}
 	# Warm up: every worker has served every kind of request, its heap
 	# and its descriptors (directory, lock file) are in place.
 	visitors 5 "$t/warm"
-	[ "$(figure bad "$t/warm")" -eq 0 ]
-	[ "$(figure logins "$t/warm")" -gt 0 ]
-	files=$(session_files "$H/load/sessions")
+	[ "$(wrk_figure bad "$t/warm")" -eq 0 ]
+	[ "$(wrk_figure logins "$t/warm")" -gt 0 ]
+	files=$(count_session_files "$H/load/sessions")
 	usage > "$t/before"
 	[ "$(wc -l < "$t/before")" -eq 6 ]
 
 	visitors "$secs" "$t/run"
 	usage > "$t/after"
-	f() { figure "$1" "$t/run"; }
+	f() { wrk_figure "$1" "$t/run"; }
 
 	{
 		visits=$(($(f logins) + $(f pages) + $(f logouts)))
@@ -84,7 +79,7 @@ figure() {
 		    "logouts, $(f stays) stayed logged in, $(f forms) forms;" \
 		    "$(f c2xx) 2xx, $(f c3xx) 3xx, $(f bad) other; socket" \
 		    "errors: $(f errors_detail)"
-		echo "# session files: $files before, $(session_files \
+		echo "# session files: $files before, $(count_session_files \
 		    "$H/load/sessions") after"
 		echo "# worker pid, RSS KiB and descriptors, before -> after:"
 		join "$t/before" "$t/after" |
@@ -102,7 +97,7 @@ figure() {
 	[ "$(f logins)" -gt 0 ] && [ "$(f logouts)" -gt 0 ]
 	[ "$(f stays)" -gt 0 ]
 	# What stays on disk: the sessions not logged out.
-	[ "$(session_files "$H/load/sessions")" -eq \
+	[ "$(count_session_files "$H/load/sessions")" -eq \
 	    $((files + $(f logins) - $(f logouts))) ]
 	# No fault logged by a program.
 	[ "$(cat "$H/load/logs/error.log" "$H/load/logs/stderr" | grep -c 'sessile\[')" -eq 0 ]

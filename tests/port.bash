@@ -1,6 +1,6 @@
 # port.bash: a free TCP port on loopback for a server under test, below
 # the kernel's ephemeral range (32768 and up), where the clients' own
-# ports would collide with it.  Loaded by every suite that starts one.
+# ports would collide with it.  Part of the test library (lib.bash).
 free_port() {
 	local p
 	for _ in 1 2 3 4 5 6 7 8 9 10; do

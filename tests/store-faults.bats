@@ -24,8 +24,7 @@
 # - Programs killed with SIGKILL in the middle of writing a session file,
 #   hundreds of times.
 
-load helpers
-load faults
+load lib
 
 setup() {
 	common_setup
@@ -52,7 +51,7 @@ teardown() {
 two_sessions() {
 	login alice
 	ALICE=$SESSION
-	ALICE_FILE=$(session_file)
+	ALICE_FILE=$(only_session_file)
 	cgi index GET "" HTTP_COOKIE="session=$ALICE"
 	assert_logged_in_as alice
 	login bob
@@ -400,7 +399,7 @@ disk_back() {
 @test "a failing disk: GET / gets 503 with Retry-After and one log line naming the file, and keeps the cookie" {
 	mount_ext4
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	disk_down
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_status 503
@@ -451,7 +450,7 @@ disk_back() {
 @test "a failing disk: logout deletes the cookie all the same, says the session could not be ended, and logs one line" {
 	mount_ext4
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	disk_down
 	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_once 'Input/output error'
@@ -504,7 +503,7 @@ disk_back() {
 
 @test "a session file the programs may not read (EACCES): GET / gets 500 and one log line, and keeps the cookie" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	chmod 000 "$file"
 	wrap_unreadable index
 	BUILDDIR=$TMP/as cgi index GET "" HTTP_COOKIE="session=$SESSION"
@@ -516,7 +515,7 @@ disk_back() {
 
 @test "a session file the programs may not read (EACCES): logout removes it all the same, unread, and deletes the cookie" {
 	login alice
-	file=$(session_file)
+	file=$(only_session_file)
 	chmod 000 "$file"
 	wrap_unreadable logout
 	BUILDDIR=$TMP/as cgi logout GET "" HTTP_COOKIE="session=$SESSION"

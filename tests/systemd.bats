@@ -3,7 +3,7 @@
 # and sessile-gc's service and timer, filled with this build's paths and
 # checked by systemd-analyze.
 
-load http
+load lib
 
 setup() {
 	command -v systemd-analyze >/dev/null ||
@@ -12,13 +12,13 @@ setup() {
 	mkdir -p "$U"
 	instance units
 	for p in index login logout; do
-		fill "$SRCDIR/conf/sessile@.socket.in" "$U/sessile@$p.socket" \
-		    units /
-		fill "$SRCDIR/conf/sessile@.service.in" "$U/sessile@$p.service" \
-		    units /
+		fill_for_instance "$SRCDIR/conf/sessile@.socket.in" \
+		    "$U/sessile@$p.socket" units /
+		fill_for_instance "$SRCDIR/conf/sessile@.service.in" \
+		    "$U/sessile@$p.service" units /
 	done
-	fill "$SRCDIR/conf/sessile-gc.service.in" "$U/sessile-gc.service" \
-	    units /
+	fill_for_instance "$SRCDIR/conf/sessile-gc.service.in" \
+	    "$U/sessile-gc.service" units /
 	cp "$SRCDIR/conf/sessile-gc.timer" "$U/sessile-gc.timer"
 }
 

@@ -15,8 +15,6 @@
 #include "extern.h"
 #include "tap.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 #define KEYVAL	"0123456789abcdef0123456789abcdef"
 #define KEY	"SECRET_KEY=" KEYVAL
 #define KEY16	"SECRET_KEY=0123456789abcdef"	/* the shortest allowed */

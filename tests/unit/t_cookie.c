@@ -11,7 +11,6 @@
 #include "extern.h"
 #include "tap.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXPAIRS	6
 
 /*

@@ -12,11 +12,6 @@
 #include "extern.h"
 #include "tap.h"
 
-/* A string literal and its length, NUL bytes included. */
-#define S(s)	(s), (sizeof(s) - 1)
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 static int
 same(const char *a, size_t alen, const char *b, size_t blen)
 {

@@ -21,8 +21,6 @@
 #include "extern.h"
 #include "tap.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 /*
  * One sequence of lines given to log_repeat(), in order, from a fresh
  * state: at time T, LINE is written (WRITTEN) after a count of REPEATED.

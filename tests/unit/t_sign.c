@@ -11,9 +11,6 @@
 #include "extern.h"
 #include "tap.h"
 
-#define S(s)	(s), (sizeof(s) - 1)
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 static const char	 alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			    "abcdefghijklmnopqrstuvwxyz0123456789-_";
 

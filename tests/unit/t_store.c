@@ -28,9 +28,6 @@
 #include "store-file.h"
 #include "tap.h"
 
-#define S(s)	(s), (sizeof(s) - 1)
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 #define EXPIRES	1767225600	/* 2026-01-01 */
 #define HEAD	"sessile 1\nexpires 1767225600\n"
 

@@ -11,8 +11,6 @@
 #include "extern.h"
 #include "tap.h"
 
-#define S(s)	(s), (sizeof(s) - 1)
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAXVARS	3
 
 /* Templates that parse, with their variables and exact output. */

@@ -16,11 +16,6 @@
 #include "../memio.h"
 #include "tap.h"
 
-/* A string literal and its length, NUL bytes included. */
-#define S(s)	(s), (sizeof(s) - 1)
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
 /* Ten of a string, for lengths. */
 #define TEN(s)	s s s s s s s s s s
 

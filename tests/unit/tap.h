@@ -8,6 +8,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+/* The number of elements of array a: a table's rows. */
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A string literal and its length, NUL bytes included. */
+#define S(s)	(s), (sizeof(s) - 1)
+
 static int	tap_n, tap_failed;
 
 static int __attribute__((format(__printf__, 2, 3), unused))
