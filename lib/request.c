@@ -53,16 +53,19 @@ struct sl_ctx *
 ctx_new(const char *name, char *const *envp)
 {
 	struct sl_ctx	*ctx;
-	char		 err[256];
+	struct why	 why;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
 	snprintf(ctx->name, sizeof(ctx->name), "%s", name);
+	why_clear(&why);
 	if (!crypto_init(ctx->cfgmsg, sizeof(ctx->cfgmsg)) ||
-	    config_load(&ctx->cfg, envp, ctx->cfgmsg, sizeof(ctx->cfgmsg)) !=
-	    SL_OK ||
+	    config_load(&ctx->cfg, envp, &why) != SL_OK ||
 	    !signer_init(&ctx->signer, &ctx->cfg, ctx->cfgmsg,
 	    sizeof(ctx->cfgmsg))) {
+		if (why.cause[0] != '\0')
+			snprintf(ctx->cfgmsg, sizeof(ctx->cfgmsg), "%.*s",
+			    (int)sizeof(ctx->cfgmsg) - 1, why.cause);
 		ctx->cfgerr = SL_ECONFIG;
 		log_line(ctx->name, "configuration refused, every request "
 		    "gets 500: %s", ctx->cfgmsg);
@@ -73,8 +76,8 @@ ctx_new(const char *name, char *const *envp)
 	ctx->store.reserve = ctx->cfg.file_reserve;
 	/* Read the templates every page needs before the first request;
 	 * one that fails is tried again, and logged, when it is needed. */
-	tmpl_get(ctx, "layout.html", NULL, err, sizeof(err));
-	tmpl_get(ctx, "error.html", NULL, err, sizeof(err));
+	tmpl_get(ctx, "layout.html", NULL, &why);
+	tmpl_get(ctx, "error.html", NULL, &why);
 	return ctx;
 }
 
@@ -101,20 +104,13 @@ sl_init(const char *name)
 void
 sl_free(struct sl_ctx *ctx)
 {
-	size_t	 i;
-
 	if (ctx == NULL)
 		return;
 	log_flush();
 	store_close(&ctx->store);
 	signer_free(&ctx->signer);
 	config_free(&ctx->cfg);
-	for (i = 0; i < TMPL_CACHE; i++) {
-		free(ctx->tmpls[i].name);
-		tmpl_free(ctx->tmpls[i].t);
-	}
-	free(ctx->css);
-	free(ctx->csp);
+	tmpl_cache_free(ctx);
 	if (ctx->spare != NULL)
 		req_free(ctx->spare);
 	buf_free(&ctx->out);

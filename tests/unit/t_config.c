@@ -27,11 +27,17 @@ static char	 tmpdir[200];
 static char	 kf_lf[300], kf_crlf[300], kf_bare[300], kf_nul[300];
 static char	 kf_short[300], kf_empty[300], kf_missing[300];
 
+/* config_load, with the cause of a refusal in ERR. */
 static enum sl_err
 load(struct config *c, char *const *env, char *err, size_t errlen)
 {
-	err[0] = '\0';
-	return config_load(c, env, err, errlen);
+	struct why	 w;
+	enum sl_err	 e;
+
+	why_clear(&w);
+	e = config_load(c, env, &w);
+	snprintf(err, errlen, "%.*s", (int)errlen - 1, w.cause);
+	return e;
 }
 
 /*
@@ -100,9 +106,8 @@ test_defaults(void)
 	    "MAX_CONTENT_LENGTH defaults to 16 KiB");
 	ok(c.root != NULL && strcmp(c.root, "/") == 0,
 	    "APPLICATION_ROOT defaults to \"/\"");
-	ok(c.template_dir != NULL &&
-	    strcmp(c.template_dir, TEMPLATE_DIR_DEFAULT) == 0,
-	    "TEMPLATE_DIR defaults to the installed templates");
+	ok(c.template_dir == NULL,
+	    "TEMPLATE_DIR defaults to none: the built-in templates");
 	ok(c.ntrusted_origins == 0 && c.trusted_origins == NULL,
 	    "TRUSTED_ORIGINS defaults to none");
 	ok(c.cookie_prefix == NULL, "\"session\" has no cookie prefix");
