@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "extern.h"
@@ -332,9 +333,56 @@ test_html_escape(void)
 	buf_free(&b);
 }
 
+/*
+ * The templates built into the library (DESIGN: TEMPLATE_DIR unset) are
+ * html/'s files byte for byte, every one of them, and each parses.
+ */
+static void
+test_builtins(void)
+{
+	static const char *const files[] = { "layout.html", "index.html",
+	    "login.html", "error.html", "style.css" };
+	const struct tmpl_builtin	*b;
+	const char			*srcdir;
+	struct tmpl			*tm;
+	struct why			 w;
+	static char			 buf[TEMPLATE_MAX_FILE];
+	char				 path[512];
+	size_t				 i, n, len;
+	FILE				*f;
+
+	if ((srcdir = getenv("SRCDIR")) == NULL)
+		srcdir = ".";
+	for (n = 0; tmpl_builtins[n].name != NULL; n++)
+		continue;
+	ok(n == NELEM(files), "%zu templates are built in", NELEM(files));
+	for (i = 0; i < NELEM(files); i++) {
+		for (b = tmpl_builtins; b->name != NULL; b++)
+			if (strcmp(b->name, files[i]) == 0)
+				break;
+		snprintf(path, sizeof(path), "%s/html/%s", srcdir, files[i]);
+		len = 0;
+		if ((f = fopen(path, "rb")) != NULL) {
+			len = fread(buf, 1, sizeof(buf), f);
+			fclose(f);
+		}
+		ok(b->name != NULL && f != NULL && b->len == len &&
+		    memcmp(b->src, buf, len) == 0 && b->src[len] == '\0',
+		    "the built-in %s is html/%s byte for byte", files[i],
+		    files[i]);
+		if (strstr(files[i], ".html") == NULL)
+			continue;
+		tm = NULL;
+		ok(b->name != NULL && tmpl_parse(b->src, b->len, &tm, &w) ==
+		    SL_OK, "the built-in %s parses", files[i]);
+		tmpl_free(tm);
+	}
+}
+
 int
 main(void)
 {
+	test_builtins();
 	test_render();
 	test_parse_errors();
 	test_missing();
