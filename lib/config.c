@@ -3,6 +3,12 @@
  * (before the first accept: libfcgi replaces environ with each request's
  * parameters) and validated.  A bad value is refused with a message naming
  * the variable; it is never silently replaced by a default.
+ *
+ * Every variable is one row of cvars[] (below the parsers): its name, its
+ * kind, its default, where it goes in struct config, and for the special
+ * cases the check function that parses it.  A new variable is one row;
+ * t_config checks that each row is documented in README.md and sessile(3),
+ * with its default.
  */
 #include "config.h"
 
@@ -635,9 +641,9 @@ check_cookie_name(struct ld *ld, const char *v)
 	if (len == 0 || len > 64 || !cookie_name_valid(v, len))
 		return bad(ld->w, "SESSION_COOKIE_NAME",
 		    "not a cookie name (RFC 6265 token, 1 to 64 bytes)");
-	if ((ld->c->cookie_name = strdup(v)) == NULL)
+	if ((*(char **)ld->dst = strdup(v)) == NULL)
 		return bad(ld->w, "SESSION_COOKIE_NAME", "out of memory");
-	ld->c->cookie_prefix = cookie_prefix(ld->c->cookie_name);
+	ld->c->cookie_prefix = cookie_prefix(v);
 	return SL_OK;
 }
 
@@ -881,6 +887,19 @@ load(struct config *c, char *const *envp, struct why *w)
 			return e;
 	}
 	return SL_OK;
+}
+
+/*
+ * Row I of the table: its variable's name and, in *DEF, its default (NULL:
+ * none); NULL past the last row.  For the documentation's test.
+ */
+const char *
+config_var(size_t i, const char **def)
+{
+	if (i >= CV__MAX)
+		return NULL;
+	*def = cvars[i].def;
+	return cvars[i].name;
 }
 
 /*

@@ -150,6 +150,7 @@ const char	*env_get(char *const *, const char *);
 int		 origin_normalize(const char *, size_t, char *, size_t);
 enum sl_err	 config_load(struct config *, char *const *, struct why *);
 void		 config_free(struct config *);
+const char	*config_var(size_t, const char **);
 
 /* crypto.c: libgcrypt set-up, random, HMAC, hashes, base64url. */
 
