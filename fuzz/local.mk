@@ -12,7 +12,7 @@ fuzz_bins = fuzz/fuzz-form fuzz/fuzz-cookie fuzz/fuzz-store \
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer
 FUZZ_SANITIZE = address,undefined
 fuzz_lib_c = $(filter %.c,$(lib_libsessile_core_la_SOURCES))
-fuzz_lib_o = $(fuzz_lib_c:lib/%.c=fuzz/lib/%.o)
+fuzz_lib_o = $(fuzz_lib_c:lib/%.c=fuzz/lib/%.o) fuzz/lib/html.o
 fuzz_cppflags = $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) \
 	-DFUZZ_HTML_DIR='"$(abs_top_srcdir)/html"'
 # Warnings, but not as errors: clang warns where the main build's
@@ -35,6 +35,13 @@ fuzz/lib/%.o: $(srcdir)/lib/%.c $(srcdir)/lib/extern.h \
 	@$(MKDIR_P) fuzz/lib
 	$(AM_V_CC)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
 	    -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) -c -o $@ $<
+
+# The built-in templates, made in the build tree (Makefile.am).
+fuzz/lib/html.o: lib/html.c $(srcdir)/lib/extern.h $(srcdir)/lib/sessile.h \
+    config.h
+	@$(MKDIR_P) fuzz/lib
+	$(AM_V_CC)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
+	    -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) -c -o $@ lib/html.c
 
 fuzz/fuzz-%: $(srcdir)/fuzz/%.c $(srcdir)/fuzz/fuzz.h $(fuzz_lib_o)
 	$(AM_V_CCLD)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \

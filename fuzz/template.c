@@ -89,12 +89,12 @@ static void
 render_src(const char *src, const struct sl_var *v, size_t n, struct buf *b)
 {
 	struct tmpl	*t;
-	char		 err[256];
+	struct why	 w;
 
-	if ((t = tmpl_parse(src, strlen(src), err, sizeof(err))) == NULL)
-		fuzz_fail("template '%s' does not parse: %s", src, err);
-	if (!tmpl_render(t, v, n, b, err, sizeof(err)))
-		fuzz_fail("template '%s' does not render: %s", src, err);
+	if (tmpl_parse(src, strlen(src), &t, &w) != SL_OK)
+		fuzz_fail("template '%s' does not parse: %s", src, w.cause);
+	if (tmpl_render(t, v, n, b, &w) != SL_OK)
+		fuzz_fail("template '%s' does not render: %s", src, w.cause);
 	if (b->oom)
 		abort();
 	tmpl_free(t);
@@ -133,7 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sl_var	 vars[NVARS];
 	struct tmpl	*t;
 	struct buf	 b1, b2;
-	char		 err[256];
+	struct why	 w;
 	size_t		 tlen, n = 0, i;
 	int		 ok;
 
@@ -153,19 +153,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < n; i++)
 		check_value(vars[i].val, vars[i].len);
 
-	err[0] = '\0';
-	if ((t = tmpl_parse(in, tlen, err, sizeof(err))) == NULL) {
-		CHECK(err[0] != '\0', "a template is refused without a reason");
+	why_clear(&w);
+	if (tmpl_parse(in, tlen, &t, &w) != SL_OK) {
+		CHECK(t == NULL, "a refused template is given back");
+		CHECK(w.cause[0] != '\0',
+		    "a template is refused without a reason");
 		CHECK(memmem(in, tlen, "{{", 2) != NULL,
-		    "a template without tags is refused: %s", err);
+		    "a template without tags is refused: %s", w.cause);
 		return 0;
 	}
 	memset(&b1, 0, sizeof(b1));
 	memset(&b2, 0, sizeof(b2));
-	err[0] = '\0';
-	ok = tmpl_render(t, vars, n, &b1, err, sizeof(err));
-	CHECK(ok || err[0] != '\0', "rendering fails without a reason");
-	CHECK(ok == tmpl_render(t, vars, n, &b2, err, sizeof(err)) &&
+	why_clear(&w);
+	ok = tmpl_render(t, vars, n, &b1, &w) == SL_OK;
+	CHECK(ok || w.cause[0] != '\0', "rendering fails without a reason");
+	CHECK(ok == (tmpl_render(t, vars, n, &b2, &w) == SL_OK) &&
 	    (!ok || (b1.len == b2.len && (b1.len == 0 ||
 	    memcmp(b1.p, b2.p, b1.len) == 0))),
 	    "rendering twice gives two answers");

@@ -3,6 +3,12 @@
  * (before the first accept: libfcgi replaces environ with each request's
  * parameters) and validated.  A bad value is refused with a message naming
  * the variable; it is never silently replaced by a default.
+ *
+ * Every variable is one row of cvars[] (below the parsers): its name, its
+ * kind, its default, where it goes in struct config, and for the special
+ * cases the check function that parses it.  A new variable is one row;
+ * t_config checks that each row is documented in README.md and sessile(3),
+ * with its default.
  */
 #include "config.h"
 
@@ -13,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +33,6 @@
 #define KEY_MAX		4096
 #define LIFETIME_MAX	(10LL * 366 * 24 * 60 * 60)
 #define CONTENT_MAX	(64LL * 1024 * 1024)
-#define RESERVE_DEFAULT	5	/* percent: ext4 keeps as much for root */
 #define RESERVE_MAX	50	/* past half the disk it is a typo */
 #define WORKERS_MAX	256
 
@@ -43,27 +49,30 @@ env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-/* The message for a refused value: "VARIABLE: why".  Returns 0. */
-static int	 bad(char *, size_t, const char *, const char *, ...)
-		    __attribute__((format(__printf__, 4, 5)));
+/*
+ * The cause of a refused value, for the log: "VARIABLE: why".  Returns
+ * SL_ECONFIG.
+ */
+static enum sl_err	 bad(struct why *, const char *, const char *, ...)
+			    __attribute__((format(__printf__, 3, 4)));
 
-static int
-bad(char *err, size_t errlen, const char *var, const char *fmt, ...)
+static enum sl_err
+bad(struct why *w, const char *var, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 n;
 
-	if ((n = snprintf(err, errlen, "%s: ", var)) < 0 ||
-	    (size_t)n >= errlen)
-		return 0;
+	if (w == NULL || (n = snprintf(w->cause, sizeof(w->cause), "%s: ",
+	    var)) < 0 || (size_t)n >= sizeof(w->cause))
+		return SL_ECONFIG;
 	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	vsnprintf(w->cause + n, sizeof(w->cause) - (size_t)n, fmt, ap);
 	va_end(ap);
-	return 0;
+	return SL_ECONFIG;
 }
 
-static int
-parse_bool(const char *var, const char *v, int *out, char *err, size_t errl)
+static enum sl_err
+parse_bool(const char *var, const char *v, int *out, struct why *w)
 {
 	static const char *const yes[] = { "1", "true", "yes", "on" };
 	static const char *const no[] = { "0", "false", "no", "off" };
@@ -72,79 +81,77 @@ parse_bool(const char *var, const char *v, int *out, char *err, size_t errl)
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strcasecmp(v, yes[i]) == 0) {
 			*out = 1;
-			return 1;
+			return SL_OK;
 		}
 		if (strcasecmp(v, no[i]) == 0) {
 			*out = 0;
-			return 1;
+			return SL_OK;
 		}
 	}
-	return bad(err, errl, var, "not a boolean (true or false)");
+	return bad(w, var, "not a boolean (true or false)");
 }
 
 /* Digits only: no sign, no blanks, no hex, no overflow. */
-static int
+static enum sl_err
 parse_num(const char *var, const char *v, long long min, long long max,
-    long long *out, char *err, size_t errl)
+    long long *out, struct why *w)
 {
 	long long	 n = 0;
 	const char	*p;
 
 	if (*v == '\0')
-		return bad(err, errl, var, "empty");
+		return bad(w, var, "empty");
 	for (p = v; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9')
-			return bad(err, errl, var, "not a decimal number");
+			return bad(w, var, "not a decimal number");
 		if (n > (max - (*p - '0')) / 10)
-			return bad(err, errl, var, "too large (%lld to %lld)",
-			    min, max);
+			return bad(w, var, "too large (%lld to %lld)", min,
+			    max);
 		n = n * 10 + (*p - '0');
 	}
 	if (n < min)
-		return bad(err, errl, var, "too small (%lld to %lld)", min,
-		    max);
+		return bad(w, var, "too small (%lld to %lld)", min, max);
 	*out = n;
-	return 1;
+	return SL_OK;
 }
 
-static int
+static enum sl_err
 set_key(struct key *k, const char *v, size_t len, const char *var,
-    char *err, size_t errl)
+    struct why *w)
 {
 	if (len < KEY_MIN)
-		return bad(err, errl, var, "shorter than 16 bytes");
+		return bad(w, var, "shorter than 16 bytes");
 	if (len > KEY_MAX)
-		return bad(err, errl, var, "longer than 4096 bytes");
+		return bad(w, var, "longer than 4096 bytes");
 	if ((k->p = malloc(len)) == NULL)
-		return bad(err, errl, var, "out of memory");
+		return bad(w, var, "out of memory");
 	memcpy(k->p, v, len);
 	k->len = len;
-	return 1;
+	return SL_OK;
 }
 
 /* SECRET_KEY_FILE: the whole file, less one trailing newline. */
-static int
-read_key_file(struct key *k, const char *path, char *err, size_t errl)
+static enum sl_err
+read_key_file(struct key *k, const char *path, struct why *w)
 {
 	char		 buf[KEY_MAX + 2];
 	ssize_t		 n;
 	size_t		 len = 0;
-	int		 fd, ok;
+	enum sl_err	 e;
+	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errl, "SECRET_KEY_FILE: %s: %s", path,
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return bad(w, "SECRET_KEY_FILE", "%s: %s", path,
 		    strerror(errno));
-		return 0;
-	}
 	while (len < sizeof(buf) &&
 	    (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			snprintf(err, errl, "SECRET_KEY_FILE: %s: %s", path,
+			e = bad(w, "SECRET_KEY_FILE", "%s: %s", path,
 			    strerror(errno));
 			close(fd);
-			return 0;
+			return e;
 		}
 		len += (size_t)n;
 	}
@@ -153,9 +160,9 @@ read_key_file(struct key *k, const char *path, char *err, size_t errl)
 		len--;
 	if (len > 0 && buf[len - 1] == '\r')
 		len--;
-	ok = set_key(k, buf, len, "SECRET_KEY_FILE", err, errl);
+	e = set_key(k, buf, len, "SECRET_KEY_FILE", w);
 	explicit_bzero(buf, sizeof(buf));
-	return ok;
+	return e;
 }
 
 /*
@@ -201,30 +208,31 @@ list_count(const char *v)
  * around each dropped.  An empty element (",," or a comma at an end) is
  * a mistake, not "no key": it is refused.
  */
-static int
-parse_fallbacks(struct config *c, const char *v, char *err, size_t errl)
+static enum sl_err
+parse_fallbacks(struct config *c, const char *v, struct why *w)
 {
 	const char	*p = v, *s;
 	char		 var[64];
 	size_t		 n, len;
+	enum sl_err	 e;
 
 	if (*v == '\0')
-		return 1;
+		return SL_OK;
 	n = list_count(v);
 	if ((c->fallbacks = calloc(n, sizeof(*c->fallbacks))) == NULL)
-		return bad(err, errl, "SECRET_KEY_FALLBACKS", "out of memory");
+		return bad(w, "SECRET_KEY_FALLBACKS", "out of memory");
 	while (list_next(&p, &s, &len)) {
 		snprintf(var, sizeof(var), "SECRET_KEY_FALLBACKS: key %zu "
 		    "of %zu", c->nfallbacks + 1, n);
 		if (len == 0)
-			return bad(err, errl, var, "empty (two commas in a "
-			    "row, or one at an end)");
-		if (!set_key(&c->fallbacks[c->nfallbacks], s, len, var, err,
-		    errl))
-			return 0;
+			return bad(w, var, "empty (two commas in a row, or "
+			    "one at an end)");
+		if ((e = set_key(&c->fallbacks[c->nfallbacks], s, len, var,
+		    w)) != SL_OK)
+			return e;
 		c->nfallbacks++;
 	}
-	return 1;
+	return SL_OK;
 }
 
 /*
@@ -308,27 +316,26 @@ cookie_prefix(const char *name)
  * ("_csrf", "_flash") carry the same prefix and the same attributes, so
  * they pass whenever the session cookie does.
  */
-static int
-prefix_check(const struct config *c, const char *pathvar, char *err,
-    size_t errl)
+static enum sl_err
+prefix_check(const struct config *c, const char *pathvar, struct why *w)
 {
 	const char	*px = c->cookie_prefix;
 
 	if (px == NULL)
-		return 1;
+		return SL_OK;
 	if (c->secure == 0)
-		return bad(err, errl, "SESSION_COOKIE_NAME", "a %s cookie must "
-		    "be Secure, and SESSION_COOKIE_SECURE is false", px);
+		return bad(w, "SESSION_COOKIE_NAME", "a %s cookie must be "
+		    "Secure, and SESSION_COOKIE_SECURE is false", px);
 	if (strcmp(px, "__Host-") != 0)
-		return 1;
+		return SL_OK;
 	if (c->cookie_domain != NULL)
-		return bad(err, errl, "SESSION_COOKIE_NAME", "a __Host- cookie "
-		    "takes no Domain: unset SESSION_COOKIE_DOMAIN");
+		return bad(w, "SESSION_COOKIE_NAME", "a __Host- cookie takes "
+		    "no Domain: unset SESSION_COOKIE_DOMAIN");
 	if (strcmp(c->cookie_path, "/") != 0)
-		return bad(err, errl, "SESSION_COOKIE_NAME", "a __Host- cookie "
-		    "needs Path=/, not %s (from %s): set SESSION_COOKIE_PATH=/",
+		return bad(w, "SESSION_COOKIE_NAME", "a __Host- cookie needs "
+		    "Path=/, not %s (from %s): set SESSION_COOKIE_PATH=/",
 		    c->cookie_path, pathvar);
-	return 1;
+	return SL_OK;
 }
 
 /* A host name in an origin: letters, digits, '-' and '.' (RFC 1034). */
@@ -479,243 +486,429 @@ origin_normalize(const char *in, size_t len, char *out, size_t outlen)
  * even "/") and kept normalized, as origin_normalize() makes the Origin
  * header that is compared with them.
  */
-static int
-parse_origins(struct config *c, const char *v, char *err, size_t errl)
+static enum sl_err
+parse_origins(struct config *c, const char *v, struct why *w)
 {
 	const char	*p = v, *s;
 	char		 o[ORIGIN_MAX];
 	size_t		 n, len;
 
 	if (*v == '\0')
-		return 1;
+		return SL_OK;
 	n = list_count(v);
 	if ((c->trusted_origins = calloc(n, sizeof(*c->trusted_origins))) ==
 	    NULL)
-		return bad(err, errl, "TRUSTED_ORIGINS", "out of memory");
+		return bad(w, "TRUSTED_ORIGINS", "out of memory");
 	while (list_next(&p, &s, &len)) {
 		if (len == 0)
-			return bad(err, errl, "TRUSTED_ORIGINS", "origin %zu "
-			    "of %zu is empty (two commas in a row, or one at "
-			    "an end)", c->ntrusted_origins + 1, n);
+			return bad(w, "TRUSTED_ORIGINS", "origin %zu of %zu "
+			    "is empty (two commas in a row, or one at an end)",
+			    c->ntrusted_origins + 1, n);
 		if (!origin_normalize(s, len, o, sizeof(o)))
-			return bad(err, errl, "TRUSTED_ORIGINS", "\"%.*s\" "
-			    "is not an origin: write scheme://host[:port], "
-			    "http or https, with no path",
-			    len > 80 ? 80 : (int)len, s);
+			return bad(w, "TRUSTED_ORIGINS", "\"%.*s\" is not an "
+			    "origin: write scheme://host[:port], http or "
+			    "https, with no path", len > 80 ? 80 : (int)len, s);
 		if ((c->trusted_origins[c->ntrusted_origins] = strdup(o)) ==
 		    NULL)
-			return bad(err, errl, "TRUSTED_ORIGINS",
-			    "out of memory");
+			return bad(w, "TRUSTED_ORIGINS", "out of memory");
 		c->ntrusted_origins++;
 	}
-	return 1;
+	return SL_OK;
 }
 
-static char *
-xstrdup(const char *s, const char *var, char *err, size_t errl)
+/*
+ * The variables, one row each (DESIGN.md: Configuration): the name, what
+ * kind of value it takes, the value it has when unset, and where it goes
+ * in struct config.  A value of a plain kind is parsed here; the others
+ * name a check function that parses, validates and stores it.  Either
+ * way a refusal begins with the row's name.
+ *
+ * Rows are read in order, and a check may rely on the rows above it
+ * (SESSION_COOKIE_PATH on APPLICATION_ROOT, the cookie prefix on every
+ * attribute of the cookie): the first refusal is the one reported.
+ */
+enum	cvar {
+	CV_SECRET_KEY = 0,	/* or SECRET_KEY_FILE */
+	CV_SECRET_KEY_FALLBACKS,
+	CV_SESSION_FILE_DIR,
+	CV_SESSION_FILE_MODE,
+	CV_SESSION_FILE_RESERVE,
+	CV_PERMANENT_SESSION_LIFETIME,
+	CV_SESSION_PERMANENT,
+	CV_SESSION_REFRESH_EACH_REQUEST,
+	CV_SESSION_COOKIE_NAME,
+	CV_SESSION_COOKIE_DOMAIN,
+	CV_SESSION_COOKIE_HTTPONLY,
+	CV_SESSION_COOKIE_SECURE,
+	CV_SESSION_COOKIE_SAMESITE,
+	CV_MAX_CONTENT_LENGTH,
+	CV_APPLICATION_ROOT,
+	CV_SESSION_COOKIE_PATH,
+	CV_TRUSTED_ORIGINS,
+	CV_TEMPLATE_DIR,
+	CV_SESSILE_WORKERS,
+	CV__MAX
+};
+
+enum	ckind {
+	CK_BOOL = 0,	/* an int, 1 or 0: parse_bool() */
+	CK_NUM,		/* an integer of the field's size: parse_num() */
+	CK_PATH,	/* a char *: an absolute path, copied */
+	CK_CHECK,	/* the row's check function does it all */
+	CK__MAX
+};
+
+/* What a check function is given. */
+struct	ld {
+	struct config	*c;
+	char *const	*envp;
+	struct why	*w;
+	void		*dst;	/* the row's field in c */
+	const char	*from;	/* the variable the value was read from */
+};
+
+struct	cvardef {
+	const char	*name;
+	enum ckind	 kind;
+	const char	*def;	/* unset: as if set to this; NULL: none */
+	const char	*inherit;	/* unset: that variable's value */
+	long long	 min, max;	/* CK_NUM */
+	size_t		 off, size;	/* the field, in struct config */
+	enum sl_err	(*check)(struct ld *, const char *);	/* CK_CHECK */
+};
+
+/* SECRET_KEY or SECRET_KEY_FILE, exactly one. */
+static enum sl_err
+check_secret(struct ld *ld, const char *v)
 {
-	char	*p;
+	const char	*kf = env_get(ld->envp, "SECRET_KEY_FILE");
 
-	if ((p = strdup(s)) == NULL)
-		bad(err, errl, var, "out of memory");
-	return p;
-}
-
-static int
-load(struct config *c, char *const *envp, char *err, size_t errl)
-{
-	const char	*v, *k, *kf, *pathvar;
-	long long	 n;
-	size_t		 i, len;
-
-	/* Secret keys. */
-	k = env_get(envp, "SECRET_KEY");
-	kf = env_get(envp, "SECRET_KEY_FILE");
-	if (k != NULL && kf != NULL)
-		return bad(err, errl, "SECRET_KEY",
+	if (v != NULL && kf != NULL)
+		return bad(ld->w, "SECRET_KEY",
 		    "set together with SECRET_KEY_FILE: set only one");
-	if (k != NULL) {
-		if (!set_key(&c->secret, k, strlen(k), "SECRET_KEY", err, errl))
-			return 0;
-	} else if (kf != NULL) {
-		if (!read_key_file(&c->secret, kf, err, errl))
-			return 0;
-	} else
-		return bad(err, errl, "SECRET_KEY",
-		    "not set (nor SECRET_KEY_FILE): refusing to serve");
-	if ((v = env_get(envp, "SECRET_KEY_FALLBACKS")) != NULL &&
-	    !parse_fallbacks(c, v, err, errl))
-		return 0;
+	if (v != NULL)
+		return set_key(ld->dst, v, strlen(v), "SECRET_KEY", ld->w);
+	if (kf != NULL)
+		return read_key_file(ld->dst, kf, ld->w);
+	return bad(ld->w, "SECRET_KEY",
+	    "not set (nor SECRET_KEY_FILE): refusing to serve");
+}
 
-	/* The store. */
-	v = env_get(envp, "SESSION_FILE_DIR");
-	if (v == NULL)
-		v = SESSION_FILE_DIR_DEFAULT;
-	if (*v != '/')
-		return bad(err, errl, "SESSION_FILE_DIR",
-		    "not an absolute path");
-	if ((c->session_dir = xstrdup(v, "SESSION_FILE_DIR", err, errl)) ==
-	    NULL)
-		return 0;
-	c->file_mode = 0600;
-	if ((v = env_get(envp, "SESSION_FILE_MODE")) != NULL) {
-		n = 0;
-		for (i = 0; v[i] != '\0'; i++) {
-			if (v[i] < '0' || v[i] > '7' || i > 4)
-				return bad(err, errl, "SESSION_FILE_MODE",
-				    "not an octal mode");
-			n = n * 8 + (v[i] - '0');
-		}
-		if (i == 0)
-			return bad(err, errl, "SESSION_FILE_MODE", "empty");
-		/* The owner must read and write; nobody may execute or
-		 * write but the owner and group; never world-readable. */
-		if ((n & 0600) != 0600 || (n & 0117) != 0 || n > 0777)
-			return bad(err, errl, "SESSION_FILE_MODE",
-			    "must be 0600, 0620, 0640 or 0660");
-		c->file_mode = (mode_t)n;
+static enum sl_err
+check_fallbacks(struct ld *ld, const char *v)
+{
+	return v == NULL ? SL_OK : parse_fallbacks(ld->c, v, ld->w);
+}
+
+/*
+ * Octal, as chmod(1) takes it.  The owner must read and write; nobody
+ * may execute or write but the owner and group; never world-readable.
+ */
+static enum sl_err
+check_mode(struct ld *ld, const char *v)
+{
+	mode_t	 n = 0;
+	size_t	 i;
+
+	for (i = 0; v[i] != '\0'; i++) {
+		if (v[i] < '0' || v[i] > '7' || i > 4)
+			return bad(ld->w, "SESSION_FILE_MODE",
+			    "not an octal mode");
+		n = n * 8 + (mode_t)(v[i] - '0');
 	}
-	/* What new sessions leave free of the store's filesystem (DESIGN:
-	 * Sessions, a flood of logins); 0 turns the check off. */
-	n = RESERVE_DEFAULT;
-	if ((v = env_get(envp, "SESSION_FILE_RESERVE")) != NULL &&
-	    !parse_num("SESSION_FILE_RESERVE", v, 0, RESERVE_MAX, &n, err,
-	    errl))
-		return 0;
-	c->file_reserve = (unsigned int)n;
+	if (i == 0)
+		return bad(ld->w, "SESSION_FILE_MODE", "empty");
+	if ((n & 0600) != 0600 || (n & 0117) != 0 || n > 0777)
+		return bad(ld->w, "SESSION_FILE_MODE",
+		    "must be 0600, 0620, 0640 or 0660");
+	*(mode_t *)ld->dst = n;
+	return SL_OK;
+}
 
-	/* Lifetime and refresh. */
-	c->lifetime = 2678400;
-	if ((v = env_get(envp, "PERMANENT_SESSION_LIFETIME")) != NULL &&
-	    !parse_num("PERMANENT_SESSION_LIFETIME", v, 1, LIFETIME_MAX,
-	    &c->lifetime, err, errl))
-		return 0;
-	c->permanent = 1;
-	if ((v = env_get(envp, "SESSION_PERMANENT")) != NULL &&
-	    !parse_bool("SESSION_PERMANENT", v, &c->permanent, err, errl))
-		return 0;
-	c->refresh = 1;
-	if ((v = env_get(envp, "SESSION_REFRESH_EACH_REQUEST")) != NULL &&
-	    !parse_bool("SESSION_REFRESH_EACH_REQUEST", v, &c->refresh,
-	    err, errl))
-		return 0;
+/* RFC 6265 §4.1.1: a token, with room for the "_csrf" and "_flash"
+ * companions. */
+static enum sl_err
+check_cookie_name(struct ld *ld, const char *v)
+{
+	size_t	 len = strlen(v);
 
-	/* The cookie. */
-	v = env_get(envp, "SESSION_COOKIE_NAME");
-	if (v == NULL)
-		v = "session";
-	/* Room for the "_csrf" and "_flash" companions. */
-	if ((len = strlen(v)) == 0 || len > 64 || !cookie_name_valid(v, len))
-		return bad(err, errl, "SESSION_COOKIE_NAME",
+	if (len == 0 || len > 64 || !cookie_name_valid(v, len))
+		return bad(ld->w, "SESSION_COOKIE_NAME",
 		    "not a cookie name (RFC 6265 token, 1 to 64 bytes)");
-	if ((c->cookie_name = xstrdup(v, "SESSION_COOKIE_NAME", err, errl)) ==
-	    NULL)
-		return 0;
-	c->cookie_prefix = cookie_prefix(c->cookie_name);
-	if ((v = env_get(envp, "SESSION_COOKIE_DOMAIN")) != NULL &&
-	    *v != '\0') {
-		/* RFC 6265 §5.2.3: a leading dot is ignored; without it
-		 * the name compares with the Host's parent domains. */
-		if (*v == '.')
-			v++;
-		if (!domain_valid(v))
-			return bad(err, errl, "SESSION_COOKIE_DOMAIN",
-			    "not a domain name");
-		if ((c->cookie_domain = xstrdup(v, "SESSION_COOKIE_DOMAIN",
-		    err, errl)) == NULL)
-			return 0;
+	if ((*(char **)ld->dst = strdup(v)) == NULL)
+		return bad(ld->w, "SESSION_COOKIE_NAME", "out of memory");
+	ld->c->cookie_prefix = cookie_prefix(v);
+	return SL_OK;
+}
+
+/* Set but empty is the same as unset. */
+static enum sl_err
+check_domain(struct ld *ld, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return SL_OK;
+	/* RFC 6265 §5.2.3: a leading dot is ignored; without it the name
+	 * compares with the Host's parent domains. */
+	if (*v == '.')
+		v++;
+	if (!domain_valid(v))
+		return bad(ld->w, "SESSION_COOKIE_DOMAIN", "not a domain name");
+	if ((*(char **)ld->dst = strdup(v)) == NULL)
+		return bad(ld->w, "SESSION_COOKIE_DOMAIN", "out of memory");
+	return SL_OK;
+}
+
+/* Unset: -1, Secure when the request's HTTPS is on. */
+static enum sl_err
+check_secure(struct ld *ld, const char *v)
+{
+	if (v == NULL) {
+		*(int *)ld->dst = -1;
+		return SL_OK;
 	}
-	c->httponly = 1;
-	if ((v = env_get(envp, "SESSION_COOKIE_HTTPONLY")) != NULL &&
-	    !parse_bool("SESSION_COOKIE_HTTPONLY", v, &c->httponly, err, errl))
-		return 0;
-	c->secure = -1;
-	if ((v = env_get(envp, "SESSION_COOKIE_SECURE")) != NULL &&
-	    !parse_bool("SESSION_COOKIE_SECURE", v, &c->secure, err, errl))
-		return 0;
-	c->samesite = SAMESITE_LAX;
-	if ((v = env_get(envp, "SESSION_COOKIE_SAMESITE")) != NULL) {
-		for (i = 0; i < SAMESITE__MAX; i++)
-			if (strcasecmp(v, samesites[i]) == 0)
-				break;
-		if (i == SAMESITE__MAX)
-			return bad(err, errl, "SESSION_COOKIE_SAMESITE",
-			    "not one of Strict, Lax, None");
-		c->samesite = (enum samesite)i;
-	}
+	return parse_bool("SESSION_COOKIE_SECURE", v, ld->dst, ld->w);
+}
+
+static enum sl_err
+check_samesite(struct ld *ld, const char *v)
+{
+	size_t	 i;
+
+	for (i = 0; i < SAMESITE__MAX; i++)
+		if (strcasecmp(v, samesites[i]) == 0)
+			break;
+	if (i == SAMESITE__MAX)
+		return bad(ld->w, "SESSION_COOKIE_SAMESITE",
+		    "not one of Strict, Lax, None");
 	/* Browsers drop a SameSite=None cookie that is not Secure. */
-	if (c->samesite == SAMESITE_NONE && c->secure != 1)
-		return bad(err, errl, "SESSION_COOKIE_SAMESITE",
+	if (i == SAMESITE_NONE && ld->c->secure != 1)
+		return bad(ld->w, "SESSION_COOKIE_SAMESITE",
 		    "None needs SESSION_COOKIE_SECURE=true");
+	*(enum samesite *)ld->dst = (enum samesite)i;
+	return SL_OK;
+}
 
-	/* Requests. */
-	n = 16 * 1024;
-	if ((v = env_get(envp, "MAX_CONTENT_LENGTH")) != NULL &&
-	    !parse_num("MAX_CONTENT_LENGTH", v, 1, CONTENT_MAX, &n, err, errl))
-		return 0;
-	c->max_content_length = (size_t)n;
+/* Kept with a '/' at its end, so that links are root + path. */
+static enum sl_err
+check_root(struct ld *ld, const char *v)
+{
+	size_t	 len = strlen(v);
+	char	*root;
 
-	/* Paths. */
-	v = env_get(envp, "APPLICATION_ROOT");
-	if (v == NULL)
-		v = "/";
-	if (!path_valid(v) || strlen(v) > 256)
-		return bad(err, errl, "APPLICATION_ROOT",
+	if (!path_valid(v) || len > 256)
+		return bad(ld->w, "APPLICATION_ROOT",
 		    "not a URL path starting with '/'");
-	len = strlen(v);
-	if ((c->root = malloc(len + 2)) == NULL)
-		return bad(err, errl, "APPLICATION_ROOT", "out of memory");
-	memcpy(c->root, v, len + 1);
-	if (c->root[len - 1] != '/') {
-		c->root[len] = '/';
-		c->root[len + 1] = '\0';
+	if ((root = malloc(len + 2)) == NULL)
+		return bad(ld->w, "APPLICATION_ROOT", "out of memory");
+	memcpy(root, v, len + 1);
+	if (root[len - 1] != '/') {
+		root[len] = '/';
+		root[len + 1] = '\0';
 	}
-	pathvar = "SESSION_COOKIE_PATH";
-	if ((v = env_get(envp, "SESSION_COOKIE_PATH")) == NULL) {
-		pathvar = "APPLICATION_ROOT";
-		if ((v = env_get(envp, "APPLICATION_ROOT")) == NULL)
-			v = "/";
-	}
+	*(char **)ld->dst = root;
+	return SL_OK;
+}
+
+/* Taken as given (from APPLICATION_ROOT when unset), then the prefix
+ * rules, which need every attribute of the cookie. */
+static enum sl_err
+check_cookie_path(struct ld *ld, const char *v)
+{
 	if (!path_valid(v) || strlen(v) > 256)
-		return bad(err, errl, "SESSION_COOKIE_PATH",
+		return bad(ld->w, "SESSION_COOKIE_PATH",
 		    "not a URL path starting with '/'");
 	/* A cookie the pages' paths do not match never comes back. */
-	if (!path_matches(c->root, v))
-		return bad(err, errl, "SESSION_COOKIE_PATH", "%s does not "
-		    "cover APPLICATION_ROOT %s (RFC 6265 §5.1.4): the browser "
-		    "would never send the cookie back", v, c->root);
-	if ((c->cookie_path = xstrdup(v, "SESSION_COOKIE_PATH", err, errl)) ==
-	    NULL)
-		return 0;
-	if (!prefix_check(c, pathvar, err, errl))
-		return 0;
-	if ((v = env_get(envp, "TRUSTED_ORIGINS")) != NULL &&
-	    !parse_origins(c, v, err, errl))
-		return 0;
-	v = env_get(envp, "TEMPLATE_DIR");
-	if (v == NULL)
-		v = TEMPLATE_DIR_DEFAULT;
-	if (*v != '/')
-		return bad(err, errl, "TEMPLATE_DIR", "not an absolute path");
-	if ((c->template_dir = xstrdup(v, "TEMPLATE_DIR", err, errl)) == NULL)
-		return 0;
-
-	/* Processes on an inherited listening socket (workers.c). */
-	n = 1;
-	if ((v = env_get(envp, "SESSILE_WORKERS")) != NULL &&
-	    !parse_num("SESSILE_WORKERS", v, 1, WORKERS_MAX, &n, err, errl))
-		return 0;
-	c->workers = (int)n;
-	return 1;
+	if (!path_matches(ld->c->root, v))
+		return bad(ld->w, "SESSION_COOKIE_PATH", "%s does not cover "
+		    "APPLICATION_ROOT %s (RFC 6265 §5.1.4): the browser would "
+		    "never send the cookie back", v, ld->c->root);
+	if ((*(char **)ld->dst = strdup(v)) == NULL)
+		return bad(ld->w, "SESSION_COOKIE_PATH", "out of memory");
+	return prefix_check(ld->c, ld->from, ld->w);
 }
 
-enum sl_err
-config_load(struct config *c, char *const *envp, char *err, size_t errl)
+static enum sl_err
+check_origins(struct ld *ld, const char *v)
 {
+	return v == NULL ? SL_OK : parse_origins(ld->c, v, ld->w);
+}
+
+#define FIELD(m)	.off = offsetof(struct config, m), \
+			.size = sizeof(((struct config *)NULL)->m)
+
+static const struct cvardef cvars[CV__MAX] = {
+	[CV_SECRET_KEY] = { .name = "SECRET_KEY", .kind = CK_CHECK,
+	    FIELD(secret), .check = check_secret },
+	[CV_SECRET_KEY_FALLBACKS] = { .name = "SECRET_KEY_FALLBACKS",
+	    .kind = CK_CHECK, FIELD(fallbacks), .check = check_fallbacks },
+	[CV_SESSION_FILE_DIR] = { .name = "SESSION_FILE_DIR",
+	    .kind = CK_PATH, .def = SESSION_FILE_DIR_DEFAULT,
+	    FIELD(session_dir) },
+	[CV_SESSION_FILE_MODE] = { .name = "SESSION_FILE_MODE",
+	    .kind = CK_CHECK, .def = "0600", FIELD(file_mode),
+	    .check = check_mode },
+	/* What new sessions leave free of the store's filesystem (DESIGN:
+	 * Sessions, a flood of logins), in percent; 0 turns it off.  ext4
+	 * keeps as much for root; past half the disk it is a typo. */
+	[CV_SESSION_FILE_RESERVE] = { .name = "SESSION_FILE_RESERVE",
+	    .kind = CK_NUM, .def = "5", .min = 0, .max = RESERVE_MAX,
+	    FIELD(file_reserve) },
+	/* Seconds: 31 days. */
+	[CV_PERMANENT_SESSION_LIFETIME] = {
+	    .name = "PERMANENT_SESSION_LIFETIME", .kind = CK_NUM,
+	    .def = "2678400", .min = 1, .max = LIFETIME_MAX,
+	    FIELD(lifetime) },
+	[CV_SESSION_PERMANENT] = { .name = "SESSION_PERMANENT",
+	    .kind = CK_BOOL, .def = "true", FIELD(permanent) },
+	[CV_SESSION_REFRESH_EACH_REQUEST] = {
+	    .name = "SESSION_REFRESH_EACH_REQUEST", .kind = CK_BOOL,
+	    .def = "true", FIELD(refresh) },
+	[CV_SESSION_COOKIE_NAME] = { .name = "SESSION_COOKIE_NAME",
+	    .kind = CK_CHECK, .def = "session", FIELD(cookie_name),
+	    .check = check_cookie_name },
+	[CV_SESSION_COOKIE_DOMAIN] = { .name = "SESSION_COOKIE_DOMAIN",
+	    .kind = CK_CHECK, FIELD(cookie_domain), .check = check_domain },
+	[CV_SESSION_COOKIE_HTTPONLY] = { .name = "SESSION_COOKIE_HTTPONLY",
+	    .kind = CK_BOOL, .def = "true", FIELD(httponly) },
+	[CV_SESSION_COOKIE_SECURE] = { .name = "SESSION_COOKIE_SECURE",
+	    .kind = CK_CHECK, FIELD(secure), .check = check_secure },
+	[CV_SESSION_COOKIE_SAMESITE] = { .name = "SESSION_COOKIE_SAMESITE",
+	    .kind = CK_CHECK, .def = "Lax", FIELD(samesite),
+	    .check = check_samesite },
+	/* Bytes: 16 KiB. */
+	[CV_MAX_CONTENT_LENGTH] = { .name = "MAX_CONTENT_LENGTH",
+	    .kind = CK_NUM, .def = "16384", .min = 1, .max = CONTENT_MAX,
+	    FIELD(max_content_length) },
+	[CV_APPLICATION_ROOT] = { .name = "APPLICATION_ROOT",
+	    .kind = CK_CHECK, .def = "/", FIELD(root), .check = check_root },
+	[CV_SESSION_COOKIE_PATH] = { .name = "SESSION_COOKIE_PATH",
+	    .kind = CK_CHECK, .inherit = "APPLICATION_ROOT",
+	    FIELD(cookie_path), .check = check_cookie_path },
+	[CV_TRUSTED_ORIGINS] = { .name = "TRUSTED_ORIGINS", .kind = CK_CHECK,
+	    FIELD(trusted_origins), .check = check_origins },
+	/* Unset: the templates built into the library (template.c). */
+	[CV_TEMPLATE_DIR] = { .name = "TEMPLATE_DIR", .kind = CK_PATH,
+	    FIELD(template_dir) },
+	/* Processes on an inherited listening socket (workers.c). */
+	[CV_SESSILE_WORKERS] = { .name = "SESSILE_WORKERS", .kind = CK_NUM,
+	    .def = "1", .min = 1, .max = WORKERS_MAX, FIELD(workers) },
+};
+
+/* An integer into a field of SIZE bytes: int, unsigned, long long... */
+static void
+store_num(void *dst, size_t size, long long n)
+{
+	int	 i = (int)n;
+
+	if (size == sizeof(i))
+		memcpy(dst, &i, size);
+	else if (size == sizeof(n))
+		memcpy(dst, &n, size);
+	else
+		abort();	/* a row of cvars[] names a field of no such
+				   size: t_config stops here */
+}
+
+/* Row D's value V, NULL when unset and without a default. */
+static enum sl_err
+set(struct ld *ld, const struct cvardef *d, const char *v)
+{
+	long long	 n = 0;
+	enum sl_err	 e;
+	int		 b = 0;
+
+	switch (d->kind) {
+	case CK_BOOL:
+		if ((e = parse_bool(d->name, v, &b, ld->w)) == SL_OK)
+			memcpy(ld->dst, &b, sizeof(b));
+		return e;
+	case CK_NUM:
+		if ((e = parse_num(d->name, v, d->min, d->max, &n, ld->w)) ==
+		    SL_OK)
+			store_num(ld->dst, d->size, n);
+		return e;
+	case CK_PATH:
+		if (v == NULL)
+			return SL_OK;
+		if (*v != '/')
+			return bad(ld->w, d->name, "not an absolute path");
+		if ((*(char **)ld->dst = strdup(v)) == NULL)
+			return bad(ld->w, d->name, "out of memory");
+		return SL_OK;
+	default:
+		return d->check(ld, v);
+	}
+}
+
+/* The value of the variable NAME, or the default of its row. */
+static const char *
+value_of(char *const *envp, const char *name)
+{
+	const char	*v;
+	size_t		 i;
+
+	if ((v = env_get(envp, name)) != NULL)
+		return v;
+	for (i = 0; i < CV__MAX; i++)
+		if (strcmp(cvars[i].name, name) == 0)
+			return cvars[i].def;
+	return NULL;
+}
+
+static enum sl_err
+load(struct config *c, char *const *envp, struct why *w)
+{
+	const struct cvardef	*d;
+	struct ld		 ld;
+	const char		*v;
+	enum sl_err		 e;
+	size_t			 i;
+
+	ld.c = c;
+	ld.envp = envp;
+	ld.w = w;
+	for (i = 0; i < CV__MAX; i++) {
+		d = &cvars[i];
+		ld.dst = (char *)c + d->off;
+		ld.from = d->name;
+		if ((v = env_get(envp, d->name)) == NULL && d->inherit != NULL) {
+			ld.from = d->inherit;
+			v = value_of(envp, d->inherit);
+		}
+		if (v == NULL)
+			v = d->def;
+		if ((e = set(&ld, d, v)) != SL_OK)
+			return e;
+	}
+	return SL_OK;
+}
+
+/*
+ * Row I of the table: its variable's name and, in *DEF, its default (NULL:
+ * none); NULL past the last row.  For the documentation's test.
+ */
+const char *
+config_var(size_t i, const char **def)
+{
+	if (i >= CV__MAX)
+		return NULL;
+	*def = cvars[i].def;
+	return cvars[i].name;
+}
+
+/*
+ * The configuration from ENVP, or SL_ECONFIG with the cause, naming the
+ * variable, in W->cause.  C is left empty on failure.
+ */
+enum sl_err
+config_load(struct config *c, char *const *envp, struct why *w)
+{
+	enum sl_err	 e;
+
 	memset(c, 0, sizeof(*c));
-	if (!load(c, envp, err, errl)) {
+	if ((e = load(c, envp, w)) != SL_OK) {
 		config_free(c);
-		return SL_ECONFIG;
+		return e;
 	}
 	return SL_OK;
 }

@@ -141,7 +141,7 @@ struct	config {
 	enum samesite	 samesite;
 	size_t		 max_content_length;
 	char		*root;		/* always ends in '/' */
-	char		*template_dir;
+	char		*template_dir;	/* NULL: the built-in templates */
 	char		**trusted_origins;	/* as origin_normalize() */
 	size_t		 ntrusted_origins;
 	int		 workers;	/* SESSILE_WORKERS: 1 to 256 */
@@ -153,8 +153,9 @@ struct	config {
 
 const char	*env_get(char *const *, const char *);
 int		 origin_normalize(const char *, size_t, char *, size_t);
-enum sl_err	 config_load(struct config *, char *const *, char *, size_t);
+enum sl_err	 config_load(struct config *, char *const *, struct why *);
 void		 config_free(struct config *);
+const char	*config_var(size_t, const char **);
 
 /* crypto.c: libgcrypt set-up, random, HMAC, hashes, base64url. */
 
@@ -296,19 +297,33 @@ void		 store_format(struct buf *, const struct sdata *);
 int		 store_key_valid(const char *, size_t);
 size_t		 store_head(const char *, size_t, time_t *);
 
-/* template.c: html/ templates. */
+/* template.c: html/ templates, built in or from TEMPLATE_DIR. */
 
 struct	tmpl;
 
-struct tmpl	*tmpl_parse(const char *, size_t, char *, size_t);
-int		 tmpl_render(const struct tmpl *, const struct sl_var *,
-		    size_t, struct buf *, char *, size_t);
+/* html/ at build time, made by lib/embed.sh; ends with a NULL name. */
+struct	tmpl_builtin {
+	const char	*name;
+	const char	*src;	/* LEN bytes and a NUL */
+	size_t		 len;
+};
+
+extern const struct tmpl_builtin tmpl_builtins[];
+
+enum sl_err	 tmpl_parse(const char *, size_t, struct tmpl **,
+		    struct why *);
+enum sl_err	 tmpl_render(const struct tmpl *, const struct sl_var *,
+		    size_t, struct buf *, struct why *);
 void		 tmpl_free(struct tmpl *);
 void		 html_escape(struct buf *, const char *, size_t);
+enum sl_err	 tmpl_get(struct sl_ctx *, const char *, const struct tmpl **,
+		    struct why *);
+const char	*tmpl_dir(const struct sl_ctx *);
+void		 tmpl_cache_free(struct sl_ctx *);
 
 /* The library's state: one context per process, one request at a time. */
 
-#define TMPL_CACHE	8
+#define TMPL_CACHE	8	/* templates a process keeps: tmpl_get() */
 
 struct	tcache {
 	char		*name;
@@ -446,7 +461,5 @@ int		 workers_run(struct sl_ctx *);
 
 /* response.c */
 enum sl_err	 resp_refuse(struct sl_req *, enum sl_err);
-enum sl_err	 tmpl_get(struct sl_ctx *, const char *, const struct tmpl **,
-		    char *, size_t);
 
 #endif /* !EXTERN_H */

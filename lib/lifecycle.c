@@ -34,8 +34,7 @@ struct sl_ctx *
 ctx_new(const char *name, char *const *envp)
 {
 	struct sl_ctx	*ctx;
-	struct why	*w;
-	char		 err[256];
+	struct why	*w, tried;
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		return NULL;
@@ -43,8 +42,7 @@ ctx_new(const char *name, char *const *envp)
 	ctx->io = &io_fcgi;
 	w = &ctx->cfgwhy;
 	if (crypto_init(w) != SL_OK ||
-	    config_load(&ctx->cfg, envp, w->cause, sizeof(w->cause)) !=
-	    SL_OK ||
+	    config_load(&ctx->cfg, envp, w) != SL_OK ||
 	    signer_init(&ctx->signer, &ctx->cfg, w) != SL_OK) {
 		ctx->cfgerr = SL_ECONFIG;
 		log_line(ctx->name, "configuration refused, every request "
@@ -57,8 +55,8 @@ ctx_new(const char *name, char *const *envp)
 	}
 	/* Read the templates every page needs before the first request;
 	 * one that fails is tried again, and logged, when it is needed. */
-	tmpl_get(ctx, "layout.html", NULL, err, sizeof(err));
-	tmpl_get(ctx, "error.html", NULL, err, sizeof(err));
+	tmpl_get(ctx, "layout.html", NULL, &tried);
+	tmpl_get(ctx, "error.html", NULL, &tried);
 	return ctx;
 }
 
@@ -99,20 +97,13 @@ sl_init(const char *name)
 void
 sl_free(struct sl_ctx *ctx)
 {
-	size_t	 i;
-
 	if (ctx == NULL)
 		return;
 	log_flush();
 	store_free(ctx->store);
 	signer_free(&ctx->signer);
 	config_free(&ctx->cfg);
-	for (i = 0; i < TMPL_CACHE; i++) {
-		free(ctx->tmpls[i].name);
-		tmpl_free(ctx->tmpls[i].t);
-	}
-	free(ctx->css);
-	free(ctx->csp);
+	tmpl_cache_free(ctx);
 	if (ctx->spare != NULL)
 		req_free(ctx->spare);
 	buf_free(&ctx->out);

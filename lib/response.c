@@ -136,154 +136,6 @@ header(struct buf *b, enum hdr h, const char *v)
 	return 1;
 }
 
-static int
-read_file(const char *dir, const char *name, char **out, size_t *len,
-    char *err, size_t errlen)
-{
-	char	 path[4096], *p;
-	size_t	 cap = 4096, n = 0;
-	ssize_t	 got;
-	int	 fd;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path)) {
-		snprintf(err, errlen, "%s/%s: path too long", dir, name);
-		return 0;
-	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return 0;
-	}
-	if ((p = malloc(cap)) == NULL)
-		goto oom;
-	for (;;) {
-		if (n == cap) {
-			char	*np;
-
-			if (cap >= TEMPLATE_MAX_FILE) {
-				snprintf(err, errlen, "%s: too large", path);
-				goto fail;
-			}
-			if ((np = realloc(p, cap *= 2)) == NULL)
-				goto oom;
-			p = np;
-		}
-		if ((got = read(fd, p + n, cap - n)) == 0)
-			break;
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		n += (size_t)got;
-	}
-	close(fd);
-	*out = p;
-	*len = n;
-	return 1;
-oom:
-	snprintf(err, errlen, "%s: out of memory", path);
-fail:
-	free(p);
-	close(fd);
-	return 0;
-}
-
-/*
- * The stylesheet is inlined in the layout, and the CSP allows exactly it
- * by its SHA-256 (CSP3 §8.4 hash-source), so no 'unsafe-inline' is needed
- * and no second URL has to be mapped by the web server.
- */
-static int
-load_css(struct sl_ctx *ctx, char *err, size_t errlen)
-{
-	unsigned char	 md[32];
-	char		 b64[45], *css;
-	size_t		 len, i;
-	struct buf	 b;
-
-	if (!read_file(ctx->cfg.template_dir, "style.css", &css, &len, err,
-	    errlen))
-		return 0;
-	gcry_md_hash_buffer(GCRY_MD_SHA256, md, css, len);
-	/* Standard base64 with padding, as the CSP grammar wants. */
-	b64url_encode(md, sizeof(md), b64);
-	for (i = 0; b64[i] != '\0'; i++)
-		b64[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
-	b64[i++] = '=';
-	b64[i] = '\0';
-	memset(&b, 0, sizeof(b));
-	buf_adds(&b, "default-src 'none'; style-src 'sha256-");
-	buf_adds(&b, b64);
-	buf_adds(&b, "'; img-src 'self'; form-action 'self'; "
-	    "frame-ancestors 'none'; base-uri 'none'");
-	if (b.oom) {
-		free(css);
-		buf_free(&b);
-		snprintf(err, errlen, "out of memory");
-		return 0;
-	}
-	ctx->css = css;
-	ctx->csslen = len;
-	ctx->csp = b.p;
-	return 1;
-}
-
-/*
- * Template NAME, read and parsed once per process.  A failure is not
- * cached, so a fixed template is picked up by the next request; its cause
- * is left in ERR for the caller's one log line.
- */
-enum sl_err
-tmpl_get(struct sl_ctx *ctx, const char *name, const struct tmpl **out,
-    char *err, size_t errlen)
-{
-	char		 why[256], *src;
-	size_t		 i, len;
-	struct tmpl	*t;
-
-	if (ctx->cfgerr != SL_OK) {
-		snprintf(err, errlen, "no configuration");
-		return SL_ETEMPLATE;
-	}
-	if (strcmp(name, "layout.html") == 0 && ctx->css == NULL &&
-	    !load_css(ctx, err, errlen))
-		return SL_ETEMPLATE;
-	for (i = 0; i < TMPL_CACHE && ctx->tmpls[i].name != NULL; i++)
-		if (strcmp(ctx->tmpls[i].name, name) == 0) {
-			if (out != NULL)
-				*out = ctx->tmpls[i].t;
-			return SL_OK;
-		}
-	if (i == TMPL_CACHE) {
-		snprintf(err, errlen, "%s: too many templates", name);
-		return SL_ETEMPLATE;
-	}
-	if (strchr(name, '/') != NULL || name[0] == '.') {
-		snprintf(err, errlen, "%s: not a file name", name);
-		return SL_ETEMPLATE;
-	}
-	if (!read_file(ctx->cfg.template_dir, name, &src, &len, err, errlen))
-		return SL_ETEMPLATE;
-	t = tmpl_parse(src, len, why, sizeof(why));
-	free(src);
-	if (t == NULL) {
-		snprintf(err, errlen, "%s/%s: %s", ctx->cfg.template_dir,
-		    name, why);
-		return SL_ETEMPLATE;
-	}
-	if ((ctx->tmpls[i].name = strdup(name)) == NULL) {
-		tmpl_free(t);
-		snprintf(err, errlen, "%s: out of memory", name);
-		return SL_ETEMPLATE;
-	}
-	ctx->tmpls[i].t = t;
-	if (out != NULL)
-		*out = t;
-	return SL_OK;
-}
-
 /*
  * The headers every answer ends with, checked and joined once per process
  * (and again when the stylesheet, and with it the CSP, is first loaded).
@@ -392,14 +244,12 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	const struct tmpl	*page, *layout;
 	struct sl_var		*all, lv[4];
 	struct buf		*content = &ctx->content;
-	char			 err[256];
+	struct why		 why;
 	enum sl_err		 e;
-	int			 ok;
 
-	if ((e = tmpl_get(ctx, tmpl, &page, err, sizeof(err))) != SL_OK ||
-	    (e = tmpl_get(ctx, "layout.html", &layout, err, sizeof(err))) !=
-	    SL_OK)
-		return why_cause(&r->why, e, "template: %s", err);
+	if ((e = tmpl_get(ctx, tmpl, &page, &why)) != SL_OK ||
+	    (e = tmpl_get(ctx, "layout.html", &layout, &why)) != SL_OK)
+		return why_cause(&r->why, e, "template: %s", why.cause);
 	if ((all = arena_alloc(&r->arena, (nvars + 1) * sizeof(*all))) ==
 	    NULL)
 		return why_cause(&r->why, SL_EINTERNAL, "out of memory");
@@ -409,9 +259,9 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	all[nvars].val = ctx->cfg.root;
 	all[nvars].len = strlen(ctx->cfg.root);
 	buf_reset(content);
-	if (!tmpl_render(page, all, nvars + 1, content, err, sizeof(err)))
+	if (tmpl_render(page, all, nvars + 1, content, &why) != SL_OK)
 		return why_cause(&r->why, SL_ETEMPLATE, "template: %s/%s: %s",
-		    ctx->cfg.template_dir, tmpl, err);
+		    tmpl_dir(ctx), tmpl, why.cause);
 	lv[0].name = "title";
 	lv[0].val = title;
 	lv[0].len = strlen(title);
@@ -424,10 +274,9 @@ render(struct sl_req *r, const char *tmpl, const char *title,
 	lv[3].name = "stylesheet";
 	lv[3].val = ctx->css;
 	lv[3].len = ctx->csslen;
-	ok = tmpl_render(layout, lv, 4, out, err, sizeof(err));
-	if (!ok)
+	if (tmpl_render(layout, lv, 4, out, &why) != SL_OK)
 		return why_cause(&r->why, SL_ETEMPLATE,
-		    "template: %s/layout.html: %s", ctx->cfg.template_dir, err);
+		    "template: %s/layout.html: %s", tmpl_dir(ctx), why.cause);
 	return SL_OK;
 }
 

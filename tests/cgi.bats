@@ -1925,6 +1925,57 @@ INJECT_PCT='x%0D%0ASet-Cookie:%20evil=1'
 	assert_output --partial '500 Internal Server Error'
 }
 
+# DESIGN: Configuration, TEMPLATE_DIR: the templates are built into the
+# programs; a directory replaces them.
+
+@test "without TEMPLATE_DIR the programs answer from the build tree with their built-in pages" {
+	unset TEMPLATE_DIR
+	cgi index GET
+	assert_anonymous
+	assert_output --partial 'href="/login">Log in</a>'
+	assert_equal "$LOG" ""
+	cgi login GET
+	assert_status 200
+	assert_login_form
+	assert_equal "$LOG" ""
+}
+
+@test "the built-in pages are html/ byte for byte" {
+	local p page
+	for p in "index GET" "login GET" "index PUT"; do
+		set -- $p
+		cgi "$1" "$2"
+		# The form's token and its cookie are new each time.
+		page=$(grep -v 'csrf' "$TMP/response")
+		unset TEMPLATE_DIR
+		cgi "$1" "$2"
+		TEMPLATE_DIR=$SRCDIR/html
+		assert_equal "$(grep -v 'csrf' "$TMP/response")" "$page"
+	done
+}
+
+@test "a TEMPLATE_DIR replaces the built-in templates" {
+	cp -R "$SRCDIR/html" "$TMP/html"
+	sed -i 's|You are not logged in|Nobody here|' "$TMP/html/index.html"
+	TEMPLATE_DIR=$TMP/html
+	cgi index GET
+	assert_status 200
+	assert_output --partial 'Nobody here'
+	refute_output --partial 'You are not logged in'
+}
+
+@test "a TEMPLATE_DIR without one of the templates: 500 naming it, not the built-in one" {
+	cp -R "$SRCDIR/html" "$TMP/html"
+	rm "$TMP/html/login.html"
+	TEMPLATE_DIR=$TMP/html
+	cgi login GET
+	assert_status 500
+	assert_logged_once "$TMP/html/login.html"
+	refute_output --partial 'name="username"'
+	cgi index GET
+	assert_anonymous
+}
+
 @test "an unusable session directory: login gets 5xx and one log line naming it" {
 	touch "$TMP/file"
 	SESSION_FILE_DIR=$TMP/file/sessions

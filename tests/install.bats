@@ -76,11 +76,18 @@ MK
 	[ -f "$STAGE$MANDIR/man1/sessile-keygen.1" ]
 }
 
-@test "the installed programs find their installed templates by default" {
-	# No TEMPLATE_DIR: the configured default, here under DESTDIR, is
-	# what an installed program reads.
-	grep -aq "$TEMPLATEDIR" "$STAGE$CGIBINDIR/index.fcgi"
+@test "the installed programs serve their built-in pages without TEMPLATE_DIR, and know the session directory" {
+	# No TEMPLATE_DIR: the pages are in the program, whatever is (or is
+	# not) in the data directory; the configured session directory is
+	# its default.
 	grep -aq "$SESSIONDIR" "$STAGE$CGIBINDIR/index.fcgi"
+	! grep -aq "$TEMPLATEDIR" "$STAGE$CGIBINDIR/index.fcgi"
+	run env -i SECRET_KEY=0123456789abcdef0123456789abcdef \
+	    SESSION_FILE_DIR="$BATS_TEST_TMPDIR/sessions" REQUEST_METHOD=GET \
+	    "$STAGE$CGIBINDIR/index.fcgi"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "Status: 200 OK"* ]]
+	[[ "$output" == *"You are not logged in"* ]]
 }
 
 @test "sessile-keygen makes a 256-bit key in base64url, a new one each time" {

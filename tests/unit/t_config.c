@@ -25,11 +25,17 @@ static char	 tmpdir[200];
 static char	 kf_lf[300], kf_crlf[300], kf_bare[300], kf_nul[300];
 static char	 kf_short[300], kf_empty[300], kf_missing[300];
 
+/* config_load, with the cause of a refusal in ERR. */
 static enum sl_err
 load(struct config *c, char *const *env, char *err, size_t errlen)
 {
-	err[0] = '\0';
-	return config_load(c, env, err, errlen);
+	struct why	 w;
+	enum sl_err	 e;
+
+	why_clear(&w);
+	e = config_load(c, env, &w);
+	snprintf(err, errlen, "%.*s", (int)errlen - 1, w.cause);
+	return e;
 }
 
 /*
@@ -98,9 +104,8 @@ test_defaults(void)
 	    "MAX_CONTENT_LENGTH defaults to 16 KiB");
 	ok(c.root != NULL && strcmp(c.root, "/") == 0,
 	    "APPLICATION_ROOT defaults to \"/\"");
-	ok(c.template_dir != NULL &&
-	    strcmp(c.template_dir, TEMPLATE_DIR_DEFAULT) == 0,
-	    "TEMPLATE_DIR defaults to the installed templates");
+	ok(c.template_dir == NULL,
+	    "TEMPLATE_DIR defaults to none: the built-in templates");
 	ok(c.ntrusted_origins == 0 && c.trusted_origins == NULL,
 	    "TRUSTED_ORIGINS defaults to none");
 	ok(c.cookie_prefix == NULL, "\"session\" has no cookie prefix");
@@ -1007,6 +1012,86 @@ remove_key_file(const char *var)
 	unlink(var + strlen("SECRET_KEY_FILE="));
 }
 
+/* FILE (under SRCDIR), whole, NUL-terminated, or NULL. */
+static char *
+slurp(const char *file)
+{
+	const char	*srcdir;
+	char		 path[512], *p;
+	FILE		*f;
+	long		 n;
+
+	if ((srcdir = getenv("SRCDIR")) == NULL)
+		srcdir = ".";
+	snprintf(path, sizeof(path), "%s/%s", srcdir, file);
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (p = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	p[fread(p, 1, (size_t)n, f)] = '\0';
+	fclose(f);
+	return p;
+}
+
+/* NAME as a whole word on a ".It Ev" line of the manual MAN. */
+static int
+in_man(const char *man, const char *name)
+{
+	const char	*p, *e;
+	size_t		 len = strlen(name);
+
+	for (p = man; (p = strstr(p, "\n.It Ev ")) != NULL; p++) {
+		e = strchr(p + 1, '\n');
+		for (; (p = strstr(p, name)) != NULL && (e == NULL || p < e);
+		    p += len)
+			if (p[-1] == ' ' && (p[len] == ' ' || p[len] == '\n'))
+				return 1;
+		if ((p = e) == NULL)
+			return 0;
+		p--;
+	}
+	return 0;
+}
+
+/*
+ * Every variable config_load() reads is documented where an operator and
+ * a programmer look, with the default it really has: a row of README.md's
+ * table ("| `NAME` | `DEFAULT` |") and an item of sessile(3).
+ */
+static void
+test_documented(void)
+{
+	char		*readme, *man, row[200];
+	const char	*name, *def;
+	size_t		 i;
+
+	readme = slurp("README.md");
+	man = slurp("man/sessile.3");
+	if (!ok(readme != NULL && man != NULL, "README.md and sessile.3 are "
+	    "read")) {
+		free(readme);
+		free(man);
+		return;
+	}
+	for (i = 0; (name = config_var(i, &def)) != NULL; i++) {
+		snprintf(row, sizeof(row), "\n| `%s`", name);
+		ok(strstr(readme, row) != NULL, "README.md has a row for %s",
+		    name);
+		/* The session directory's default is configure's. */
+		if (def != NULL && strcmp(def, SESSION_FILE_DIR_DEFAULT) != 0) {
+			snprintf(row, sizeof(row), "\n| `%s` | `%s`", name, def);
+			ok(strstr(readme, row) != NULL,
+			    "README.md gives %s's default, %s", name, def);
+		}
+		ok(in_man(man, name), "sessile(3) documents %s", name);
+	}
+	free(readme);
+	free(man);
+}
+
 #define MK(var, name, key)	\
 	make_key_file((var), sizeof(var), (name), (key), sizeof(key) - 1)
 
@@ -1042,6 +1127,7 @@ main(void)
 	test_origins();
 	test_origin_normalize();
 	test_env_get();
+	test_documented();
 
 	remove_key_file(kf_lf);
 	remove_key_file(kf_crlf);

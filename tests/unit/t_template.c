@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "extern.h"
@@ -93,7 +94,7 @@ test_render(void)
 	const struct render_test	*t;
 	struct tmpl			*tm;
 	struct buf			 b;
-	char				 err[256];
+	struct why			 w;
 	size_t				 i;
 	int				 good;
 
@@ -101,16 +102,15 @@ test_render(void)
 	for (i = 0; i < NELEM(render_tests); i++) {
 		t = &render_tests[i];
 		buf_reset(&b);
-		err[0] = '\0';
-		good = (tm = tmpl_parse(t->src, strlen(t->src), err,
-		    sizeof(err))) != NULL &&
-		    tmpl_render(tm, t->vars, t->nvars, &b, err, sizeof(err)) &&
+		why_clear(&w);
+		good = tmpl_parse(t->src, strlen(t->src), &tm, &w) == SL_OK &&
+		    tmpl_render(tm, t->vars, t->nvars, &b, &w) == SL_OK &&
 		    b.len == t->wantlen &&
 		    (b.len == 0 || memcmp(b.p, t->want, b.len) == 0);
 		ok(good, "\"%s\" renders \"%s\"", tap_show(t->src, strlen(t->src)),
 		    tap_show(t->want, t->wantlen));
 		if (!good)
-			printf("# error: %s; got \"%s\"\n", err,
+			printf("# error: %s; got \"%s\"\n", w.cause,
 			    b.p != NULL ? tap_show(b.p, b.len) : "");
 		tmpl_free(tm);
 	}
@@ -166,18 +166,20 @@ test_parse_errors(void)
 	const struct parse_test	*t;
 	struct tmpl		*tm;
 	struct buf		 deep;
-	char			 err[256];
+	struct why		 w;
+	enum sl_err		 e;
 	size_t			 i;
 
 	for (i = 0; i < NELEM(parse_tests); i++) {
 		t = &parse_tests[i];
-		err[0] = '\0';
-		tm = tmpl_parse(t->src, strlen(t->src), err, sizeof(err));
-		ok(tm == NULL && strstr(err, t->errpart) != NULL,
+		why_clear(&w);
+		e = tmpl_parse(t->src, strlen(t->src), &tm, &w);
+		ok(e == SL_ETEMPLATE && tm == NULL &&
+		    strstr(w.cause, t->errpart) != NULL,
 		    "\"%s\" is refused: \"%s\"", tap_show(t->src, strlen(t->src)),
 		    t->errpart);
-		if (tm != NULL || strstr(err, t->errpart) == NULL)
-			printf("# error: %s\n", err);
+		if (tm != NULL || strstr(w.cause, t->errpart) == NULL)
+			printf("# error: %s\n", w.cause);
 		tmpl_free(tm);
 	}
 
@@ -187,17 +189,18 @@ test_parse_errors(void)
 		buf_adds(&deep, "{{#a}}");
 	for (i = 0; i < 16; i++)
 		buf_adds(&deep, "{{/a}}");
-	tm = tmpl_parse(deep.p, deep.len, err, sizeof(err));
-	ok(tm != NULL, "sections nested 16 deep parse");
+	ok(tmpl_parse(deep.p, deep.len, &tm, &w) == SL_OK && tm != NULL,
+	    "sections nested 16 deep parse");
 	tmpl_free(tm);
 	buf_reset(&deep);
 	for (i = 0; i < 17; i++)
 		buf_adds(&deep, "{{#a}}");
 	for (i = 0; i < 17; i++)
 		buf_adds(&deep, "{{/a}}");
-	err[0] = '\0';
-	tm = tmpl_parse(deep.p, deep.len, err, sizeof(err));
-	ok(tm == NULL && strstr(err, "too deep") != NULL,
+	why_clear(&w);
+	e = tmpl_parse(deep.p, deep.len, &tm, &w);
+	ok(e == SL_ETEMPLATE && tm == NULL &&
+	    strstr(w.cause, "too deep") != NULL,
 	    "sections nested 17 deep are refused");
 	tmpl_free(tm);
 	buf_free(&deep);
@@ -230,21 +233,20 @@ test_missing(void)
 	const struct missing_test	*t;
 	struct tmpl			*tm;
 	struct buf			 b;
-	char				 err[256];
+	struct why			 w;
 	size_t				 i;
 
 	memset(&b, 0, sizeof(b));
 	for (i = 0; i < NELEM(missing_tests); i++) {
 		t = &missing_tests[i];
-		err[0] = '\0';
-		if ((tm = tmpl_parse(t->src, strlen(t->src), err,
-		    sizeof(err))) == NULL) {
-			ok(0, "\"%s\" parses: %s", t->src, err);
+		why_clear(&w);
+		if (tmpl_parse(t->src, strlen(t->src), &tm, &w) != SL_OK) {
+			ok(0, "\"%s\" parses: %s", t->src, w.cause);
 			continue;
 		}
 		buf_reset(&b);
-		ok(!tmpl_render(tm, t->vars, t->nvars, &b, err, sizeof(err)) &&
-		    strstr(err, t->errpart) != NULL,
+		ok(tmpl_render(tm, t->vars, t->nvars, &b, &w) ==
+		    SL_ETEMPLATE && strstr(w.cause, t->errpart) != NULL,
 		    "\"%s\" given %s%s fails naming %s", t->src,
 		    t->nvars > 0 ? "only " : "nothing",
 		    t->nvars > 0 ? t->vars[0].name : "", t->errpart);
@@ -261,19 +263,20 @@ test_reuse(void)
 	struct sl_var	 v2[] = { SL_VAR("x", "<two>") };
 	struct tmpl	*tm;
 	struct buf	 b;
-	char		 src[] = "[{{ x }}]", err[256];
+	struct why	 w;
+	char		 src[] = "[{{ x }}]";
 
 	memset(&b, 0, sizeof(b));
-	tm = tmpl_parse(src, strlen(src), err, sizeof(err));
+	tmpl_parse(src, strlen(src), &tm, &w);
 	memset(src, '!', sizeof(src) - 1);
-	ok(tm != NULL && tmpl_render(tm, v1, 1, &b, err, sizeof(err)) &&
+	ok(tm != NULL && tmpl_render(tm, v1, 1, &b, &w) == SL_OK &&
 	    strcmp(b.p, "[one]") == 0,
 	    "a template renders after its source is overwritten");
 	buf_reset(&b);
-	ok(tm != NULL && tmpl_render(tm, v2, 1, &b, err, sizeof(err)) &&
+	ok(tm != NULL && tmpl_render(tm, v2, 1, &b, &w) == SL_OK &&
 	    strcmp(b.p, "[&lt;two&gt;]") == 0,
 	    "and renders again with other values");
-	ok(tm != NULL && tmpl_render(tm, v1, 1, &b, err, sizeof(err)) &&
+	ok(tm != NULL && tmpl_render(tm, v1, 1, &b, &w) == SL_OK &&
 	    strcmp(b.p, "[&lt;two&gt;][one]") == 0,
 	    "rendering appends to the buffer");
 	tmpl_free(tm);
@@ -328,9 +331,56 @@ test_html_escape(void)
 	buf_free(&b);
 }
 
+/*
+ * The templates built into the library (DESIGN: TEMPLATE_DIR unset) are
+ * html/'s files byte for byte, every one of them, and each parses.
+ */
+static void
+test_builtins(void)
+{
+	static const char *const files[] = { "layout.html", "index.html",
+	    "login.html", "error.html", "style.css" };
+	const struct tmpl_builtin	*b;
+	const char			*srcdir;
+	struct tmpl			*tm;
+	struct why			 w;
+	static char			 buf[TEMPLATE_MAX_FILE];
+	char				 path[512];
+	size_t				 i, n, len;
+	FILE				*f;
+
+	if ((srcdir = getenv("SRCDIR")) == NULL)
+		srcdir = ".";
+	for (n = 0; tmpl_builtins[n].name != NULL; n++)
+		continue;
+	ok(n == NELEM(files), "%zu templates are built in", NELEM(files));
+	for (i = 0; i < NELEM(files); i++) {
+		for (b = tmpl_builtins; b->name != NULL; b++)
+			if (strcmp(b->name, files[i]) == 0)
+				break;
+		snprintf(path, sizeof(path), "%s/html/%s", srcdir, files[i]);
+		len = 0;
+		if ((f = fopen(path, "rb")) != NULL) {
+			len = fread(buf, 1, sizeof(buf), f);
+			fclose(f);
+		}
+		ok(b->name != NULL && f != NULL && b->len == len &&
+		    memcmp(b->src, buf, len) == 0 && b->src[len] == '\0',
+		    "the built-in %s is html/%s byte for byte", files[i],
+		    files[i]);
+		if (strstr(files[i], ".html") == NULL)
+			continue;
+		tm = NULL;
+		ok(b->name != NULL && tmpl_parse(b->src, b->len, &tm, &w) ==
+		    SL_OK, "the built-in %s parses", files[i]);
+		tmpl_free(tm);
+	}
+}
+
 int
 main(void)
 {
+	test_builtins();
 	test_render();
 	test_parse_errors();
 	test_missing();
