@@ -563,6 +563,7 @@ struct	ld {
 	struct config	*c;
 	char *const	*envp;
 	struct why	*w;
+	const char	*var;	/* the row's name, for its messages */
 	void		*dst;	/* the row's field in c */
 	const char	*from;	/* the variable the value was read from */
 };
@@ -584,13 +585,13 @@ check_secret(struct ld *ld, const char *v)
 	const char	*kf = env_get(ld->envp, "SECRET_KEY_FILE");
 
 	if (v != NULL && kf != NULL)
-		return bad(ld->w, "SECRET_KEY",
+		return bad(ld->w, ld->var,
 		    "set together with SECRET_KEY_FILE: set only one");
 	if (v != NULL)
-		return set_key(ld->dst, v, strlen(v), "SECRET_KEY", ld->w);
+		return set_key(ld->dst, v, strlen(v), ld->var, ld->w);
 	if (kf != NULL)
 		return read_key_file(ld->dst, kf, ld->w);
-	return bad(ld->w, "SECRET_KEY",
+	return bad(ld->w, ld->var,
 	    "not set (nor SECRET_KEY_FILE): refusing to serve");
 }
 
@@ -612,14 +613,14 @@ check_mode(struct ld *ld, const char *v)
 
 	for (i = 0; v[i] != '\0'; i++) {
 		if (v[i] < '0' || v[i] > '7' || i > 4)
-			return bad(ld->w, "SESSION_FILE_MODE",
+			return bad(ld->w, ld->var,
 			    "not an octal mode");
 		n = n * 8 + (mode_t)(v[i] - '0');
 	}
 	if (i == 0)
-		return bad(ld->w, "SESSION_FILE_MODE", "empty");
+		return bad(ld->w, ld->var, "empty");
 	if ((n & 0600) != 0600 || (n & 0117) != 0 || n > 0777)
-		return bad(ld->w, "SESSION_FILE_MODE",
+		return bad(ld->w, ld->var,
 		    "must be 0600, 0620, 0640 or 0660");
 	*(mode_t *)ld->dst = n;
 	return SL_OK;
@@ -633,10 +634,10 @@ check_cookie_name(struct ld *ld, const char *v)
 	size_t	 len = strlen(v);
 
 	if (len == 0 || len > 64 || !cookie_name_valid(v, len))
-		return bad(ld->w, "SESSION_COOKIE_NAME",
+		return bad(ld->w, ld->var,
 		    "not a cookie name (RFC 6265 token, 1 to 64 bytes)");
 	if ((*(char **)ld->dst = strdup(v)) == NULL)
-		return bad(ld->w, "SESSION_COOKIE_NAME", "out of memory");
+		return bad(ld->w, ld->var, "out of memory");
 	ld->c->cookie_prefix = cookie_prefix(v);
 	return SL_OK;
 }
@@ -652,9 +653,9 @@ check_domain(struct ld *ld, const char *v)
 	if (*v == '.')
 		v++;
 	if (!domain_valid(v))
-		return bad(ld->w, "SESSION_COOKIE_DOMAIN", "not a domain name");
+		return bad(ld->w, ld->var, "not a domain name");
 	if ((*(char **)ld->dst = strdup(v)) == NULL)
-		return bad(ld->w, "SESSION_COOKIE_DOMAIN", "out of memory");
+		return bad(ld->w, ld->var, "out of memory");
 	return SL_OK;
 }
 
@@ -678,11 +679,11 @@ check_samesite(struct ld *ld, const char *v)
 		if (strcasecmp(v, samesites[i]) == 0)
 			break;
 	if (i == SAMESITE__MAX)
-		return bad(ld->w, "SESSION_COOKIE_SAMESITE",
+		return bad(ld->w, ld->var,
 		    "not one of Strict, Lax, None");
 	/* Browsers drop a SameSite=None cookie that is not Secure. */
 	if (i == SAMESITE_NONE && ld->c->secure != 1)
-		return bad(ld->w, "SESSION_COOKIE_SAMESITE",
+		return bad(ld->w, ld->var,
 		    "None needs SESSION_COOKIE_SECURE=true");
 	*(enum samesite *)ld->dst = (enum samesite)i;
 	return SL_OK;
@@ -696,10 +697,10 @@ check_root(struct ld *ld, const char *v)
 	char	*root;
 
 	if (!path_valid(v) || len > 256)
-		return bad(ld->w, "APPLICATION_ROOT",
+		return bad(ld->w, ld->var,
 		    "not a URL path starting with '/'");
 	if ((root = malloc(len + 2)) == NULL)
-		return bad(ld->w, "APPLICATION_ROOT", "out of memory");
+		return bad(ld->w, ld->var, "out of memory");
 	memcpy(root, v, len + 1);
 	if (root[len - 1] != '/') {
 		root[len] = '/';
@@ -715,15 +716,15 @@ static enum sl_err
 check_cookie_path(struct ld *ld, const char *v)
 {
 	if (!path_valid(v) || strlen(v) > 256)
-		return bad(ld->w, "SESSION_COOKIE_PATH",
+		return bad(ld->w, ld->var,
 		    "not a URL path starting with '/'");
 	/* A cookie the pages' paths do not match never comes back. */
 	if (!path_matches(ld->c->root, v))
-		return bad(ld->w, "SESSION_COOKIE_PATH", "%s does not cover "
+		return bad(ld->w, ld->var, "%s does not cover "
 		    "APPLICATION_ROOT %s (RFC 6265 §5.1.4): the browser would "
 		    "never send the cookie back", v, ld->c->root);
 	if ((*(char **)ld->dst = strdup(v)) == NULL)
-		return bad(ld->w, "SESSION_COOKIE_PATH", "out of memory");
+		return bad(ld->w, ld->var, "out of memory");
 	return prefix_check(ld->c, ld->from, ld->w);
 }
 
@@ -870,7 +871,7 @@ load(struct config *c, char *const *envp, struct why *w)
 	for (i = 0; i < CV__MAX; i++) {
 		d = &cvars[i];
 		ld.dst = (char *)c + d->off;
-		ld.from = d->name;
+		ld.var = ld.from = d->name;
 		if ((v = env_get(envp, d->name)) == NULL && d->inherit != NULL) {
 			ld.from = d->inherit;
 			v = value_of(envp, d->inherit);

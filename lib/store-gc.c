@@ -142,6 +142,22 @@ is_foreign(const struct fstore *s, const struct stat *st)
 }
 
 /*
+ * Remove NAME, found to be DONE (GC_FOREIGN, GC_TMP, GC_REMOVED): DONE,
+ * GC_GONE when another process was first, GC_FAIL with the cause in WHY.
+ */
+static enum gcact
+remove_as(struct fstore *s, const char *name, enum gcact done,
+    struct why *why)
+{
+	if (unlinkat(s->dirfd, name, 0) == 0)
+		return done;
+	if (errno == ENOENT)
+		return GC_GONE;
+	fstore_fail(s, why, errno, "cannot remove", name);
+	return GC_FAIL;
+}
+
+/*
  * A regular file named like a session and owned by another user (left by
  * a program run as root by mistake, or copied in as root) is never read
  * as a session (fstore_open_session()): kept, it would stay for ever,
@@ -164,15 +180,8 @@ gc_foreign(struct fstore *s, const char *name, struct why *why)
 		return GC_FAIL;
 	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		a = errno == ENOENT ? GC_GONE : GC_OTHER;
-	else if (is_foreign(s, &st)) {
-		a = GC_FOREIGN;
-		if (unlinkat(s->dirfd, name, 0) == -1) {
-			a = errno == ENOENT ? GC_GONE : GC_FAIL;
-			if (a == GC_FAIL)
-				fstore_fail(s, why, errno, "cannot remove",
-				    name);
-		}
-	}
+	else if (is_foreign(s, &st))
+		a = remove_as(s, name, GC_FOREIGN, why);
 	fstore_unlock(s);
 	if (a == GC_FOREIGN)
 		log_line(s->who, "session file %s/%s is owned by uid %lu, not "
@@ -192,13 +201,7 @@ gc_tmp(struct fstore *s, const char *name, time_t now, struct why *why)
 	if (!S_ISREG(st.st_mode) || st.st_uid != s->uid ||
 	    st.st_mtime + TMP_MAX_AGE >= now)
 		return GC_OTHER;
-	if (unlinkat(s->dirfd, name, 0) == -1) {
-		if (errno == ENOENT)
-			return GC_GONE;
-		fstore_fail(s, why, errno, "cannot remove", name);
-		return GC_FAIL;
-	}
-	return GC_TMP;
+	return remove_as(s, name, GC_TMP, why);
 }
 
 /*
@@ -224,15 +227,8 @@ gc_one(struct fstore *s, const char *name, time_t now, struct why *why)
 		return a;
 	if (fstore_lock(s, name, why) != SL_OK)
 		return GC_FAIL;
-	if ((a = head_state(s, name, now)) == GC_EXPIRED) {
-		a = GC_REMOVED;
-		if (unlinkat(s->dirfd, name, 0) == -1) {
-			a = errno == ENOENT ? GC_GONE : GC_FAIL;
-			if (a == GC_FAIL)
-				fstore_fail(s, why, errno, "cannot remove",
-				    name);
-		}
-	}
+	if ((a = head_state(s, name, now)) == GC_EXPIRED)
+		a = remove_as(s, name, GC_REMOVED, why);
 	fstore_unlock(s);
 	return a;
 }
