@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,4 +103,21 @@ struct buf *
 memio_out(struct sl_ctx *ctx)
 {
 	return &memio(ctx)->out;
+}
+
+char *
+memio_scratch(char *template, char *dirvar, size_t dirlen, char *tmplvar,
+    size_t tmpllen)
+{
+	const char	*srcdir;
+
+	if ((srcdir = getenv("SRCDIR")) == NULL)
+		srcdir = ".";
+	if (mkdtemp(template) == NULL) {
+		perror("mkdtemp");
+		return NULL;
+	}
+	snprintf(dirvar, dirlen, "SESSION_FILE_DIR=%s/s", template);
+	snprintf(tmplvar, tmpllen, "TEMPLATE_DIR=%s/html", srcdir);
+	return template;
 }

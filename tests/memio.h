@@ -18,4 +18,13 @@ struct sl_req	*memio_request(struct sl_ctx *, char *const *, const char *,
 /* The answer of CTX's last request made by memio_request(). */
 struct buf	*memio_out(struct sl_ctx *);
 
+/*
+ * A scratch store for a test: a new directory made from TEMPLATE (as
+ * mkdtemp() takes it, changed in place), whose "s" the store will make,
+ * written as "SESSION_FILE_DIR=..." into DIRVAR, and "TEMPLATE_DIR=" the
+ * source tree's html/ ($SRCDIR, or ".") into TMPLVAR, for a test's
+ * environment.  Returns the directory, or NULL (perror() said why).
+ */
+char		*memio_scratch(char *, char *, size_t, char *, size_t);
+
 #endif /* !MEMIO_H */

@@ -397,20 +397,14 @@ main(void)
 {
 	struct sl_ctx	*ctx;
 	struct sl_req	*r;
-	const char	*srcdir;
 	char		 tmpl[] = "/tmp/sessile-conc-XXXXXX", *dir;
 	pid_t		 pids[WORKERS], pid;
 	int		 i, st, allgood = 1, status;
 	long		 n;
 
-	if ((srcdir = getenv("SRCDIR")) == NULL)
-		srcdir = ".";
-	if ((dir = mkdtemp(tmpl)) == NULL) {
-		perror("mkdtemp");
+	if ((dir = memio_scratch(tmpl, dirbuf, sizeof(dirbuf), tmplbuf,
+	    sizeof(tmplbuf))) == NULL)
 		return 1;
-	}
-	snprintf(dirbuf, sizeof(dirbuf), "SESSION_FILE_DIR=%s/s", dir);
-	snprintf(tmplbuf, sizeof(tmplbuf), "TEMPLATE_DIR=%s/html", srcdir);
 
 	/* A session holding n = 0. */
 	if ((ctx = ctx_new("main", env)) == NULL)

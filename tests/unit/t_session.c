@@ -109,17 +109,11 @@ int
 main(void)
 {
 	struct sl_ctx	*ctx;
-	const char	*srcdir;
 	char		 tmpl[] = "/tmp/sessile-sess-XXXXXX", *dir, cmd[64];
 
-	if ((srcdir = getenv("SRCDIR")) == NULL)
-		srcdir = ".";
-	if ((dir = mkdtemp(tmpl)) == NULL) {
-		perror("mkdtemp");
+	if ((dir = memio_scratch(tmpl, dirbuf, sizeof(dirbuf), tmplbuf,
+	    sizeof(tmplbuf))) == NULL)
 		return 1;
-	}
-	snprintf(dirbuf, sizeof(dirbuf), "SESSION_FILE_DIR=%s/s", dir);
-	snprintf(tmplbuf, sizeof(tmplbuf), "TEMPLATE_DIR=%s/html", srcdir);
 	if ((ctx = ctx_new("t_session", env)) == NULL)
 		return 1;
 	ok(ctx->cfgerr == SL_OK, "the configuration is accepted");
