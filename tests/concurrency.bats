@@ -38,6 +38,26 @@ cookie_set() {
 	sed -n 's/^Set-Cookie: session=\([^;]*\);.*/\1/p' "$1" | tr -d '\r'
 }
 
+# new_counter BASE: a counter session of one visit; its cookie in C.
+new_counter() {
+	run curl -s -c "$BATS_TEST_TMPDIR/jar" "${1}counter"
+	[[ "$output" == *"Visits: <strong>1</strong>"* ]] || return 1
+	c=$(jar_value "$BATS_TEST_TMPDIR/jar" session)
+	[ -n "$c" ]
+}
+
+# storm BASE COOKIE: one curl, 200 connections opened at once on the
+# session COOKIE; the pages go in $BATS_TEST_TMPDIR/a, the statuses in
+# $BATS_TEST_TMPDIR/codes.  ?N only tells the answers apart (the counter
+# ignores the query).
+storm() {
+	mkdir "$BATS_TEST_TMPDIR/a"
+	curl --no-progress-meter -Z --parallel-immediate --parallel-max 200 \
+	    -H "Cookie: session=$2" -w '%{http_code}\n' \
+	    -o "$BATS_TEST_TMPDIR/a/#1" "${1}counter?[1-200]" \
+	    > "$BATS_TEST_TMPDIR/codes"
+}
+
 # This fails when the counter loads its session without the lock
 # (SL_SESSION_RDONLY in examples/counter.c): two workers then read the
 # same count, both write count + 1, and the pages show some counts twice
@@ -46,17 +66,8 @@ cookie_set() {
 @test "200 requests at once on one session, through 4 workers: no update lost" {
 	base="$(url conc)/"
 	t=$BATS_TEST_TMPDIR
-	run curl -s -c "$t/jar" "${base}counter"
-	[[ "$output" == *"Visits: <strong>1</strong>"* ]]
-	c=$(jar_value "$t/jar" session)
-	[ -n "$c" ]
-
-	# One curl, 200 connections opened at once; ?N only tells the
-	# answers apart (the counter ignores the query).
-	mkdir "$t/a"
-	curl --no-progress-meter -Z --parallel-immediate --parallel-max 200 \
-	    -H "Cookie: session=$c" -w '%{http_code}\n' \
-	    -o "$t/a/#1" "${base}counter?[1-200]" > "$t/codes"
+	new_counter "$base"
+	storm "$base" "$c"
 	[ "$(grep -c '^200$' "$t/codes")" -eq 200 ]
 	[ "$(wc -l < "$t/codes")" -eq 200 ]
 	# Each answer saw a count of its own: 2, 3, ... 201, each once.
@@ -255,14 +266,8 @@ counter_split() {
 	done
 	[ "$(lighttpd_workers conc counter | wc -l)" -eq 4 ]
 
-	run curl -s -c "$t/jar" "${base}counter"
-	[[ "$output" == *"Visits: <strong>1</strong>"* ]]
-	c=$(jar_value "$t/jar" session)
-	[ -n "$c" ]
-	mkdir "$t/a"
-	curl --no-progress-meter -Z --parallel-immediate --parallel-max 200 \
-	    -H "Cookie: session=$c" -w '%{http_code}\n' \
-	    -o "$t/a/#1" "${base}counter?[1-200]" > "$t/codes"
+	new_counter "$base"
+	storm "$base" "$c"
 	kept=$(sed -n 's/^data visits=//p' \
 	    "$H/conc/sessions/$(session_name_of_cookie "$c")")
 	echo "# lock file $1: 200 updates sent, $((kept - 1)) kept" >&3
