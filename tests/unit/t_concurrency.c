@@ -49,6 +49,15 @@ static char	*env[] = {
 static char	 cookiebuf[256];
 static struct why why;		/* the cause of the last failure */
 
+/* The why a store call fills, emptied first: a check of its cause sees
+ * this call's, never one an earlier call left. */
+static struct why *
+fresh(void)
+{
+	why_clear(&why);
+	return &why;
+}
+
 /* The session cookie an answer set, as "session=ID.TAG". */
 static int
 answer_cookie(const struct buf *out, char *cookie, size_t len)
@@ -260,9 +269,9 @@ fresh_session(struct sl_ctx *ctx, char *cookie, size_t len)
 	cookie_file(cookie, file);
 	memset(&a, 0, sizeof(a));
 	good = store_read(ctx->store, file, &a, &d, time(NULL), &found,
-	    &why) == SL_OK && found == STORE_LIVE;
+	    fresh()) == SL_OK && found == STORE_LIVE;
 	d.expires = time(NULL) + (time_t)ctx->cfg.lifetime - 2 * 3600;
-	good = good && store_write(ctx->store, file, &d, 0, &why) == SL_OK;
+	good = good && store_write(ctx->store, file, &d, 0, fresh()) == SL_OK;
 	arena_free(&a);
 	return good;
 }
@@ -455,7 +464,7 @@ main(void)
 		memcpy(id, cookiebuf + strlen("session="), SESSION_ID_LEN);
 		id[SESSION_ID_LEN] = '\0';
 		sha256_hex(id, SESSION_ID_LEN, file);
-		ok(store_begin(ctx->store, file, &why) == SL_OK,
+		ok(store_begin(ctx->store, file, fresh()) == SL_OK,
 		    "the parent holds the session's lock");
 		if ((pid = fork()) == 0) {
 			struct sl_ctx	*c2 = ctx_new("reader", env);

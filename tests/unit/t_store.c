@@ -38,6 +38,15 @@
 	"k1234567890123456789012345678901234567890123456789012345678901234"
 
 static struct why why;		/* the cause of the last failure */
+
+/* The why a store call fills, emptied first: a check of its cause sees
+ * this call's, never one an earlier call left. */
+static struct why *
+fresh(void)
+{
+	why_clear(&why);
+	return &why;
+}
 static char	 base[200];	/* the test's own directory */
 static char	 sdir[256];	/* base/s: the session directory */
 
@@ -347,7 +356,7 @@ test_read_write(void)
 	memset(&a, 0, sizeof(a));
 	um = umask(022);
 	s = store_file_new("t_store", sdir, 0600, 0);
-	ok(fstore_open((struct fstore *)s, &why) == SL_OK &&
+	ok(fstore_open((struct fstore *)s, fresh()) == SL_OK &&
 	    stat(sdir, &st) == 0 &&
 	    S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700,
 	    "fstore_open creates the directory 0700");
@@ -359,9 +368,9 @@ test_read_write(void)
 	d.ents = awkward;
 	d.nents = NELEM(awkward);
 	n = name_of("read-write");
-	ok(store_write(s, n, &d, 0, &why) == SL_OK, "store_write");
+	ok(store_write(s, n, &d, 0, fresh()) == SL_OK, "store_write");
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	ok(store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
 	    found == STORE_LIVE &&
 	    sdata_equal(&d, &back), "store_read gives back what was written");
 	ok(count_prefix(sdir, ".tmp-") == 0,
@@ -369,23 +378,23 @@ test_read_write(void)
 
 	found = -1;
 	ok(store_read(s, name_of("never written"), &a, &back, now,
-	    &found, &why) == SL_OK && found == STORE_NONE && back.nents == 0,
+	    &found, fresh()) == SL_OK && found == STORE_NONE && back.nents == 0,
 	    "store_read of a missing file: no session, no file");
 
 	/* Expiry is inside the file and is checked on read. */
 	d.expires = now - 1;
-	store_write(s, n, &d, 0, &why);
+	store_write(s, n, &d, 0, fresh());
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	ok(store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
 	    found == STORE_DEAD &&
 	    back.nents == 0, "store_read of an expired file: a dead file");
 	d.expires = now;
-	store_write(s, n, &d, 0, &why);
+	store_write(s, n, &d, 0, fresh());
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	ok(store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
 	    found == STORE_DEAD,
 	    "store_read of a file expiring this second: a dead file");
-	ok(store_read(s, n, &a, &back, now - 1, &found, &why) == SL_OK &&
+	ok(store_read(s, n, &a, &back, now - 1, &found, fresh()) == SL_OK &&
 	    found == STORE_LIVE, "the same file a second earlier: a session");
 
 	/* Corrupt or foreign files are no session, and not an error: they
@@ -393,18 +402,18 @@ test_read_write(void)
 	n = name_of("corrupt");
 	put_file(sdir, n, S("sessile 1\nexpires 99999999999\ngarbage\n"));
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	ok(store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
 	    found == STORE_DEAD,
 	    "store_read of a corrupt file: a dead file");
 
 	/* A symbolic link to a good file is still refused (O_NOFOLLOW). */
 	d.expires = now + 3600;
-	store_write(s, name_of("target"), &d, 0, &why);
+	store_write(s, name_of("target"), &d, 0, fresh());
 	n = name_of("symlink");
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(symlink(name_of("target"), path) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
 	    "store_read of a symbolic link to a live file: a dead file");
 
 	n = name_of("big");
@@ -412,7 +421,7 @@ test_read_write(void)
 	memcpy(big, HEAD, sizeof(HEAD) - 1);
 	put_file(sdir, n, big, STORE_MAX_FILE + 1);
 	found = -1;
-	ok(store_read(s, n, &a, &back, now, &found, &why) == SL_OK &&
+	ok(store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
 	    found == STORE_DEAD,
 	    "store_read of a file over %d bytes: a dead file", STORE_MAX_FILE);
 
@@ -427,7 +436,7 @@ test_read_write(void)
 	ok((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1 &&
 	    (ftruncate(fd, (off_t)1 << 40) == 0 ||
 	    ftruncate(fd, (off_t)1 << 34) == 0) && close(fd) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
 	    "store_read of a huge sparse file: a dead file, nothing read");
 	unlink(path);
 
@@ -435,7 +444,7 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkdir(path, 0700) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
 	    "store_read of a directory: a dead file");
 
 	/* A FIFO must not hang the reader (alarm() in main guards this). */
@@ -443,7 +452,7 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkfifo(path, 0600) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
 	    "store_read of a FIFO: a dead file, no hang");
 
 	/*
@@ -455,12 +464,12 @@ test_read_write(void)
 	d.expires = now + 3600;
 	d.ents = &e1;
 	d.nents = 1;
-	store_write(s, n, &d, 0, &why);
+	store_write(s, n, &d, 0, fresh());
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	fd = open(path, O_RDONLY);
 	d.ents = &e2;
-	ok(store_write(s, n, &d, 0, &why) == SL_OK &&
-	    store_read(s, n, &a, &back, now, &found, &why) == SL_OK && found == STORE_LIVE &&
+	ok(store_write(s, n, &d, 0, fresh()) == SL_OK &&
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_LIVE &&
 	    back.nents == 1 && back.ents[0].vallen == 3 &&
 	    memcmp(back.ents[0].val, "two", 3) == 0,
 	    "a second write replaces the first");
@@ -471,9 +480,9 @@ test_read_write(void)
 	if (fd != -1)
 		close(fd);
 
-	ok(store_remove(s, n, &why) == SL_OK && !exists(sdir, n),
+	ok(store_remove(s, n, fresh()) == SL_OK && !exists(sdir, n),
 	    "store_remove deletes the file");
-	ok(store_remove(s, n, &why) == SL_OK,
+	ok(store_remove(s, n, fresh()) == SL_OK,
 	    "store_remove of a missing file is not an error");
 	ok(count_prefix(sdir, ".tmp-") == 0,
 	    "still no temporary file after all the writes");
@@ -482,10 +491,10 @@ test_read_write(void)
 	/* A directory that cannot be made is a store fault, named. */
 	snprintf(path, sizeof(path), "%s/missing/sub", base);
 	s = store_file_new("t_store", path, 0600, 0);
-	ok(store_read(s, name_of("x"), &a, &back, now, &found, &why) ==
+	ok(store_read(s, name_of("x"), &a, &back, now, &found, fresh()) ==
 	    SL_ESTORE && strstr(why.cause, "missing/sub") != NULL,
 	    "store_read in a directory that cannot be made: SL_ESTORE");
-	ok(store_write(s, name_of("x"), &d, 0, &why) == SL_ESTORE,
+	ok(store_write(s, name_of("x"), &d, 0, fresh()) == SL_ESTORE,
 	    "store_write there: SL_ESTORE");
 	store_free(s);
 	arena_free(&a);
@@ -526,7 +535,7 @@ test_modes(void)
 		snprintf(path, sizeof(path), "%s/%s", sdir, n);
 		um = umask(t->umask);
 		s = store_file_new("t_store", sdir, t->mode, 0);
-		ok(store_write(s, n, &d, 0, &why) == SL_OK &&
+		ok(store_write(s, n, &d, 0, fresh()) == SL_OK &&
 		    stat(path, &st) == 0 &&
 		    (st.st_mode & 07777) == t->mode,
 		    "store_write with mode %04o under umask %03o: %04o",
@@ -589,7 +598,7 @@ locker(const char *name, int *rd)
 		alarm(20);
 		c = store_file_new("child", sdir, 0600, 0);
 		if (write(p[1], "S", 1) != 1 ||
-		    store_begin(c, name, &why) != SL_OK)
+		    store_begin(c, name, fresh()) != SL_OK)
 			_exit(1);
 		if (write(p[1], "L", 1) != 1)
 			_exit(1);
@@ -641,7 +650,7 @@ test_lock(void)
 		y = name_of("lock y, another");
 	s = store_file_new("t_store", sdir, 0600, 0);
 
-	ok(store_begin(s, x, &why) == SL_OK, "store_begin takes the lock of X");
+	ok(store_begin(s, x, fresh()) == SL_OK, "store_begin takes the lock of X");
 	ok(probe(stripe_of(x)) == F_WRLCK,
 	    "the byte of X's stripe in .lock is write-locked");
 	ok(probe(stripe_of(x) + 1) == F_UNLCK,
@@ -661,7 +670,7 @@ test_lock(void)
 	ok(probe(stripe_of(x)) == F_UNLCK, "X is free again");
 
 	/* ...but not for another session. */
-	store_begin(s, x, &why);
+	store_begin(s, x, fresh());
 	if ((pid = locker(y, &rd)) == -1) {
 		ok(0, "fork");
 		return;
@@ -672,7 +681,7 @@ test_lock(void)
 	ok(reaped(pid), "the child exits cleanly");
 
 	/* Taking the held lock again does not deadlock (alarm in main). */
-	ok(store_begin(s, x, &why) == SL_OK && probe(stripe_of(x)) == F_WRLCK,
+	ok(store_begin(s, x, fresh()) == SL_OK && probe(stripe_of(x)) == F_WRLCK,
 	    "store_begin of X twice in one process returns, X still held");
 	store_end(s);
 	ok(probe(stripe_of(x)) == F_UNLCK, "store_end releases X");
@@ -723,7 +732,7 @@ test_atomic(void)
 	d.ents = &e;
 	d.nents = 1;
 	s = store_file_new("t_store", sdir, 0600, 0);
-	if (store_write(s, n, &d, 0, &why) != SL_OK || pipe(p) == -1 ||
+	if (store_write(s, n, &d, 0, fresh()) != SL_OK || pipe(p) == -1 ||
 	    (pid = fork()) == -1) {
 		ok(0, "set up the rewrite test");
 		return;
@@ -737,7 +746,7 @@ test_atomic(void)
 		pfd.events = POLLIN;
 		for (reads = bad = 0; poll(&pfd, 1, 0) == 0; reads++) {
 			memset(&a, 0, sizeof(a));
-			if (store_read(r, n, &a, &back, now, &st, &why) !=
+			if (store_read(r, n, &a, &back, now, &st, fresh()) !=
 			    SL_OK ||
 			    st != 1 || !uniform(&back))
 				bad++;
@@ -748,7 +757,7 @@ test_atomic(void)
 	close(p[0]);
 	for (i = 0; i < REWRITES; i++) {
 		e.val = i % 2 ? va : vb;
-		good &= store_write(s, n, &d, 0, &why) == SL_OK;
+		good &= store_write(s, n, &d, 0, fresh()) == SL_OK;
 	}
 	close(p[1]);
 	ok(good, "%d rewrites of one session", REWRITES);
@@ -766,7 +775,7 @@ put_session(struct store *s, const char *name, time_t expires)
 	d.expires = expires;
 	d.ents = &e;
 	d.nents = 1;
-	return store_write(s, name, &d, 0, &why) == SL_OK;
+	return store_write(s, name, &d, 0, fresh()) == SL_OK;
 }
 
 /* The expiry of NAME as store_read() finds it, or -1 when not live. */
@@ -779,7 +788,7 @@ expiry_of(struct store *s, const char *name, time_t now)
 	int		 found;
 
 	memset(&a, 0, sizeof(a));
-	if (store_read(s, name, &a, &d, now, &found, &why) == SL_OK &&
+	if (store_read(s, name, &a, &d, now, &found, fresh()) == SL_OK &&
 	    found == STORE_LIVE && d.nents == 1 && d.ents[0].vallen == 1 &&
 	    d.ents[0].val[0] == 'v')
 		t = d.expires;
@@ -801,27 +810,27 @@ test_touch(void)
 	int		 found;
 
 	s = store_file_new("t_store", sdir, 0600, 0);
-	ok(put_session(s, n, now + 600) && store_begin(s, n, &why) == SL_OK,
+	ok(put_session(s, n, now + 600) && store_begin(s, n, fresh()) == SL_OK,
 	    "a session, and its read-modify-write begun");
 	found = -1;
-	ok(store_touch(s, n, now + 7200, now, &found, &why) == SL_OK &&
+	ok(store_touch(s, n, now + 7200, now, &found, fresh()) == SL_OK &&
 	    found == STORE_LIVE && expiry_of(s, n, now) == now + 7200,
 	    "store_touch moves a live session's expiry forward, its data "
 	    "kept");
 	found = -1;
-	ok(store_touch(s, n, now + 60, now, &found, &why) == SL_OK &&
+	ok(store_touch(s, n, now + 60, now, &found, fresh()) == SL_OK &&
 	    found == STORE_LIVE && expiry_of(s, n, now) == now + 7200,
 	    "store_touch never moves an expiry back");
 	store_end(s);
 	found = -1;
-	ok(store_begin(s, none, &why) == SL_OK &&
-	    store_touch(s, none, now + 7200, now, &found, &why) == SL_OK &&
+	ok(store_begin(s, none, fresh()) == SL_OK &&
+	    store_touch(s, none, now + 7200, now, &found, fresh()) == SL_OK &&
 	    found == STORE_NONE && !exists(sdir, none),
 	    "store_touch of a session that is not there makes none");
 	store_end(s);
 	found = -1;
-	ok(put_session(s, n, now - 1) && store_begin(s, n, &why) == SL_OK &&
-	    store_touch(s, n, now + 7200, now, &found, &why) == SL_OK &&
+	ok(put_session(s, n, now - 1) && store_begin(s, n, fresh()) == SL_OK &&
+	    store_touch(s, n, now + 7200, now, &found, fresh()) == SL_OK &&
 	    found == STORE_DEAD && expiry_of(s, n, now - 2) == now - 1,
 	    "store_touch of an expired session leaves it expired");
 	store_end(s);
@@ -1093,7 +1102,7 @@ test_sweep(void)
 
 	/* A fresh store, as the command has: batches of 2, no pause. */
 	s = store_file_new("t_store", wdir, 0600, 0);
-	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_OK,
+	ok(store_sweep(s, now, 2, 0, &sw, fresh()) == SL_OK,
 	    "store_sweep succeeds");
 	for (i = 0; i < NELEM(sweeps); i++) {
 		t = &sweeps[i];
@@ -1109,7 +1118,7 @@ test_sweep(void)
 	    "%zu temporary (want %zu, %zu, %zu, %zu)", sw.files, sw.removed,
 	    sw.corrupt, sw.tmp, want.files, want.removed, want.corrupt,
 	    want.tmp);
-	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_OK && sw.removed == 0 &&
+	ok(store_sweep(s, now, 2, 0, &sw, fresh()) == SL_OK && sw.removed == 0 &&
 	    sw.tmp == 0 && sw.files == want.files - want.removed,
 	    "a second sweep finds nothing more to remove");
 	store_free(s);
@@ -1117,20 +1126,20 @@ test_sweep(void)
 	/* The directory must be there, a directory, not a link to one. */
 	snprintf(path, sizeof(path), "%s/missing", base);
 	s = store_file_new("t_store", path, 0600, 0);
-	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_ESTORE &&
+	ok(store_sweep(s, now, 2, 0, &sw, fresh()) == SL_ESTORE &&
 	    strstr(why.cause, path) != NULL && stat(path, &st) == -1,
 	    "store_sweep of a missing directory fails, names it, and does "
 	    "not make it: %s", why.cause);
 	store_free(s);
 	snprintf(path, sizeof(path), "%s/link", base);
 	s = store_file_new("t_store", path, 0600, 0);
-	ok(symlink("w", path) == 0 && store_sweep(s, now, 2, 0, &sw, &why) ==
+	ok(symlink("w", path) == 0 && store_sweep(s, now, 2, 0, &sw, fresh()) ==
 	    SL_ESTORE && strstr(why.cause, "symbolic link") != NULL,
 	    "store_sweep of a symbolic link to a directory fails: %s", why.cause);
 	store_free(s);
 	snprintf(path, sizeof(path), "%s/expired-elsewhere", base);
 	s = store_file_new("t_store", path, 0600, 0);
-	ok(store_sweep(s, now, 2, 0, &sw, &why) == SL_ESTORE &&
+	ok(store_sweep(s, now, 2, 0, &sw, fresh()) == SL_ESTORE &&
 	    strstr(why.cause, "not a directory") != NULL,
 	    "store_sweep of a file fails: %s", why.cause);
 	store_free(s);
@@ -1248,7 +1257,7 @@ test_dir_checks(void)
 		if (!ok(dir_put(path, t), "a session directory: %s", t->what))
 			continue;
 		s = store_file_new("t_store", path, 0600, 0);
-		e = store_write(s, name_of("dir check"), &d, 0, &why);
+		e = store_write(s, name_of("dir check"), &d, 0, fresh());
 		ok(dir_verdict(t, e, path), "the programs: %s: %s", t->what,
 		    e == SL_OK ? "used" : why.cause);
 		where = t->kind == D_LINK ? target : path;
@@ -1259,7 +1268,7 @@ test_dir_checks(void)
 			    "and nothing was written there");
 		store_free(s);
 		s = store_file_new("t_store", path, 0600, 0);
-		e = store_sweep(s, time(NULL), 2, 0, &sw, &why);
+		e = store_sweep(s, time(NULL), 2, 0, &sw, fresh());
 		ok(dir_verdict(t, e, path), "sessile-gc: %s: %s", t->what,
 		    e == SL_OK ? "used" : why.cause);
 		store_free(s);
@@ -1330,7 +1339,7 @@ test_follow(void)
 		s = store_file_new("t_store", path, 0600, 0);
 		store_request(s);
 		ok(put_session(s, one, now + 3600) &&
-		    store_begin(s, one, &why) == SL_OK && exists(path, ".lock"),
+		    store_begin(s, one, fresh()) == SL_OK && exists(path, ".lock"),
 		    "%s: a session is written", t->what);
 		store_end(s);
 		store_gc(s, now, 1);
@@ -1340,7 +1349,7 @@ test_follow(void)
 		if (t->how != RP_REMAKE)
 			ok(put_session(s, two, now + 3600) &&
 			    exists(aside, two) && !exists(path, two) &&
-			    store_remove(s, two, &why) == SL_OK,
+			    store_remove(s, two, fresh()) == SL_OK,
 			    "%s: the same request still uses the old one",
 			    t->what);
 
@@ -1353,13 +1362,13 @@ test_follow(void)
 		ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700,
 		    "%s: which is a directory 0700", t->what);
 		found = -1;
-		ok(store_read(s, two, &a, &back, now, &found, &why) == SL_OK &&
+		ok(store_read(s, two, &a, &back, now, &found, fresh()) == SL_OK &&
 		    found == STORE_LIVE, "%s: and reads from it", t->what);
 		found = -1;
-		ok(store_read(s, one, &a, &back, now, &found, &why) == SL_OK &&
+		ok(store_read(s, one, &a, &back, now, &found, fresh()) == SL_OK &&
 		    found == STORE_NONE,
 		    "%s: the session of the old one is not there", t->what);
-		ok(store_begin(s, two, &why) == SL_OK && exists(path, ".lock"),
+		ok(store_begin(s, two, fresh()) == SL_OK && exists(path, ".lock"),
 		    "%s: its lock is taken in the new directory", t->what);
 		store_end(s);
 		ok(put_file(path, old, S(dead)) && store_gc(s, now, 8) == 1 &&
