@@ -81,7 +81,10 @@ MK
 	# not) in the data directory; the configured session directory is
 	# its default.
 	grep -aq "$SESSIONDIR" "$STAGE$CGIBINDIR/index.fcgi"
-	! grep -aq "$TEMPLATEDIR" "$STAGE$CGIBINDIR/index.fcgi"
+	if grep -aq "$TEMPLATEDIR" "$STAGE$CGIBINDIR/index.fcgi"; then
+		echo "index.fcgi still names $TEMPLATEDIR"
+		false
+	fi
 	run env -i SECRET_KEY=0123456789abcdef0123456789abcdef \
 	    SESSION_FILE_DIR="$BATS_TEST_TMPDIR/sessions" REQUEST_METHOD=GET \
 	    "$STAGE$CGIBINDIR/index.fcgi"
