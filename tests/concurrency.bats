@@ -46,11 +46,11 @@ new_counter() {
 	[ -n "$c" ]
 }
 
-# storm BASE COOKIE: one curl, 200 connections opened at once on the
+# counter_storm BASE COOKIE: one curl, 200 connections opened at once on the
 # session COOKIE; the pages go in $BATS_TEST_TMPDIR/a, the statuses in
 # $BATS_TEST_TMPDIR/codes.  ?N only tells the answers apart (the counter
 # ignores the query).
-storm() {
+counter_storm() {
 	mkdir "$BATS_TEST_TMPDIR/a"
 	curl --no-progress-meter -Z --parallel-immediate --parallel-max 200 \
 	    -H "Cookie: session=$2" -w '%{http_code}\n' \
@@ -67,7 +67,7 @@ storm() {
 	base="$(url conc)/"
 	t=$BATS_TEST_TMPDIR
 	new_counter "$base"
-	storm "$base" "$c"
+	counter_storm "$base" "$c"
 	[ "$(grep -c '^200$' "$t/codes")" -eq 200 ]
 	[ "$(wc -l < "$t/codes")" -eq 200 ]
 	# Each answer saw a count of its own: 2, 3, ... 201, each once.
@@ -267,7 +267,7 @@ counter_split() {
 	[ "$(lighttpd_workers conc counter | wc -l)" -eq 4 ]
 
 	new_counter "$base"
-	storm "$base" "$c"
+	counter_storm "$base" "$c"
 	kept=$(sed -n 's/^data visits=//p' \
 	    "$H/conc/sessions/$(session_name_of_cookie "$c")")
 	echo "# lock file $1: 200 updates sent, $((kept - 1)) kept" >&3
