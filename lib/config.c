@@ -818,6 +818,10 @@ set(struct ld *ld, const struct cvardef *d, const char *v)
 	enum sl_err	 e;
 	int		 b = 0;
 
+	/* A row that parses a boolean or a number has a default: unset is
+	 * as if set to it (t_config's defaults test loads every row unset). */
+	if (v == NULL && (d->kind == CK_BOOL || d->kind == CK_NUM))
+		abort();
 	switch (d->kind) {
 	case CK_BOOL:
 		if ((e = parse_bool(d->name, v, &b, ld->w)) == SL_OK)

@@ -549,8 +549,8 @@ remove_files(struct sl_req *r)
  * r->why).  A logout deletes the cookie all the same (DESIGN.md,
  * Sessions), where one that worked deletes it: on a shared computer the
  * next person must not find the last one logged in.  The file stays, to
- * expire.  One log line says so, and takes the cause from the why, so
- * that sl_fail() does not say it again.  Later calls on the session fail
+ * expire.  One log line says so, and empties the why's cause, so that
+ * a later sl_fail() names its own cause, never this one again.  Later calls on the session fail
  * with E, and the answer changes nothing more on disk (session_commit()).
  * Returns E when a live
  * session may be left on the server (it was read as live, or could not

@@ -398,6 +398,28 @@ test_good(void)
 	}
 }
 
+/*
+ * A cause longer than the 255 bytes it once was cut at is whole: a key
+ * file of a 300-byte name says why it cannot be read, at the end.
+ */
+static void
+test_long_cause(void)
+{
+	char		 var[400], *env[] = { var, NULL };
+	struct config	 c;
+	char		 err[1024];
+	size_t		 n;
+
+	n = (size_t)snprintf(var, sizeof(var), "SECRET_KEY_FILE=/tmp/");
+	memset(var + n, 'p', 300);
+	var[n + 300] = '\0';
+	n = strlen("File name too long");
+	ok(load(&c, env, err, sizeof(err)) == SL_ECONFIG &&
+	    strlen(err) > 300 + n &&
+	    strcmp(err + strlen(err) - n, "File name too long") == 0,
+	    "a cause of over 255 bytes is not cut: it ends with the reason");
+}
+
 static void
 test_keys(void)
 {
@@ -436,6 +458,7 @@ test_keys(void)
 	    memcmp(c.secret.p, "binary\0key-012345678", 20) == 0,
 	    "SECRET_KEY_FILE holding a NUL byte is kept whole");
 	config_free(&c);
+	test_long_cause();
 }
 
 /* Bad values: SL_ECONFIG, and the message begins with "VARIABLE:". */
