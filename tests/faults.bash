@@ -78,12 +78,12 @@ storm() {
 	lost=$(grep -cE ' (500|502|503)$' "$BATS_TEST_TMPDIR/all" || true)
 	echo "$good of $total answers were 200 or 303, $lost lost with a worker" >&3
 	[ "$total" -ge 100 ]
-	! grep -vE ' (200|303|500|502|503)$' "$BATS_TEST_TMPDIR/all"
+	refute grep -vE ' (200|303|500|502|503)$' "$BATS_TEST_TMPDIR/all"
 	# The programs' own stderr too: lighttpd's spawned workers write
 	# there, not in its error log.
 	logs=("$errlog")
 	[ ! -f "${errlog%/*}/stderr" ] || logs+=("${errlog%/*}/stderr")
-	! cat "${logs[@]}" | grep 'sessile\['
+	refute grep -h 'sessile\[' "${logs[@]}"
 	[ "$lost" -le $((total / 20)) ]
 	# Requests went on: every whole second of the run had good answers.
 	for t in $(seq $((start + 1)) $((start + 6))); do

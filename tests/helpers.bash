@@ -27,6 +27,14 @@ fail() {
 	return 1
 }
 
+# refute CMD...: CMD must fail.  A bare "! CMD" asserts nothing in bats
+# (set -e ignores a negated command), so every negative check is this.
+refute() {
+	if "$@"; then
+		fail "it should have failed: $*"
+	fi
+}
+
 assert_equal() {
 	[ "$1" = "$2" ] ||
 	    fail "-- values do not equal --"$'\n'"expected: $2"$'\n'"actual:   $1"

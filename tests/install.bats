@@ -42,12 +42,12 @@ MK
 	    sessile@.socket sessile@.service sessile.tmpfiles sessile.sysusers \
 	    sessile-gc.service sessile-gc.timer sessile-gc.cron; do
 		[ -f "$STAGE$EXAMPLEDIR/$f" ] || { echo "no $f"; false; }
-		! grep -n '@[a-z]*@' "$STAGE$EXAMPLEDIR/$f"
+		refute grep -n '@[a-z]*@' "$STAGE$EXAMPLEDIR/$f"
 	done
 	for f in lighttpd-fastcgi lighttpd-external lighttpd-cgi apache-fcgid \
 	    apache-proxy-fcgi apache-cgi; do
 		grep -q '/app/login' "$STAGE$EXAMPLEDIR/$f-app.conf"
-		! grep -q '/app/login' "$STAGE$EXAMPLEDIR/$f.conf"
+		refute grep -q '/app/login' "$STAGE$EXAMPLEDIR/$f.conf"
 	done
 	grep -q "$CGIBINDIR/index.fcgi" "$STAGE$EXAMPLEDIR/lighttpd-fastcgi.conf"
 	grep -q "$CGIBINDIR/login.fcgi" "$STAGE$EXAMPLEDIR/apache-fcgid.conf"
@@ -81,10 +81,7 @@ MK
 	# not) in the data directory; the configured session directory is
 	# its default.
 	grep -aq "$SESSIONDIR" "$STAGE$CGIBINDIR/index.fcgi"
-	if grep -aq "$TEMPLATEDIR" "$STAGE$CGIBINDIR/index.fcgi"; then
-		echo "index.fcgi still names $TEMPLATEDIR"
-		false
-	fi
+	refute grep -aq "$TEMPLATEDIR" "$STAGE$CGIBINDIR/index.fcgi"
 	run env -i SECRET_KEY=0123456789abcdef0123456789abcdef \
 	    SESSION_FILE_DIR="$BATS_TEST_TMPDIR/sessions" REQUEST_METHOD=GET \
 	    "$STAGE$CGIBINDIR/index.fcgi"

@@ -57,7 +57,7 @@ confined() {
 	    "$U/sessile-gc.service"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ] || { echo "$output"; false; }
-	! grep -n '@[a-z]*@' "$U/sessile-gc.service"
+	refute grep -n '@[a-z]*@' "$U/sessile-gc.service"
 }
 
 @test "systemd-analyze verify would notice a broken sessile-gc unit" {
