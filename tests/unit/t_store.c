@@ -413,7 +413,8 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(symlink(name_of("target"), path) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a symbolic link to a live file: a dead file");
 
 	n = name_of("big");
@@ -436,7 +437,8 @@ test_read_write(void)
 	ok((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1 &&
 	    (ftruncate(fd, (off_t)1 << 40) == 0 ||
 	    ftruncate(fd, (off_t)1 << 34) == 0) && close(fd) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a huge sparse file: a dead file, nothing read");
 	unlink(path);
 
@@ -444,7 +446,8 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkdir(path, 0700) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a directory: a dead file");
 
 	/* A FIFO must not hang the reader (alarm() in main guards this). */
@@ -452,7 +455,8 @@ test_read_write(void)
 	snprintf(path, sizeof(path), "%s/%s", sdir, n);
 	found = -1;
 	ok(mkfifo(path, 0600) == 0 &&
-	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_DEAD,
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
+	    found == STORE_DEAD,
 	    "store_read of a FIFO: a dead file, no hang");
 
 	/*
@@ -469,7 +473,8 @@ test_read_write(void)
 	fd = open(path, O_RDONLY);
 	d.ents = &e2;
 	ok(store_write(s, n, &d, 0, fresh()) == SL_OK &&
-	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK && found == STORE_LIVE &&
+	    store_read(s, n, &a, &back, now, &found, fresh()) == SL_OK &&
+	    found == STORE_LIVE &&
 	    back.nents == 1 && back.ents[0].vallen == 3 &&
 	    memcmp(back.ents[0].val, "two", 3) == 0,
 	    "a second write replaces the first");
@@ -650,7 +655,8 @@ test_lock(void)
 		y = name_of("lock y, another");
 	s = store_file_new("t_store", sdir, 0600, 0);
 
-	ok(store_begin(s, x, fresh()) == SL_OK, "store_begin takes the lock of X");
+	ok(store_begin(s, x, fresh()) == SL_OK,
+	    "store_begin takes the lock of X");
 	ok(probe(stripe_of(x)) == F_WRLCK,
 	    "the byte of X's stripe in .lock is write-locked");
 	ok(probe(stripe_of(x) + 1) == F_UNLCK,
@@ -681,7 +687,8 @@ test_lock(void)
 	ok(reaped(pid), "the child exits cleanly");
 
 	/* Taking the held lock again does not deadlock (alarm in main). */
-	ok(store_begin(s, x, fresh()) == SL_OK && probe(stripe_of(x)) == F_WRLCK,
+	ok(store_begin(s, x, fresh()) == SL_OK && probe(stripe_of(x)) ==
+	    F_WRLCK,
 	    "store_begin of X twice in one process returns, X still held");
 	store_end(s);
 	ok(probe(stripe_of(x)) == F_UNLCK, "store_end releases X");
@@ -1118,7 +1125,8 @@ test_sweep(void)
 	    "%zu temporary (want %zu, %zu, %zu, %zu)", sw.files, sw.removed,
 	    sw.corrupt, sw.tmp, want.files, want.removed, want.corrupt,
 	    want.tmp);
-	ok(store_sweep(s, now, 2, 0, &sw, fresh()) == SL_OK && sw.removed == 0 &&
+	ok(store_sweep(s, now, 2, 0, &sw, fresh()) == SL_OK && sw.removed ==
+	    0 &&
 	    sw.tmp == 0 && sw.files == want.files - want.removed,
 	    "a second sweep finds nothing more to remove");
 	store_free(s);
@@ -1339,7 +1347,8 @@ test_follow(void)
 		s = store_file_new("t_store", path, 0600, 0);
 		store_request(s);
 		ok(put_session(s, one, now + 3600) &&
-		    store_begin(s, one, fresh()) == SL_OK && exists(path, ".lock"),
+		    store_begin(s, one, fresh()) == SL_OK && exists(path,
+		    ".lock"),
 		    "%s: a session is written", t->what);
 		store_end(s);
 		store_gc(s, now, 1);
@@ -1362,13 +1371,16 @@ test_follow(void)
 		ok(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700,
 		    "%s: which is a directory 0700", t->what);
 		found = -1;
-		ok(store_read(s, two, &a, &back, now, &found, fresh()) == SL_OK &&
+		ok(store_read(s, two, &a, &back, now, &found, fresh()) ==
+		    SL_OK &&
 		    found == STORE_LIVE, "%s: and reads from it", t->what);
 		found = -1;
-		ok(store_read(s, one, &a, &back, now, &found, fresh()) == SL_OK &&
+		ok(store_read(s, one, &a, &back, now, &found, fresh()) ==
+		    SL_OK &&
 		    found == STORE_NONE,
 		    "%s: the session of the old one is not there", t->what);
-		ok(store_begin(s, two, fresh()) == SL_OK && exists(path, ".lock"),
+		ok(store_begin(s, two, fresh()) == SL_OK && exists(path,
+		    ".lock"),
 		    "%s: its lock is taken in the new directory", t->what);
 		store_end(s);
 		ok(put_file(path, old, S(dead)) && store_gc(s, now, 8) == 1 &&
