@@ -13,32 +13,19 @@
 -- its counts are all there are.  done() prints them too, should the
 -- duration end first.
 
+local counts = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or
+    "./") .. "counts.lua")
 local count, req
-local threads = {}
-local names = { "answers", "made", "refused", "noretry", "other",
-    "first503" }
 
--- The counts, global: done() reads them from each thread.
-for _, k in ipairs(names) do
-	_G[k] = 0
-end
-
-function setup(thread)
-	table.insert(threads, thread)
-end
-
-local function urlencode(s)
-	return (s:gsub("[^%w%-%._~]", function(c)
-		return string.format("%%%02X", c:byte())
-	end))
-end
+counts.declare({ "answers", "made", "refused", "noretry", "other",
+    "first503" })
 
 function init(args)
 	count = tonumber(args[2])
 	req = wrk.format("POST", "/login", {
 		["Cookie"] = "session_csrf=" .. args[1],
 		["Content-Type"] = "application/x-www-form-urlencoded",
-	}, "csrf_token=" .. urlencode(args[1]) .. "&username=flood")
+	}, "csrf_token=" .. counts.urlencode(args[1]) .. "&username=flood")
 end
 
 function request()
@@ -61,9 +48,7 @@ function response(status, headers, body)
 		other = other + 1
 	end
 	if answers == count then
-		for _, k in ipairs(names) do
-			io.write(string.format("%s %d\n", k, _G[k]))
-		end
+		counts.write(_G)
 		io.write("errors 0\n")
 		io.flush()
 		os.exit(0)
@@ -71,16 +56,7 @@ function response(status, headers, body)
 end
 
 function done(summary, latency)
-	local t = {}
-
-	for _, thread in ipairs(threads) do
-		for _, k in ipairs(names) do
-			t[k] = (t[k] or 0) + thread:get(k)
-		end
-	end
-	for _, k in ipairs(names) do
-		io.write(string.format("%s %d\n", k, t[k]))
-	end
+	counts.write(counts.total())
 	io.write(string.format("errors %d\n", summary.errors.connect +
 	    summary.errors.read + summary.errors.write +
 	    summary.errors.timeout))

@@ -23,23 +23,15 @@
 -- deletions last, and GET / is sent without the flash cookie, so the last
 -- one is the session's; an answer where it is not is counted as "lost".
 
+local counts = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or
+    "./") .. "counts.lua")
 local token, deadline
 local queue, first, last = {}, 1, 0
-local threads = {}
-local names = {
+
+counts.declare({
 	"requests", "c2xx", "c3xx", "bad", "logins", "logouts", "pages",
 	"stays", "forms", "anonymous", "lost", "started",
-}
-
--- The counts, global: done() reads them from each thread.
-for _, k in ipairs(names) do
-	_G[k] = 0
-end
-
-function setup(thread)
-	thread:set("tid", #threads + 1)
-	table.insert(threads, thread)
-end
+})
 
 function init(args)
 	token = args[1]
@@ -49,12 +41,6 @@ end
 local function push(cookie, step)
 	last = last + 1
 	queue[last] = { cookie = cookie, step = step }
-end
-
-local function urlencode(s)
-	return (s:gsub("[^%w%-%._~]", function(c)
-		return string.format("%%%02X", c:byte())
-	end))
 end
 
 function request()
@@ -72,7 +58,7 @@ function request()
 	return wrk.format("POST", "/login", {
 		["Cookie"] = "session_csrf=" .. token,
 		["Content-Type"] = "application/x-www-form-urlencoded",
-	}, "csrf_token=" .. urlencode(token) .. "&username=v" .. tid ..
+	}, "csrf_token=" .. counts.urlencode(token) .. "&username=v" .. tid ..
 	    "-" .. started)
 end
 
@@ -114,16 +100,8 @@ end
 
 function done(summary, latency)
 	local e = summary.errors
-	local t = {}
 
-	for _, thread in ipairs(threads) do
-		for _, k in ipairs(names) do
-			t[k] = (t[k] or 0) + thread:get(k)
-		end
-	end
-	for _, k in ipairs(names) do
-		io.write(string.format("%s %d\n", k, t[k]))
-	end
+	counts.write(counts.total())
 	io.write(string.format("sent %d\n", summary.requests))
 	io.write(string.format("seconds %.1f\n", summary.duration / 1e6))
 	io.write(string.format("rps %.0f\n",
