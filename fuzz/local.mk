@@ -31,7 +31,7 @@ fuzz: $(fuzz_bins)
 
 fuzz/lib/%.o: $(srcdir)/lib/%.c $(srcdir)/lib/extern.h \
     $(srcdir)/lib/sessile.h $(srcdir)/lib/store.h $(srcdir)/lib/store-file.h \
-    config.h
+    $(srcdir)/lib/store-redis.h config.h
 	@$(MKDIR_P) fuzz/lib
 	$(AM_V_CC)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
 	    -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) -c -o $@ $<

@@ -959,9 +959,13 @@ check_type(struct ld *ld, const char *v)
 	}
 	if (strcmp(v, "redis") != 0)
 		return bad(ld->w, ld->var, "not one of filesystem, redis");
-	/* The store itself is not in the library yet. */
+#ifndef HAVE_REDIS
 	return bad(ld->w, ld->var, "redis: this build has no Redis store "
 	    "(configure found no hiredis, or --without-redis)");
+#else
+	ld->c->store_type = "redis";
+	return SL_OK;
+#endif
 }
 
 static enum sl_err
