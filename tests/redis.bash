@@ -3,12 +3,19 @@
 # pid.  Part of the test library (lib.bash).
 
 # have_redis_store: the build has the Redis store (configure found
-# hiredis), and the Redis tools are installed; sets MISSING otherwise.
+# hiredis), and the Redis tools are installed; otherwise fails with why
+# in REDIS_MISSING, for skip.
 have_redis_store() {
-	export MISSING=
-	grep -qx '#define HAVE_REDIS 1' "$BUILDDIR/config.h" ||
-	    { MISSING="the Redis store (this build has no hiredis)"; return 1; }
-	require redis-server redis-cli
+	REDIS_MISSING=
+	if ! grep -qx '#define HAVE_REDIS 1' "$BUILDDIR/config.h"; then
+		REDIS_MISSING="this build has no Redis store (configure"
+		REDIS_MISSING+=" --without-redis, or no hiredis)"
+		return 1
+	fi
+	if ! require redis-server redis-cli; then
+		REDIS_MISSING="$MISSING is not installed"
+		return 1
+	fi
 }
 
 # start_redis DIR [CONFIG LINE...]: a redis-server in DIR (made here),

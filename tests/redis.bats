@@ -23,7 +23,7 @@ load lib
 
 setup() {
 	common_setup
-	have_redis_store || skip "$MISSING is not installed"
+	have_redis_store || skip "$REDIS_MISSING"
 	start_redis "$TMP/redis"
 	CONFIG=(SESSION_TYPE=redis
 	    "SESSION_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0")
