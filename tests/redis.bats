@@ -3,7 +3,8 @@
 # per test, on a free loopback port from the test's directory.
 #
 # - The whole flow as CGI, and the key layout: one key, SESSION_KEY_PREFIX
-#   and the hash of the id, never the id; its TTL is the session's.
+#   and the hash of the id, never the id; its TTL is the session's, moved
+#   forward by the sliding expiry; a login over a session removes its key.
 # - Anonymous pages never reach Redis.
 # - No update lost: the counter example under spawn-fcgi with four
 #   workers, requests at once on one session.  A write that lost the race
@@ -104,6 +105,34 @@ name_of() {
 	stats=$(rcli info commandstats | grep '^cmdstat_' |
 	    grep -v '^cmdstat_\(info\|config\)' | cut -d: -f1 | sort | tr '\n' ' ')
 	assert_equal "$stats" "cmdstat_get cmdstat_pexpiretime "
+}
+
+@test "a login over a session replaces its key: the old one is gone" {
+	login henry
+	old=$SESSION
+	login henry "session=$old"
+	refute [ "$SESSION" = "$old" ]
+	assert_equal "$(redis_keys)" "session:$(name_of "$SESSION")"
+	cgi index GET "" HTTP_COOKIE="session=$old"
+	assert_anonymous
+}
+
+@test "sliding expiry: a TTL that lags by over 1/64 of the lifetime is moved forward" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=6400)
+	login iris
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"	# the first use
+	key=session:$(name_of "$SESSION")
+	# 400 s behind (1/64 is 100 s): the next read moves it forward.
+	rcli expireat "$key" $(($(date +%s) + 6000)) >/dev/null
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as iris
+	ttl=$(rcli ttl "$key")
+	[ "$ttl" -gt 6390 ] && [ "$ttl" -le 6400 ]
+	# 50 s behind: within 1/64, a read leaves it.
+	rcli expireat "$key" $(($(date +%s) + 6350)) >/dev/null
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	ttl=$(rcli ttl "$key")
+	[ "$ttl" -le 6350 ]
 }
 
 # ---- No update lost ---------------------------------------------------
