@@ -14,7 +14,7 @@ FUZZ_SANITIZE = address,undefined
 fuzz_lib_c = $(filter %.c,$(lib_libsessile_core_la_SOURCES))
 fuzz_lib_o = $(fuzz_lib_c:lib/%.c=fuzz/lib/%.o) fuzz/lib/html.o
 fuzz_cppflags = $(DEFS) $(DEFAULT_INCLUDES) $(AM_CPPFLAGS) $(CPPFLAGS) \
-	-DFUZZ_HTML_DIR='"$(abs_top_srcdir)/html"'
+	$(HIREDIS_CFLAGS) -DFUZZ_HTML_DIR='"$(abs_top_srcdir)/html"'
 # Warnings, but not as errors: clang warns where the main build's
 # compiler does not, and the main build is the one that must be clean.
 fuzz_cflags = $(filter-out -Werror,$(WARN_CFLAGS)) $(GCRYPT_CFLAGS) \
@@ -31,7 +31,7 @@ fuzz: $(fuzz_bins)
 
 fuzz/lib/%.o: $(srcdir)/lib/%.c $(srcdir)/lib/extern.h \
     $(srcdir)/lib/sessile.h $(srcdir)/lib/store.h $(srcdir)/lib/store-file.h \
-    config.h
+    $(srcdir)/lib/store-redis.h config.h
 	@$(MKDIR_P) fuzz/lib
 	$(AM_V_CC)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
 	    -fsanitize=fuzzer-no-link,$(FUZZ_SANITIZE) -c -o $@ $<
@@ -46,7 +46,7 @@ fuzz/lib/html.o: lib/html.c $(srcdir)/lib/extern.h $(srcdir)/lib/sessile.h \
 fuzz/fuzz-%: $(srcdir)/fuzz/%.c $(srcdir)/fuzz/fuzz.h $(fuzz_lib_o)
 	$(AM_V_CCLD)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
 	    -fsanitize=fuzzer,$(FUZZ_SANITIZE) -o $@ $< $(fuzz_lib_o) \
-	    $(GCRYPT_LIBS) $(FCGI_LIBS) $(UNISTRING_LIBS)
+	    $(GCRYPT_LIBS) $(FCGI_LIBS) $(UNISTRING_LIBS) $(HIREDIS_LIBS)
 
 # The request harness runs the programs' own views, linked as they are,
 # through the tests' in-memory I/O.
@@ -58,7 +58,7 @@ fuzz/fuzz-request: $(srcdir)/fuzz/request.c $(srcdir)/fuzz/fuzz.h \
 	$(AM_V_CCLD)$(fuzz_cc) $(fuzz_cppflags) $(fuzz_cflags) \
 	    -fsanitize=fuzzer,$(FUZZ_SANITIZE) -o $@ $(srcdir)/fuzz/request.c \
 	    $(fuzz_request_c:%=$(srcdir)/%) $(fuzz_lib_o) \
-	    $(GCRYPT_LIBS) $(FCGI_LIBS) $(UNISTRING_LIBS)
+	    $(GCRYPT_LIBS) $(FCGI_LIBS) $(UNISTRING_LIBS) $(HIREDIS_LIBS)
 
 CLEANFILES += $(fuzz_bins) $(fuzz_lib_o)
 

@@ -35,6 +35,12 @@
 #define CONTENT_MAX	(64LL * 1024 * 1024)
 #define RESERVE_MAX	50	/* past half the disk it is a typo */
 #define WORKERS_MAX	256
+#define REDIS_TIMEOUT_MAX	60000	/* ms: a minute is no timeout */
+#define REDIS_DB_MAX	INT_MAX
+#define REDIS_PATH_MAX	107	/* sun_path, less its NUL */
+#define REDIS_AUTH_MAX	512	/* bytes of a user or a password */
+#define KEY_PREFIX_MAX	64
+#define MASTER_MAX	64
 
 const char *
 env_get(char *const *envp, const char *name)
@@ -547,6 +553,12 @@ enum	cvar {
 	CV_TRUSTED_ORIGINS,
 	CV_TEMPLATE_DIR,
 	CV_SESSILE_WORKERS,
+	CV_SESSION_TYPE,
+	CV_SESSION_REDIS_URL,
+	CV_SESSION_REDIS_SENTINELS,
+	CV_SESSION_REDIS_SENTINEL_MASTER,
+	CV_SESSION_REDIS_TIMEOUT,
+	CV_SESSION_KEY_PREFIX,
 	CV__MAX
 };
 
@@ -734,6 +746,307 @@ check_origins(struct ld *ld, const char *v)
 	return v == NULL ? SL_OK : parse_origins(ld->c, v, ld->w);
 }
 
+/*
+ * The Redis store's variables (DESIGN.md: Configuration, Stores).  The
+ * URL is parsed strictly, as RFC 3986 writes its parts: anything that is
+ * not one of the two forms is refused, naming the variable, and the
+ * password never appears in a message.
+ */
+
+/* RFC 3986 §2.1: "%" HEXDIG HEXDIG, or -1. */
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
+		return (ch | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/*
+ * RFC 3986 §3.2.1: a part of the userinfo (unreserved, pct-encoded,
+ * sub-delims; ':' only in the password), percent-decoded into a new
+ * string in *OUT.  0 when it breaks the rule or decodes to a control.
+ */
+static int
+userinfo_part(const char *s, size_t len, int colon, char **out)
+{
+	char	*o;
+	size_t	 i, n = 0;
+	int	 hi, lo, ch;
+
+	if (len > REDIS_AUTH_MAX * 3 || (o = malloc(len + 1)) == NULL)
+		return 0;
+	for (i = 0; i < len; i++) {
+		ch = (unsigned char)s[i];
+		if (ch == '%') {
+			if (i + 2 >= len ||
+			    (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				goto bad;
+			ch = hi << 4 | lo;
+			i += 2;
+			if (ch < 0x20 || ch == 0x7f)
+				goto bad;
+		} else if (!(((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+		    (ch >= '0' && ch <= '9') ||
+		    strchr("-._~!$&'()*+,;=", ch) != NULL ||
+		    (colon && ch == ':')))
+			goto bad;
+		o[n++] = (char)ch;
+	}
+	o[n] = '\0';
+	*out = o;
+	return 1;
+bad:
+	explicit_bzero(o, len + 1);
+	free(o);
+	return 0;
+}
+
+/*
+ * host[:port] in [S, S + LEN): a name (RFC 1034) or a bracketed IPv6
+ * literal, and a port of 1 to 65535 (DEFPORT when absent; 0: required).
+ */
+static int
+hostport(const char *s, size_t len, int defport, struct redis_addr *a)
+{
+	char		 h[ORIGIN_MAX];
+	const char	*p, *end = s + len;
+	size_t		 n;
+	long		 port = 0;
+
+	if (len > 0 && *s == '[') {
+		if ((n = origin_ipv6(s, end, h, sizeof(h), &p)) == 0)
+			return 0;
+	} else {
+		if ((n = origin_host(s, end, h, sizeof(h))) == 0)
+			return 0;
+		p = s + n;
+	}
+	/* hiredis takes an IPv6 literal without its brackets. */
+	if (*h == '[') {
+		memmove(h, h + 1, n - 2);
+		n -= 2;
+	}
+	h[n] = '\0';
+	if (p < end && *p == ':') {
+		if (++p == end)
+			return 0;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			if ((port = port * 10 + (*p - '0')) > 65535)
+				return 0;
+		if (port == 0)
+			return 0;
+	} else if ((port = defport) == 0)
+		return 0;
+	if (p != end || (a->host = strdup(h)) == NULL)
+		return 0;
+	a->port = (int)port;
+	return 1;
+}
+
+/* Decimal digits, 0 to REDIS_DB_MAX, the whole of [S, S + LEN). */
+static int
+dbnum(const char *s, size_t len, int *db)
+{
+	long long	 n = 0;
+	size_t		 i;
+
+	if (len == 0 || len > 10)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		n = n * 10 + (s[i] - '0');
+	}
+	if (n > REDIS_DB_MAX)
+		return 0;
+	*db = (int)n;
+	return 1;
+}
+
+/* unix:///path/to/socket[?db=N] */
+static enum sl_err
+parse_redis_unix(struct ld *ld, const char *v)
+{
+	struct redis_addr	*a = ld->dst;
+	const char		*q;
+	size_t			 len;
+
+	v += strlen("unix://");
+	len = (q = strchr(v, '?')) != NULL ? (size_t)(q - v) : strlen(v);
+	if (len < 2 || *v != '/' || v[len - 1] == '/')
+		return bad(ld->w, ld->var, "unix:// needs the socket's "
+		    "absolute path (unix:///path/to/socket)");
+	if (len > REDIS_PATH_MAX)
+		return bad(ld->w, ld->var, "the socket's path is longer "
+		    "than %d bytes", REDIS_PATH_MAX);
+	if (memchr(v, '#', len) != NULL)
+		return bad(ld->w, ld->var, "a '#' in the socket's path");
+	if (q != NULL && (strncmp(q, "?db=", 4) != 0 ||
+	    !dbnum(q + 4, strlen(q + 4), &a->db)))
+		return bad(ld->w, ld->var, "after the socket's path only "
+		    "?db=N (a database number, 0 to %d)", REDIS_DB_MAX);
+	if ((a->path = strndup(v, len)) == NULL)
+		return bad(ld->w, ld->var, "out of memory");
+	return SL_OK;
+}
+
+/* [[user]:password@] of a redis:// URL, AT the '@' (NULL: none). */
+static enum sl_err
+parse_redis_auth(struct ld *ld, const char *v, const char *at)
+{
+	struct redis_addr	*a = ld->dst;
+	const char		*colon;
+
+	if (at == NULL)
+		return SL_OK;
+	if ((colon = memchr(v, ':', (size_t)(at - v))) == NULL)
+		return bad(ld->w, ld->var, "a user without a password: "
+		    "write redis://[user]:password@host");
+	if (colon > v && !userinfo_part(v, (size_t)(colon - v), 0,
+	    &a->user))
+		return bad(ld->w, ld->var, "the user is not RFC 3986 "
+		    "userinfo (percent-encode other bytes)");
+	if (colon + 1 == at)
+		return bad(ld->w, ld->var, "an empty password");
+	if (!userinfo_part(colon + 1, (size_t)(at - colon - 1), 1,
+	    &a->password))
+		return bad(ld->w, ld->var, "the password is not RFC 3986 "
+		    "userinfo (percent-encode other bytes)");
+	return SL_OK;
+}
+
+/* redis://[[user]:password@]host[:port][/db] */
+static enum sl_err
+parse_redis_tcp(struct ld *ld, const char *v)
+{
+	struct redis_addr	*a = ld->dst;
+	const char		*end, *at, *slash;
+	enum sl_err		 e;
+
+	v += strlen("redis://");
+	end = v + strlen(v);
+	if ((slash = strchr(v, '/')) == NULL)
+		slash = end;
+	if ((at = memchr(v, '@', (size_t)(slash - v))) != NULL &&
+	    memchr(at + 1, '@', (size_t)(slash - at - 1)) != NULL)
+		return bad(ld->w, ld->var, "two '@': percent-encode an '@' "
+		    "of the password as %%40");
+	if ((e = parse_redis_auth(ld, v, at)) != SL_OK)
+		return e;
+	if (at != NULL)
+		v = at + 1;
+	if (!hostport(v, (size_t)(slash - v), 6379, a))
+		return bad(ld->w, ld->var, "not a host[:port] after "
+		    "redis:// (a name or [IPv6], a port of 1 to 65535)");
+	if (slash != end && !dbnum(slash + 1, (size_t)(end - slash - 1),
+	    &a->db))
+		return bad(ld->w, ld->var, "not a database number after "
+		    "the '/' (0 to %d, nothing after it)", REDIS_DB_MAX);
+	return SL_OK;
+}
+
+/* Only "filesystem" and "redis"; "redis" needs a build with hiredis. */
+static enum sl_err
+check_type(struct ld *ld, const char *v)
+{
+	if (strcmp(v, "filesystem") == 0) {
+		ld->c->store_type = "filesystem";
+		return SL_OK;
+	}
+	if (strcmp(v, "redis") != 0)
+		return bad(ld->w, ld->var, "not one of filesystem, redis");
+#ifndef HAVE_REDIS
+	return bad(ld->w, ld->var, "redis: this build has no Redis store "
+	    "(configure found no hiredis, or --without-redis)");
+#else
+	ld->c->store_type = "redis";
+	return SL_OK;
+#endif
+}
+
+static enum sl_err
+check_redis_url(struct ld *ld, const char *v)
+{
+	if (strncasecmp(v, "redis://", 8) == 0)
+		return parse_redis_tcp(ld, v);
+	if (strncasecmp(v, "unix://", 7) == 0)
+		return parse_redis_unix(ld, v);
+	return bad(ld->w, ld->var, "not a redis:// or unix:// URL");
+}
+
+/*
+ * host:port,host:port,...: each port given (a sentinel's is no
+ * default).  Finding the primary through them is not in this build yet:
+ * a valid list is refused too, rather than silently ignored.
+ */
+static enum sl_err
+check_sentinels(struct ld *ld, const char *v)
+{
+	struct config	*c = ld->c;
+	const char	*p = v, *s;
+	size_t		 n, len;
+
+	if (v == NULL || *v == '\0')
+		return SL_OK;
+	n = list_count(v);
+	if ((c->sentinels = calloc(n, sizeof(*c->sentinels))) == NULL)
+		return bad(ld->w, ld->var, "out of memory");
+	while (list_next(&p, &s, &len)) {
+		if (len == 0)
+			return bad(ld->w, ld->var, "sentinel %zu of %zu is "
+			    "empty (two commas in a row, or one at an end)",
+			    c->nsentinels + 1, n);
+		if (!hostport(s, len, 0, &c->sentinels[c->nsentinels]))
+			return bad(ld->w, ld->var, "sentinel %zu of %zu is "
+			    "not host:port", c->nsentinels + 1, n);
+		c->nsentinels++;
+	}
+	return bad(ld->w, ld->var, "Redis Sentinel is not supported yet "
+	    "by this build: unset it and name the primary in "
+	    "SESSION_REDIS_URL");
+}
+
+/* Sentinel's names: letters, digits, '.', '_', '-'. */
+static enum sl_err
+check_master(struct ld *ld, const char *v)
+{
+	size_t	 i, len = strlen(v);
+
+	for (i = 0; i < len; i++)
+		if (!(((v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'z') ||
+		    (v[i] >= '0' && v[i] <= '9') ||
+		    strchr("._-", v[i]) != NULL))
+			break;
+	if (len == 0 || len > MASTER_MAX || i < len)
+		return bad(ld->w, ld->var, "not a name of 1 to %d letters, "
+		    "digits, '.', '_' or '-'", MASTER_MAX);
+	if ((*(char **)ld->dst = strdup(v)) == NULL)
+		return bad(ld->w, ld->var, "out of memory");
+	return SL_OK;
+}
+
+/* Printable ASCII without blanks, so that redis-cli shows keys as they
+ * are; bounded, as it is in every key. */
+static enum sl_err
+check_key_prefix(struct ld *ld, const char *v)
+{
+	size_t	 i, len = strlen(v);
+
+	for (i = 0; i < len; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			break;
+	if (len == 0 || len > KEY_PREFIX_MAX || i < len)
+		return bad(ld->w, ld->var, "not 1 to %d bytes of printable "
+		    "ASCII without blanks", KEY_PREFIX_MAX);
+	if ((*(char **)ld->dst = strdup(v)) == NULL)
+		return bad(ld->w, ld->var, "out of memory");
+	return SL_OK;
+}
+
 #define FIELD(m)	.off = offsetof(struct config, m), \
 			.size = sizeof(((struct config *)NULL)->m)
 
@@ -793,6 +1106,25 @@ static const struct cvardef cvars[CV__MAX] = {
 	/* Processes on an inherited listening socket (workers.c). */
 	[CV_SESSILE_WORKERS] = { .name = "SESSILE_WORKERS", .kind = CK_NUM,
 	    .def = "1", .min = 1, .max = WORKERS_MAX, FIELD(workers) },
+	/* The store (store.c), and the Redis store's (store-redis.c). */
+	[CV_SESSION_TYPE] = { .name = "SESSION_TYPE", .kind = CK_CHECK,
+	    .def = "filesystem", FIELD(store_type), .check = check_type },
+	[CV_SESSION_REDIS_URL] = { .name = "SESSION_REDIS_URL",
+	    .kind = CK_CHECK, .def = "redis://127.0.0.1:6379/0",
+	    FIELD(redis), .check = check_redis_url },
+	[CV_SESSION_REDIS_SENTINELS] = { .name = "SESSION_REDIS_SENTINELS",
+	    .kind = CK_CHECK, FIELD(sentinels), .check = check_sentinels },
+	[CV_SESSION_REDIS_SENTINEL_MASTER] = {
+	    .name = "SESSION_REDIS_SENTINEL_MASTER", .kind = CK_CHECK,
+	    .def = "mymaster", FIELD(sentinel_master),
+	    .check = check_master },
+	/* Milliseconds, for a connect and for each command. */
+	[CV_SESSION_REDIS_TIMEOUT] = { .name = "SESSION_REDIS_TIMEOUT",
+	    .kind = CK_NUM, .def = "500", .min = 1,
+	    .max = REDIS_TIMEOUT_MAX, FIELD(redis_timeout) },
+	[CV_SESSION_KEY_PREFIX] = { .name = "SESSION_KEY_PREFIX",
+	    .kind = CK_CHECK, .def = "session:", FIELD(key_prefix),
+	    .check = check_key_prefix },
 };
 
 /* An integer into a field of SIZE bytes: int, unsigned, long long... */
@@ -918,6 +1250,17 @@ config_load(struct config *c, char *const *envp, struct why *w)
 	return SL_OK;
 }
 
+static void
+redis_addr_free(struct redis_addr *a)
+{
+	if (a->password != NULL)
+		explicit_bzero(a->password, strlen(a->password));
+	free(a->password);
+	free(a->user);
+	free(a->host);
+	free(a->path);
+}
+
 void
 config_free(struct config *c)
 {
@@ -940,5 +1283,11 @@ config_free(struct config *c)
 	free(c->cookie_path);
 	free(c->root);
 	free(c->template_dir);
+	redis_addr_free(&c->redis);
+	for (i = 0; i < c->nsentinels; i++)
+		redis_addr_free(&c->sentinels[i]);
+	free(c->sentinels);
+	free(c->sentinel_master);
+	free(c->key_prefix);
 	memset(c, 0, sizeof(*c));
 }

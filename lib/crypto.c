@@ -262,6 +262,23 @@ sha256_hex(const void *in, size_t len, char out[STORE_NAME_LEN + 1])
 	out[64] = '\0';
 }
 
+/* SHA-1, where Redis names things by it (a script, redis.sha1hex() of a
+ * value in store-redis.c): never for a secret or a signature. */
+void
+sha1_hex(const void *in, size_t len, char out[41])
+{
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[20];
+	size_t			 i;
+
+	gcry_md_hash_buffer(GCRY_MD_SHA1, md, in, len);
+	for (i = 0; i < 20; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[40] = '\0';
+}
+
 /* Constant time: the time taken does not depend on where bytes differ. */
 int
 ct_equal(const void *a, const void *b, size_t len)

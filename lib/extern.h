@@ -145,6 +145,21 @@ struct	config {
 	char		**trusted_origins;	/* as origin_normalize() */
 	size_t		 ntrusted_origins;
 	int		 workers;	/* SESSILE_WORKERS: 1 to 256 */
+	/* The store: SESSION_TYPE, and the Redis store's variables. */
+	const char	*store_type;	/* "filesystem" or "redis" */
+	struct redis_addr {
+		char	*host;		/* NULL with a Unix socket */
+		int	 port;
+		char	*path;		/* unix://: the socket */
+		int	 db;
+		char	*user;		/* NULL: none (AUTH password) */
+		char	*password;	/* NULL: no AUTH; never logged */
+	}		 redis;		/* SESSION_REDIS_URL */
+	struct redis_addr *sentinels;	/* SESSION_REDIS_SENTINELS */
+	size_t		 nsentinels;
+	char		*sentinel_master;
+	int		 redis_timeout;	/* milliseconds, 1 to 60000 */
+	char		*key_prefix;	/* SESSION_KEY_PREFIX */
 };
 
 /* The longest normalized origin, "https://", 253 bytes of host, ":65535"
@@ -185,6 +200,7 @@ size_t	 b64url_encode(const void *, size_t, char *);
 int	 b64url_decode(const char *, size_t, void *, size_t, size_t *);
 int	 b64url_valid(const char *, size_t);
 void	 sha256_hex(const void *, size_t, char[STORE_NAME_LEN + 1]);
+void	 sha1_hex(const void *, size_t, char[41]);
 int	 ct_equal(const void *, const void *, size_t);
 
 /* form.c: application/x-www-form-urlencoded. */

@@ -58,6 +58,9 @@
 #include "extern.h"
 #include "store.h"
 #include "store-file.h"
+#ifdef HAVE_REDIS
+#include "store-redis.h"
+#endif
 
 static struct store	*file_new(const char *, const struct config *);
 
@@ -82,9 +85,29 @@ static const struct store_ops	 store_file_ops = {
 	.sweep = fstore_sweep,
 };
 
+#ifdef HAVE_REDIS
+/* Redis expires its own sessions: no gc, no sweep. */
+static const struct store_ops	 store_redis_ops = {
+	.type = "redis",
+	.new = rstore_new,
+	.free = rstore_free,
+	.close = rstore_close,
+	.request = rstore_request,
+	.read = rstore_read,
+	.begin = rstore_begin,
+	.end = rstore_end,
+	.write = rstore_write,
+	.remove = rstore_remove,
+	.touch = rstore_touch,
+};
+#endif
+
 /* The stores SESSION_TYPE chooses from; the first is the default. */
 static const struct store_ops *const stores[] = {
 	&store_file_ops,
+#ifdef HAVE_REDIS
+	&store_redis_ops,
+#endif
 };
 
 /* The file store of a directory, as sessile-gc and the tests make it. */
@@ -111,8 +134,19 @@ file_new(const char *who, const struct config *c)
 struct store *
 store_new(const char *who, const struct config *c)
 {
-	/* SESSION_TYPE: "filesystem", the only store so far. */
-	return stores[0]->new(who, c);
+	struct store	*s;
+	size_t		 i;
+
+	/* SESSION_TYPE: config.c accepts only a store this build has. */
+	for (i = 0; i < sizeof(stores) / sizeof(stores[0]); i++)
+		if (c->store_type != NULL &&
+		    strcmp(stores[i]->type, c->store_type) == 0)
+			break;
+	if (i == sizeof(stores) / sizeof(stores[0]))
+		i = 0;
+	if ((s = stores[i]->new(who, c)) != NULL)
+		s->ops = stores[i];
+	return s;
 }
 
 /* NULL (no store: a configuration refused) is none to free or close. */

@@ -67,6 +67,14 @@ main(int argc, char *argv[])
 	unsigned long	 batch = BATCH_DEFAULT, pause = PAUSE_DEFAULT;
 	int		 c, verbose = 0;
 
+	/* Redis expires its own sessions (DESIGN.md, Commands). */
+	if ((dir = getenv("SESSION_TYPE")) != NULL &&
+	    strcmp(dir, "filesystem") != 0) {
+		fprintf(stderr, "sessile-gc: SESSION_TYPE=%s: only the file "
+		    "store has sessions to remove (Redis expires its own)\n",
+		    strcmp(dir, "redis") == 0 ? "redis" : "(not filesystem)");
+		return 1;
+	}
 	/* The programs' variable and default; no key is needed. */
 	if ((dir = getenv("SESSION_FILE_DIR")) == NULL)
 		dir = SESSION_FILE_DIR_DEFAULT;

@@ -19,6 +19,11 @@
 #define KEY	"SECRET_KEY=" KEYVAL
 #define KEY16	"SECRET_KEY=0123456789abcdef"	/* the shortest allowed */
 #define KEY15	"SECRET_KEY=0123456789abcde"
+#define LONGPATH	"run/0123456789012345678901234567890123456789" \
+			"0123456789012345678901234567890123456789" \
+			"0123456789012345678901234567"	/* 108 bytes */
+#define LONGPREFIX	"0123456789012345678901234567890123456789" \
+			"0123456789012345678901234"	/* 65 bytes */
 
 /* Made at run time in a fresh directory: "SECRET_KEY_FILE=DIR/..." */
 static char	 tmpdir[200];
@@ -110,6 +115,20 @@ test_defaults(void)
 	    "TRUSTED_ORIGINS defaults to none");
 	ok(c.cookie_prefix == NULL, "\"session\" has no cookie prefix");
 	ok(c.workers == 1, "SESSILE_WORKERS defaults to 1");
+	ok(c.store_type != NULL && strcmp(c.store_type, "filesystem") == 0,
+	    "SESSION_TYPE defaults to filesystem");
+	ok(c.redis.host != NULL && strcmp(c.redis.host, "127.0.0.1") == 0 &&
+	    c.redis.port == 6379 && c.redis.db == 0 && c.redis.path == NULL &&
+	    c.redis.user == NULL && c.redis.password == NULL,
+	    "SESSION_REDIS_URL defaults to redis://127.0.0.1:6379/0");
+	ok(c.nsentinels == 0 && c.sentinels == NULL,
+	    "SESSION_REDIS_SENTINELS defaults to none");
+	ok(c.sentinel_master != NULL &&
+	    strcmp(c.sentinel_master, "mymaster") == 0,
+	    "SESSION_REDIS_SENTINEL_MASTER defaults to mymaster");
+	ok(c.redis_timeout == 500, "SESSION_REDIS_TIMEOUT defaults to 500 ms");
+	ok(c.key_prefix != NULL && strcmp(c.key_prefix, "session:") == 0,
+	    "SESSION_KEY_PREFIX defaults to \"session:\"");
 	config_free(&c);
 	ok(c.secret.p == NULL && c.cookie_name == NULL && c.root == NULL,
 	    "config_free leaves nothing behind");
@@ -746,6 +765,112 @@ static const struct msg_test {
 	    "TRUSTED_ORIGINS: \"https://b.example/\" is not an origin" },
 	{ { KEY, "TRUSTED_ORIGINS=https://a.example,,https://b.example" },
 	    "TRUSTED_ORIGINS: origin 2 of 3 is empty" },
+	{ { KEY, "SESSION_TYPE=files" },
+	    "SESSION_TYPE: not one of filesystem, redis" },
+	{ { KEY, "SESSION_TYPE=Redis" },
+	    "SESSION_TYPE: not one of filesystem, redis" },
+	{ { KEY, "SESSION_TYPE=" },
+	    "SESSION_TYPE: not one of filesystem, redis" },
+	{ { KEY, "SESSION_REDIS_URL=http://h" },
+	    "SESSION_REDIS_URL: not a redis:// or unix:// URL" },
+	{ { KEY, "SESSION_REDIS_URL=" },
+	    "SESSION_REDIS_URL: not a redis:// or unix:// URL" },
+	{ { KEY, "SESSION_REDIS_URL=rediss://h" },
+	    "SESSION_REDIS_URL: not a redis:// or unix:// URL" },
+	{ { KEY, "SESSION_REDIS_URL=redis://" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis:// (a name or "
+	    "[IPv6], a port of 1 to 65535)" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h:0" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis://" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h:65536" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis://" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h:" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis://" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h:63x79" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis://" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h_x" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis://" },
+	{ { KEY, "SESSION_REDIS_URL=redis://[::1" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis://" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h?db=1" },
+	    "SESSION_REDIS_URL: not a host[:port] after redis://" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h/" },
+	    "SESSION_REDIS_URL: not a database number after the '/' "
+	    "(0 to 2147483647, nothing after it)" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h/x" },
+	    "SESSION_REDIS_URL: not a database number after the '/'" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h/-1" },
+	    "SESSION_REDIS_URL: not a database number after the '/'" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h/2147483648" },
+	    "SESSION_REDIS_URL: not a database number after the '/'" },
+	{ { KEY, "SESSION_REDIS_URL=redis://h/1/2" },
+	    "SESSION_REDIS_URL: not a database number after the '/'" },
+	{ { KEY, "SESSION_REDIS_URL=redis://user@h" },
+	    "SESSION_REDIS_URL: a user without a password: write "
+	    "redis://[user]:password@host" },
+	{ { KEY, "SESSION_REDIS_URL=redis://u:@h" },
+	    "SESSION_REDIS_URL: an empty password" },
+	{ { KEY, "SESSION_REDIS_URL=redis://u:p@ss@h" },
+	    "SESSION_REDIS_URL: two '@': percent-encode an '@' of the "
+	    "password as %40" },
+	{ { KEY, "SESSION_REDIS_URL=redis://u:p%4@h" },
+	    "SESSION_REDIS_URL: the password is not RFC 3986 userinfo" },
+	{ { KEY, "SESSION_REDIS_URL=redis://u:p%00@h" },
+	    "SESSION_REDIS_URL: the password is not RFC 3986 userinfo" },
+	{ { KEY, "SESSION_REDIS_URL=redis://u:p w@h" },
+	    "SESSION_REDIS_URL: the password is not RFC 3986 userinfo" },
+	{ { KEY, "SESSION_REDIS_URL=redis://u%zz:p@h" },
+	    "SESSION_REDIS_URL: the user is not RFC 3986 userinfo" },
+	{ { KEY, "SESSION_REDIS_URL=unix://" },
+	    "SESSION_REDIS_URL: unix:// needs the socket's absolute path" },
+	{ { KEY, "SESSION_REDIS_URL=unix://run/redis.sock" },
+	    "SESSION_REDIS_URL: unix:// needs the socket's absolute path" },
+	{ { KEY, "SESSION_REDIS_URL=unix:///run/" },
+	    "SESSION_REDIS_URL: unix:// needs the socket's absolute path" },
+	{ { KEY, "SESSION_REDIS_URL=unix:///run/r.sock?db=" },
+	    "SESSION_REDIS_URL: after the socket's path only ?db=N" },
+	{ { KEY, "SESSION_REDIS_URL=unix:///run/r.sock?db=1&x=2" },
+	    "SESSION_REDIS_URL: after the socket's path only ?db=N" },
+	{ { KEY, "SESSION_REDIS_URL=unix:///run/r.sock?password=x" },
+	    "SESSION_REDIS_URL: after the socket's path only ?db=N" },
+	{ { KEY, "SESSION_REDIS_URL=unix:///" LONGPATH },
+	    "SESSION_REDIS_URL: the socket's path is longer than 107 bytes" },
+	{ { KEY, "SESSION_REDIS_TIMEOUT=0" },
+	    "SESSION_REDIS_TIMEOUT: too small (1 to 60000)" },
+	{ { KEY, "SESSION_REDIS_TIMEOUT=60001" },
+	    "SESSION_REDIS_TIMEOUT: too large (1 to 60000)" },
+	{ { KEY, "SESSION_REDIS_TIMEOUT=0.5" },
+	    "SESSION_REDIS_TIMEOUT: not a decimal number" },
+	{ { KEY, "SESSION_REDIS_TIMEOUT=" }, "SESSION_REDIS_TIMEOUT: empty" },
+	{ { KEY, "SESSION_KEY_PREFIX=" },
+	    "SESSION_KEY_PREFIX: not 1 to 64 bytes of printable ASCII "
+	    "without blanks" },
+	{ { KEY, "SESSION_KEY_PREFIX=my app:" },
+	    "SESSION_KEY_PREFIX: not 1 to 64 bytes of printable ASCII" },
+	{ { KEY, "SESSION_KEY_PREFIX=s\xc3\xa9:" },
+	    "SESSION_KEY_PREFIX: not 1 to 64 bytes of printable ASCII" },
+	{ { KEY, "SESSION_KEY_PREFIX=a\tb" },
+	    "SESSION_KEY_PREFIX: not 1 to 64 bytes of printable ASCII" },
+	{ { KEY, "SESSION_KEY_PREFIX=" LONGPREFIX },
+	    "SESSION_KEY_PREFIX: not 1 to 64 bytes of printable ASCII" },
+	{ { KEY, "SESSION_REDIS_SENTINEL_MASTER=" },
+	    "SESSION_REDIS_SENTINEL_MASTER: not a name of 1 to 64 letters, "
+	    "digits, '.', '_' or '-'" },
+	{ { KEY, "SESSION_REDIS_SENTINEL_MASTER=my master" },
+	    "SESSION_REDIS_SENTINEL_MASTER: not a name of 1 to 64" },
+	{ { KEY, "SESSION_REDIS_SENTINELS=h1:26379,,h2:26379" },
+	    "SESSION_REDIS_SENTINELS: sentinel 2 of 3 is empty" },
+	{ { KEY, "SESSION_REDIS_SENTINELS=h1" },
+	    "SESSION_REDIS_SENTINELS: sentinel 1 of 1 is not host:port" },
+	{ { KEY, "SESSION_REDIS_SENTINELS=h1:26379, h2:x" },
+	    "SESSION_REDIS_SENTINELS: sentinel 2 of 2 is not host:port" },
+	{ { KEY, "SESSION_REDIS_SENTINELS=h1:26379/0" },
+	    "SESSION_REDIS_SENTINELS: sentinel 1 of 1 is not host:port" },
+	/* A valid list: refused until Sentinel discovery is built. */
+	{ { KEY, "SESSION_REDIS_SENTINELS=h1:26379, [::1]:26380" },
+	    "SESSION_REDIS_SENTINELS: Redis Sentinel is not supported yet "
+	    "by this build: unset it and name the primary in "
+	    "SESSION_REDIS_URL" },
 };
 
 static void
@@ -766,6 +891,148 @@ test_messages(void)
 			printf("# got %d: %s\n", (int)rc, err);
 		config_free(&c);
 	}
+}
+
+/*
+ * SESSION_REDIS_URL: what each accepted form becomes (NULL: none).
+ * RFC 3986 §3.2.1: the user and the password are percent-decoded.
+ */
+static const struct url_test {
+	const char	*url;
+	const char	*host;
+	int		 port;
+	const char	*path;
+	int		 db;
+	const char	*user, *password;
+} url_tests[] = {
+	{ "redis://127.0.0.1:6379/0", "127.0.0.1", 6379, NULL, 0, NULL, NULL },
+	{ "redis://localhost", "localhost", 6379, NULL, 0, NULL, NULL },
+	{ "redis://Redis.Example:6380", "redis.example", 6380, NULL, 0, NULL,
+	    NULL },
+	{ "redis://h/3", "h", 6379, NULL, 3, NULL, NULL },
+	{ "REDIS://h:1/15", "h", 1, NULL, 15, NULL, NULL },
+	{ "redis://[::1]:7000/2", "::1", 7000, NULL, 2, NULL, NULL },
+	{ "redis://:s3cret@h", "h", 6379, NULL, 0, NULL, "s3cret" },
+	{ "redis://app:s3cret@h:6390/1", "h", 6390, NULL, 1, "app",
+	    "s3cret" },
+	{ "redis://app:p%40ss:w%2Frd@h", "h", 6379, NULL, 0, "app",
+	    "p@ss:w/rd" },
+	{ "unix:///run/redis/redis.sock", NULL, 0, "/run/redis/redis.sock", 0,
+	    NULL, NULL },
+	{ "unix:///run/redis.sock?db=4", NULL, 0, "/run/redis.sock", 4, NULL,
+	    NULL },
+};
+
+static int
+same(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+static void
+test_redis_url(void)
+{
+	const struct url_test	*t;
+	char			 var[200], *env[] = { KEY, var, NULL };
+	struct config		 c;
+	char			 err[256];
+	size_t			 i;
+
+	for (i = 0; i < NELEM(url_tests); i++) {
+		t = &url_tests[i];
+		snprintf(var, sizeof(var), "SESSION_REDIS_URL=%s", t->url);
+		if (!ok(load(&c, env, err, sizeof(err)) == SL_OK,
+		    "SESSION_REDIS_URL=%s is accepted", t->url)) {
+			printf("# %s\n", err);
+			continue;
+		}
+		ok(same(c.redis.host, t->host) && c.redis.port == t->port &&
+		    same(c.redis.path, t->path) && c.redis.db == t->db &&
+		    same(c.redis.user, t->user) &&
+		    same(c.redis.password, t->password),
+		    "%s: host %s port %d path %s db %d user %s password %s",
+		    t->url, t->host ? t->host : "none", t->port,
+		    t->path ? t->path : "none", t->db,
+		    t->user ? t->user : "none",
+		    t->password ? t->password : "none");
+		config_free(&c);
+	}
+}
+
+/* SESSION_REDIS_TIMEOUT, SESSION_KEY_PREFIX, the sentinels' master. */
+static void
+test_redis_values(void)
+{
+	char		*env[] = { KEY, "SESSION_REDIS_TIMEOUT=60000",
+	    "SESSION_KEY_PREFIX=app1/sess:", "SESSION_REDIS_SENTINELS=",
+	    "SESSION_REDIS_SENTINEL_MASTER=sessions-1.a_b", NULL };
+	char		 px[] = "SESSION_KEY_PREFIX=" LONGPREFIX;
+	char		*env1[] = { KEY, "SESSION_REDIS_TIMEOUT=1", px, NULL };
+	struct config	 c;
+	char		 err[256];
+
+	if (ok(load(&c, env, err, sizeof(err)) == SL_OK,
+	    "the Redis store's variables at their widest are accepted")) {
+		ok(c.redis_timeout == 60000, "SESSION_REDIS_TIMEOUT=60000");
+		ok(strcmp(c.key_prefix, "app1/sess:") == 0,
+		    "SESSION_KEY_PREFIX=app1/sess:");
+		ok(c.nsentinels == 0, "SESSION_REDIS_SENTINELS set empty is "
+		    "none");
+		ok(strcmp(c.sentinel_master, "sessions-1.a_b") == 0,
+		    "SESSION_REDIS_SENTINEL_MASTER=sessions-1.a_b");
+		config_free(&c);
+	} else
+		printf("# %s\n", err);
+	/* LONGPREFIX less its last byte: 64, the most. */
+	px[strlen(px) - 1] = '\0';
+	if (ok(load(&c, env1, err, sizeof(err)) == SL_OK &&
+	    c.redis_timeout == 1 && strlen(c.key_prefix) == 64,
+	    "SESSION_REDIS_TIMEOUT=1 and a prefix of 64 bytes are accepted"))
+		config_free(&c);
+	else
+		printf("# %s\n", err);
+}
+
+/* A refused URL's message never holds its password. */
+static void
+test_redis_secret(void)
+{
+	char		*env[] = { KEY, "SESSION_REDIS_URL=redis://u:"
+	    "hunter2hunter2@h:99999", NULL };
+	struct config	 c;
+	char		 err[256];
+
+	ok(load(&c, env, err, sizeof(err)) == SL_ECONFIG &&
+	    strstr(err, "hunter2") == NULL && strstr(err, "SESSION_REDIS_URL:")
+	    == err, "a refused URL is named, its password is not: %s", err);
+	config_free(&c);
+}
+
+/*
+ * SESSION_TYPE=redis: accepted in a build with the Redis store, refused
+ * at start, naming SESSION_TYPE, in one without.
+ */
+static void
+test_type(void)
+{
+	char		*env[] = { KEY, "SESSION_TYPE=redis", NULL };
+	struct config	 c;
+	char		 err[256];
+	enum sl_err	 rc;
+
+	rc = load(&c, env, err, sizeof(err));
+#ifdef HAVE_REDIS
+	ok(rc == SL_OK && strcmp(c.store_type, "redis") == 0,
+	    "SESSION_TYPE=redis is accepted (a build with the Redis store)");
+#else
+	ok(rc == SL_ECONFIG && strcmp(err, "SESSION_TYPE: redis: this build "
+	    "has no Redis store (configure found no hiredis, or "
+	    "--without-redis)") == 0,
+	    "SESSION_TYPE=redis is refused: this build has no Redis store");
+#endif
+	if (rc != SL_OK)
+		printf("# %s\n", err);
+	config_free(&c);
 }
 
 /*
@@ -1153,6 +1420,10 @@ main(void)
 	test_fallbacks();
 	test_bad();
 	test_messages();
+	test_redis_url();
+	test_redis_secret();
+	test_type();
+	test_redis_values();
 	test_origins();
 	test_origin_normalize();
 	test_env_get();

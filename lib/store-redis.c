@@ -1,0 +1,563 @@
+/*
+ * store-redis.c: the Redis store (SESSION_TYPE=redis), for several web
+ * servers behind one load balancer (DESIGN.md, Stores).  It implements
+ * the interface of store.c with hiredis (Debian 12: 0.14.1, blocking
+ * API only).
+ *
+ * Keys: SESSION_KEY_PREFIX and the session's name (the hex SHA-256 the
+ * file store names its file by), so that listing the keys gives no
+ * cookie away.  Value: one line "written SECONDS" (when it was written:
+ * the first use after a login is known by it, session.c), then the text
+ * of store-format.c, so that data and limits are the file store's.  The
+ * key's expiry ends the session: it is set with the value (SET ... PXAT)
+ * and moved by touch (PEXPIREAT ... GT, Redis 7: it never shortens one
+ * another request just set); a read takes the expiry from the key
+ * (PEXPIRETIME), not from the text, which a touch leaves as it was.
+ *
+ * No lost update without a lock: store_begin() only remembers the name;
+ * store_read() within it remembers a version of what it read (the SHA-1
+ * of the value, redis.sha1hex() on the server; none when nothing was
+ * there), and store_write() runs a script that sets the value only when
+ * the version is unchanged, atomically on the server (EVALSHA, EVAL on
+ * NOSCRIPT).  A write that lost the race changes nothing and fails with
+ * SL_EUNAVAIL (503 with Retry-After): the request that read the older
+ * session cannot be replayed here, as its page was made from it.  A
+ * lock key (SET NX PX) is what this is not: it can expire under a slow
+ * request and then let an update be lost.
+ *
+ * One connection per process, made on first use; a context that reported
+ * an error is freed, and made again on next use (hiredis must not be used
+ * after an error).  redisConnectWithTimeout() bounds the connect and
+ * redisSetTimeout() each command, both by SESSION_REDIS_TIMEOUT, so that
+ * a Redis that is stopped gives 503 in time, never a hang.  A command
+ * that fails on a connection made by an earlier request is tried once
+ * more on a new one: Redis restarted meanwhile.  Log lines name the
+ * server and the key's hash, never the id, the password or the value.
+ */
+#include "config.h"
+
+#include <sys/time.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis.h>
+
+#include "extern.h"
+#include "store.h"
+#include "store-redis.h"
+
+#define RS_KEY_MAX	(64 + STORE_NAME_LEN + 1)
+#define RS_WRITTEN	"written "
+
+/*
+ * KEYS[1] the key; ARGV[1] the version read ("" when nothing was there),
+ * ARGV[2] the new value, ARGV[3] its expiry in ms since the epoch.
+ * 1: written; 0: the version changed, nothing written.
+ */
+static const char	 cas_script[] =
+	"local v = redis.call('GET', KEYS[1])\n"
+	"if ARGV[1] == '' then\n"
+	"  if v then return 0 end\n"
+	"elseif not v or redis.sha1hex(v) ~= ARGV[1] then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])\n"
+	"return 1\n";
+
+struct	rstore {
+	struct store		 base;	/* first: what store.c calls */
+	const char		*who;	/* names log lines */
+	const struct config	*c;
+	redisContext		*rc;	/* NULL until first use */
+	int			 fresh;	/* rc made in this call */
+	char			 addr[128];	/* for the log */
+	char			 begun[STORE_NAME_LEN + 1];	/* "": none */
+	int			 known;	/* a version of begun was read */
+	char			 version[41];	/* "": nothing was there */
+	char			 sha[41];	/* of cas_script */
+	struct buf		 text;
+};
+
+/* One command: its words, as redisCommandArgv() takes them. */
+struct	rcmd {
+	int		 argc;
+	const char	*argv[8];
+	size_t		 len[8];
+};
+
+static struct rstore *
+rs(struct store *st)
+{
+	return (struct rstore *)st;
+}
+
+struct store *
+rstore_new(const char *who, const struct config *c)
+{
+	struct rstore	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->who = who;
+	s->c = c;
+	if (c->redis.path != NULL)
+		snprintf(s->addr, sizeof(s->addr), "unix:%s", c->redis.path);
+	else
+		snprintf(s->addr, sizeof(s->addr), "%s:%d", c->redis.host,
+		    c->redis.port);
+	sha1_hex(cas_script, sizeof(cas_script) - 1, s->sha);
+	return &s->base;
+}
+
+static void
+drop(struct rstore *s)
+{
+	if (s->rc != NULL)
+		redisFree(s->rc);
+	s->rc = NULL;
+}
+
+void
+rstore_close(struct store *st)
+{
+	drop(rs(st));
+}
+
+void
+rstore_free(struct store *st)
+{
+	struct rstore	*s = rs(st);
+
+	drop(s);
+	buf_free(&s->text);
+	free(s);
+}
+
+void
+rstore_request(struct store *st)
+{
+	(void)st;
+}
+
+/* The context's fault (an I/O error, a timeout, a closed connection):
+ * it is freed, made again on next use.  503: waiting may mend it. */
+static enum sl_err
+io_fail(struct rstore *s, struct why *w, const char *what, const char *name)
+{
+	enum sl_err	 e;
+
+	e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: %s%s%s: %s",
+	    s->addr, what, name != NULL ? " " : "", name != NULL ? name : "",
+	    s->rc != NULL && s->rc->errstr[0] != '\0' ? s->rc->errstr :
+	    "connection lost");
+	drop(s);
+	return e;
+}
+
+/* An error reply.  One about the credentials is the set-up's (500); any
+ * other (OOM, LOADING, READONLY after a failover) may mend (503). */
+static enum sl_err
+reply_fail(struct rstore *s, struct why *w, const char *what,
+    const char *name, const redisReply *r)
+{
+	enum sl_err	 e = SL_EUNAVAIL;
+	int		 n = r->len > 200 ? 200 : (int)r->len;
+
+	if (strncmp(r->str, "WRONGPASS", 9) == 0 ||
+	    strncmp(r->str, "NOAUTH", 6) == 0 ||
+	    strncmp(r->str, "NOPERM", 6) == 0 ||
+	    strncmp(r->str, "ERR AUTH", 8) == 0 ||
+	    strncmp(r->str, "ERR invalid password", 20) == 0) {
+		e = SL_ESTORE;
+		drop(s);
+	}
+	return why_cause(w, e, "session store: redis %s: %s%s%s: %.*s",
+	    s->addr, what, name != NULL ? " " : "", name != NULL ? name : "",
+	    n, r->str);
+}
+
+/* A command of the connection's set-up, whose reply must be OK. */
+static enum sl_err
+setup(struct rstore *s, struct why *w, const char *what, struct rcmd *c)
+{
+	redisReply	*r;
+	enum sl_err	 e = SL_OK;
+
+	r = redisCommandArgv(s->rc, c->argc, c->argv, c->len);
+	if (r == NULL)
+		return io_fail(s, w, what, NULL);
+	if (r->type == REDIS_REPLY_ERROR)
+		e = reply_fail(s, w, what, NULL, r);
+	freeReplyObject(r);
+	return e;
+}
+
+static void
+word(struct rcmd *c, const char *p, size_t len)
+{
+	c->argv[c->argc] = p;
+	c->len[c->argc++] = len;
+}
+
+static void
+words(struct rcmd *c, const char *p)
+{
+	word(c, p, strlen(p));
+}
+
+/* The connection, made when there is none: AUTH, SELECT. */
+static enum sl_err
+connect_(struct rstore *s, struct why *w)
+{
+	const struct redis_addr	*a = &s->c->redis;
+	struct timeval		 tv;
+	struct rcmd		 c;
+	char			 db[16];
+	enum sl_err		 e;
+
+	s->fresh = 0;
+	if (s->rc != NULL)
+		return SL_OK;
+	tv.tv_sec = s->c->redis_timeout / 1000;
+	tv.tv_usec = (s->c->redis_timeout % 1000) * 1000;
+	s->rc = a->path != NULL ? redisConnectUnixWithTimeout(a->path, tv) :
+	    redisConnectWithTimeout(a->host, a->port, tv);
+	if (s->rc == NULL)
+		return why_cause(w, SL_EINTERNAL, "out of memory");
+	if (s->rc->err)
+		return io_fail(s, w, "cannot connect", NULL);
+	if (redisSetTimeout(s->rc, tv) != REDIS_OK)
+		return io_fail(s, w, "cannot set the timeout", NULL);
+	s->fresh = 1;
+	if (a->password != NULL) {
+		memset(&c, 0, sizeof(c));
+		words(&c, "AUTH");
+		if (a->user != NULL)
+			words(&c, a->user);
+		words(&c, a->password);
+		if ((e = setup(s, w, "AUTH refused", &c)) != SL_OK)
+			return e;
+	}
+	if (a->db != 0) {
+		memset(&c, 0, sizeof(c));
+		snprintf(db, sizeof(db), "%d", a->db);
+		words(&c, "SELECT");
+		words(&c, db);
+		if ((e = setup(s, w, "SELECT refused", &c)) != SL_OK)
+			return e;
+	}
+	return SL_OK;
+}
+
+/*
+ * Commands C[0..N) in one round trip (pipelined), their replies in R.
+ * Once more on a new connection when the one an earlier request made
+ * fails: Redis was restarted, or killed the connection.  An error reply
+ * fails too, unless ERRORS (the caller looks at it).
+ */
+static enum sl_err
+run(struct rstore *s, struct why *w, const char *what, const char *name,
+    struct rcmd *c, size_t n, redisReply **r, int errors)
+{
+	enum sl_err	 e;
+	size_t		 i, got;
+	int		 again;
+
+	for (again = 0;; again = 1) {
+		if ((e = connect_(s, w)) != SL_OK)
+			return e;
+		for (i = 0; i < n; i++)
+			if (redisAppendCommandArgv(s->rc, c[i].argc,
+			    c[i].argv, c[i].len) != REDIS_OK)
+				return io_fail(s, w, what, name);
+		for (got = 0; got < n; got++)
+			if (redisGetReply(s->rc, (void **)&r[got]) != REDIS_OK)
+				break;
+		if (got == n)
+			break;
+		for (i = 0; i < got; i++)
+			freeReplyObject(r[i]);
+		if (s->fresh || again)
+			return io_fail(s, w, what, name);
+		drop(s);
+	}
+	for (i = 0; i < n && !errors; i++)
+		if (r[i]->type == REDIS_REPLY_ERROR) {
+			e = reply_fail(s, w, what, name, r[i]);
+			for (i = 0; i < n; i++)
+				freeReplyObject(r[i]);
+			return e;
+		}
+	return SL_OK;
+}
+
+static void
+free_replies(redisReply **r, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		freeReplyObject(r[i]);
+}
+
+static void
+key_of(const struct rstore *s, const char *name, char key[RS_KEY_MAX])
+{
+	snprintf(key, RS_KEY_MAX, "%s%s", s->c->key_prefix, name);
+}
+
+/* "written SECONDS\n" at the front of the value, or 0. */
+static size_t
+written_of(const char *v, size_t len, time_t *t)
+{
+	size_t		 i = strlen(RS_WRITTEN);
+	long long	 n = 0;
+
+	if (len < i || memcmp(v, RS_WRITTEN, i) != 0)
+		return 0;
+	for (; i < len && v[i] >= '0' && v[i] <= '9' && i < 30; i++)
+		n = n * 10 + (v[i] - '0');
+	if (i == len || v[i] != '\n' || i == strlen(RS_WRITTEN))
+		return 0;
+	*t = (time_t)n;
+	return i + 1;
+}
+
+/* What a read within store_begin() saw, for the write's comparison. */
+static void
+remember(struct rstore *s, const char *name, const redisReply *v)
+{
+	if (strcmp(s->begun, name) != 0)
+		return;
+	s->known = 1;
+	if (v->type == REDIS_REPLY_STRING)
+		sha1_hex(v->str, v->len, s->version);
+	else
+		s->version[0] = '\0';
+}
+
+/* The value V of NAME, expiring at MS (PEXPIRETIME), into D. */
+static int
+parse(struct rstore *s, const char *name, const redisReply *v,
+    long long ms, struct arena *a, struct sdata *d, time_t now)
+{
+	char	*text;
+	size_t	 n;
+	time_t	 written;
+
+	if ((n = written_of(v->str, v->len, &written)) == 0 ||
+	    (text = arena_alloc(a, v->len - n + 1)) == NULL ||
+	    (memcpy(text, v->str + n, v->len - n),
+	    !store_parse(text, v->len - n, a, d))) {
+		log_line(s->who, "session store: redis %s: key %s%s is "
+		    "corrupt: ignored", s->addr, s->c->key_prefix, name);
+		memset(d, 0, sizeof(*d));
+		return 0;
+	}
+	/* The key's expiry, which a touch moves, ends the session. */
+	d->expires = (time_t)(ms / 1000);
+	d->written = written;
+	if (ms < 0 || d->expires <= now) {
+		memset(d, 0, sizeof(*d));
+		return 0;
+	}
+	return 1;
+}
+
+/* One round trip: GET and PEXPIRETIME; never a write. */
+enum sl_err
+rstore_read(struct store *st, const char *name, struct arena *a,
+    struct sdata *d, time_t now, int *found, struct why *w)
+{
+	struct rstore	*s = rs(st);
+	struct rcmd	 c[2];
+	redisReply	*r[2];
+	char		 key[RS_KEY_MAX];
+	enum sl_err	 e;
+
+	*found = STORE_NONE;
+	memset(d, 0, sizeof(*d));
+	key_of(s, name, key);
+	memset(c, 0, sizeof(c));
+	words(&c[0], "GET");
+	words(&c[0], key);
+	words(&c[1], "PEXPIRETIME");
+	words(&c[1], key);
+	if ((e = run(s, w, "cannot read", name, c, 2, r, 0)) != SL_OK)
+		return e;
+	remember(s, name, r[0]);
+	if (r[0]->type == REDIS_REPLY_STRING) {
+		*found = STORE_DEAD;
+		if (r[1]->type == REDIS_REPLY_INTEGER &&
+		    parse(s, name, r[0], r[1]->integer, a, d, now))
+			*found = STORE_LIVE;
+	}
+	free_replies(r, 2);
+	return SL_OK;
+}
+
+/* Nothing is held on the server: the write compares a version. */
+enum sl_err
+rstore_begin(struct store *st, const char *name, struct why *w)
+{
+	struct rstore	*s = rs(st);
+
+	(void)w;
+	snprintf(s->begun, sizeof(s->begun), "%s", name);
+	s->known = 0;
+	s->version[0] = '\0';
+	return SL_OK;
+}
+
+void
+rstore_end(struct store *st)
+{
+	struct rstore	*s = rs(st);
+
+	s->begun[0] = '\0';
+	s->known = 0;
+}
+
+/* The script's call, by its SHA-1 or (NOSCRIPT: a Redis restarted, or
+ * SCRIPT FLUSH) by its text. */
+static enum sl_err
+cas(struct rstore *s, const char *name, const char *key, const char *ver,
+    const char *ms, struct why *w, long long *res)
+{
+	struct rcmd	 c;
+	redisReply	*r;
+	enum sl_err	 e;
+	int		 byname;
+
+	for (byname = 1;; byname = 0) {
+		memset(&c, 0, sizeof(c));
+		words(&c, byname ? "EVALSHA" : "EVAL");
+		words(&c, byname ? s->sha : cas_script);
+		words(&c, "1");
+		words(&c, key);
+		words(&c, ver);
+		word(&c, s->text.p, s->text.len);
+		words(&c, ms);
+		if ((e = run(s, w, "cannot write", name, &c, 1, &r, 1)) !=
+		    SL_OK)
+			return e;
+		if (byname && r->type == REDIS_REPLY_ERROR &&
+		    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+			freeReplyObject(r);
+			continue;
+		}
+		break;
+	}
+	if (r->type == REDIS_REPLY_ERROR)
+		e = reply_fail(s, w, "cannot write", name, r);
+	else if (r->type != REDIS_REPLY_INTEGER)
+		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "cannot write %s: an unexpected reply", s->addr, name);
+	else
+		*res = r->integer;
+	freeReplyObject(r);
+	return e;
+}
+
+/*
+ * The value of D under NAME, when the version read within store_begin()
+ * is still the one there; nothing read (a login's fresh name): when
+ * nothing is.  STORE_NEW needs no reserve here: Redis' maxmemory is its
+ * own limit (an OOM reply is a 503).
+ */
+enum sl_err
+rstore_write(struct store *st, const char *name, const struct sdata *d,
+    int flags, struct why *w)
+{
+	struct rstore	*s = rs(st);
+	char		 key[RS_KEY_MAX], ms[32], now[41];
+	const char	*ver;
+	long long	 res = 0;
+	enum sl_err	 e;
+
+	(void)flags;
+	ver = strcmp(s->begun, name) == 0 && s->known ? s->version : "";
+	buf_reset(&s->text);
+	buf_adds(&s->text, RS_WRITTEN);
+	buf_addu(&s->text, (unsigned long long)time(NULL));
+	buf_addc(&s->text, '\n');
+	store_format(&s->text, d);
+	if (s->text.oom) {
+		buf_wipe(&s->text);
+		return why_cause(w, SL_EINTERNAL, "out of memory");
+	}
+	sha1_hex(s->text.p, s->text.len, now);
+	key_of(s, name, key);
+	snprintf(ms, sizeof(ms), "%lld", (long long)d->expires * 1000);
+	e = cas(s, name, key, ver, ms, w, &res);
+	buf_wipe(&s->text);
+	if (e != SL_OK)
+		return e;
+	if (res != 1)
+		return why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "%s changed since this request read it: not written "
+		    "(no update is lost; the request may be sent again)",
+		    s->addr, name);
+	/* What is there now is what this request wrote. */
+	if (strcmp(s->begun, name) == 0) {
+		memcpy(s->version, now, sizeof(now));
+		s->known = 1;
+	}
+	return SL_OK;
+}
+
+enum sl_err
+rstore_remove(struct store *st, const char *name, struct why *w)
+{
+	struct rstore	*s = rs(st);
+	struct rcmd	 c;
+	redisReply	*r;
+	char		 key[RS_KEY_MAX];
+	enum sl_err	 e;
+
+	key_of(s, name, key);
+	memset(&c, 0, sizeof(c));
+	words(&c, "DEL");
+	words(&c, key);
+	if ((e = run(s, w, "cannot remove", name, &c, 1, &r, 0)) != SL_OK)
+		return e;
+	freeReplyObject(r);
+	return SL_OK;
+}
+
+/*
+ * The sliding expiry: PEXPIREAT ... GT never shortens the key's expiry,
+ * and EXISTS in the same round trip tells a session gone meanwhile.
+ */
+enum sl_err
+rstore_touch(struct store *st, const char *name, time_t expires, time_t now,
+    int *found, struct why *w)
+{
+	struct rstore	*s = rs(st);
+	struct rcmd	 c[2];
+	redisReply	*r[2];
+	char		 key[RS_KEY_MAX], ms[32];
+	enum sl_err	 e;
+
+	(void)now;
+	*found = STORE_NONE;
+	key_of(s, name, key);
+	snprintf(ms, sizeof(ms), "%lld", (long long)expires * 1000);
+	memset(c, 0, sizeof(c));
+	words(&c[0], "PEXPIREAT");
+	words(&c[0], key);
+	words(&c[0], ms);
+	words(&c[0], "GT");
+	words(&c[1], "EXISTS");
+	words(&c[1], key);
+	if ((e = run(s, w, "cannot refresh", name, c, 2, r, 0)) != SL_OK)
+		return e;
+	if (r[1]->type == REDIS_REPLY_INTEGER && r[1]->integer == 1)
+		*found = STORE_LIVE;
+	free_replies(r, 2);
+	return SL_OK;
+}

@@ -1,0 +1,336 @@
+#!/usr/bin/env bats
+# The Redis store (SESSION_TYPE=redis) against a real redis-server, one
+# per test, on a free loopback port from the test's directory.
+#
+# - The whole flow as CGI, and the key layout: one key, SESSION_KEY_PREFIX
+#   and the hash of the id, never the id; its TTL is the session's, moved
+#   forward by the sliding expiry; a login over a session removes its key.
+# - Anonymous pages never reach Redis.
+# - No update lost: the counter example under spawn-fcgi with four
+#   workers, requests at once on one session.  A write that lost the race
+#   is refused (503), never applied over the other: every count shown is
+#   shown once, and the count stored is one more than the answers of 200.
+#   The same check on a plain read-then-write with redis-cli (GET, then
+#   SET, no script) finds counts twice: the check can fail.
+# - Faults: Redis killed (503 with Retry-After, anonymous pages still 200,
+#   then back without restarting the workers), stopped (503 within
+#   SESSION_REDIS_TIMEOUT, never a hang), a wrong password (one log line,
+#   without the password).
+#
+# Skipped, saying why, in a build without the Redis store (configure
+# --without-redis, or no hiredis) or without redis-server.
+
+load lib
+
+setup() {
+	common_setup
+	have_redis_store || skip "$REDIS_MISSING"
+	start_redis "$TMP/redis"
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0")
+}
+
+teardown() {
+	stop_fcgi
+	stop_redis
+}
+
+# redis_keys: the keys the server holds, one a line, sorted.
+redis_keys() {
+	rcli --scan | sort
+}
+
+# name_of SESSION: the hash of a session cookie's id, its key's name.
+name_of() {
+	printf %s "${1%%.*}" | sha256sum | cut -d' ' -f1
+}
+
+@test "the flow as CGI: login, the name on /, logout ends it" {
+	login alice
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as alice
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	assert_cookie_deleted session
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	[ -z "$(redis_keys)" ]
+}
+
+@test "one key per session: the prefix and the id's hash, a TTL of the session's" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=3600)
+	login bob
+	# The first use after the login gives the whole lifetime.
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as bob
+	keys=$(redis_keys)
+	assert_equal "$keys" "session:$(name_of "$SESSION")"
+	[[ $keys =~ ^session:[0-9a-f]{64}$ ]]
+	ttl=$(rcli ttl "$keys")
+	[ "$ttl" -gt 3590 ] && [ "$ttl" -le 3600 ]
+	# Neither the id nor its tag in any key or value.
+	id=${SESSION%%.*}
+	all=$(rcli --scan; rcli get "$keys")
+	refute grep -qF "$id" <<<"$all"
+	assert_log_hides "$SESSION"
+}
+
+@test "SESSION_KEY_PREFIX names every key" {
+	CONFIG+=(SESSION_KEY_PREFIX=app1:s:)
+	login carol
+	assert_equal "$(redis_keys)" "app1:s:$(name_of "$SESSION")"
+}
+
+@test "anonymous GET / and GET /login send no command to Redis" {
+	before=$(rcli info commandstats | grep -c '^cmdstat_' || true)
+	rcli config resetstat >/dev/null
+	cgi index GET ""
+	assert_anonymous
+	cgi login GET ""
+	assert_status 200
+	cgi index GET "" HTTP_COOKIE="session=not.a-session"
+	assert_anonymous
+	stats=$(rcli info commandstats | grep '^cmdstat_' | grep -v \
+	    '^cmdstat_\(info\|config\)' || true)
+	[ -z "$stats" ] || fail "Redis was asked: $stats (before: $before)"
+	[ "$(rcli info clients | sed -n 's/^connected_clients:\([0-9]*\).*/\1/p')" -eq 1 ]
+}
+
+@test "a logged-in read is one round trip and writes nothing" {
+	login dave
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"	# the first use
+	rcli config resetstat >/dev/null
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as dave
+	stats=$(rcli info commandstats | grep '^cmdstat_' |
+	    grep -v '^cmdstat_\(info\|config\)' | cut -d: -f1 | sort | tr '\n' ' ')
+	assert_equal "$stats" "cmdstat_get cmdstat_pexpiretime "
+}
+
+@test "a login over a session replaces its key: the old one is gone" {
+	login henry
+	old=$SESSION
+	login henry "session=$old"
+	refute [ "$SESSION" = "$old" ]
+	assert_equal "$(redis_keys)" "session:$(name_of "$SESSION")"
+	cgi index GET "" HTTP_COOKIE="session=$old"
+	assert_anonymous
+}
+
+@test "sliding expiry: a TTL that lags by over 1/64 of the lifetime is moved forward" {
+	CONFIG+=(PERMANENT_SESSION_LIFETIME=6400)
+	login iris
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"	# the first use
+	key=session:$(name_of "$SESSION")
+	# 400 s behind (1/64 is 100 s): the next read moves it forward.
+	rcli expireat "$key" $(($(date +%s) + 6000)) >/dev/null
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as iris
+	ttl=$(rcli ttl "$key")
+	[ "$ttl" -gt 6390 ] && [ "$ttl" -le 6400 ]
+	# 50 s behind: within 1/64, a read leaves it.
+	rcli expireat "$key" $(($(date +%s) + 6350)) >/dev/null
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	ttl=$(rcli ttl "$key")
+	[ "$ttl" -le 6350 ]
+}
+
+# ---- No update lost ---------------------------------------------------
+
+# start_counter: examples/counter under spawn-fcgi, SESSILE_WORKERS=4, on
+# this test's Redis (a copy of the binary, as start_fcgi starts cgi-bin/).
+start_counter() {
+	mkdir -p "$TMP/ctr/cgi-bin" "$TMP/ctr/html"
+	cp "$BUILDDIR/examples/counter" "$TMP/ctr/cgi-bin/counter.fcgi"
+	cp "$SRCDIR"/html/* "$SRCDIR/examples/counter.html" "$TMP/ctr/html/"
+	TEMPLATE_DIR=$TMP/ctr/html
+	CONFIG+=(SESSILE_WORKERS=4)
+	BUILDDIR=$TMP/ctr start_fcgi counter
+}
+
+# counter_burst N COOKIE: N requests at once on the counter, through
+# cgi-fcgi; the answers in $TMP/a/1..N.
+counter_burst() {
+	local i
+	local -a pids=()
+	mkdir -p "$TMP/a"
+	for i in $(seq "$1"); do
+		env -i REQUEST_METHOD=GET SCRIPT_NAME=/counter \
+		    HTTP_COOKIE="session=$2" "$CGI_FCGI" -bind \
+		    -connect "127.0.0.1:$PORT_counter" </dev/null \
+		    >"$TMP/a/$i" 2>&1 &
+		pids+=($!)
+	done
+	# Not a bare wait: redis-server is this shell's child too.
+	wait "${pids[@]}"
+}
+
+# shown FILE...: the visit counts the counter pages show.
+shown() {
+	sed -n 's|.*Visits: <strong>\([0-9]*\)</strong>.*|\1|p' "$@"
+}
+
+# stored_visits KEY: the count the session under KEY holds.
+stored_visits() {
+	rcli get "$1" | sed -n 's/^data visits=//p'
+}
+
+# assert_each_once FILE: the counts in FILE (one a line) are distinct.
+assert_each_once() {
+	local dup
+	dup=$(sort -n "$1" | uniq -d | tr '\n' ' ')
+	[ -z "$dup" ] || fail "counts shown twice: $dup"
+}
+
+@test "50 increments at once through 4 workers: each count shown once, none lost" {
+	start_counter
+	fcgi counter GET ""
+	cookie_value_of session
+	c=$REPLY
+	key=session:$(name_of "$c")
+	assert_equal "$(stored_visits "$key")" 1
+	counter_burst 50 "$c"
+	shown "$TMP"/a/* > "$TMP/seen"
+	ok=$(wc -l < "$TMP/seen")
+	refused=$(grep -l '^Status: 503' "$TMP"/a/* | wc -l)
+	echo "# 200: $ok, 503 (lost the race, nothing written): $refused" >&3
+	[ $((ok + refused)) -eq 50 ]
+	[ "$ok" -ge 1 ]
+	assert_each_once "$TMP/seen"
+	# Every answer of 200 is one increment kept, and only those are.
+	assert_equal "$(stored_visits "$key")" $((1 + ok))
+	assert_equal "$(sort -n "$TMP/seen" | tail -1)" $((1 + ok))
+}
+
+# plain_increments KEY N: N increments at once of the session under KEY,
+# each a GET then a SET with redis-cli: what a store without the script
+# does.  Each writes the count it made to $TMP/p/I.
+plain_increments() {
+	local i
+	local -a pids=()
+	mkdir -p "$TMP/p"
+	for i in $(seq "$2"); do
+		(
+			v=$(rcli get "$1")
+			n=$(($(printf '%s\n' "$v" | sed -n 's/^data visits=//p') + 1))
+			rcli set "$1" "${v/data visits=*([0-9])/data visits=$n}" \
+			    keepttl >/dev/null
+			echo "$n" > "$TMP/p/$i"
+		) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+@test "the same check on a plain read-then-write finds lost updates" {
+	shopt -s extglob
+	start_counter
+	fcgi counter GET ""
+	cookie_value_of session
+	key=session:$(name_of "$REPLY")
+	plain_increments "$key" 50
+	cat "$TMP"/p/* > "$TMP/seen"
+	kept=$(($(stored_visits "$key") - 1))
+	echo "# plain GET then SET: $kept of 50 increments kept" >&3
+	run assert_each_once "$TMP/seen"
+	[ "$status" -ne 0 ]
+	[ "$kept" -lt 50 ]
+}
+
+# ---- Faults -------------------------------------------------------------
+
+@test "Redis killed: 503 with Retry-After at once, anonymous pages 200, then back without restarting the workers" {
+	start_fcgi index login
+	REQUEST=fcgi login erin
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as erin
+	port=$REDIS_PORT
+	kill -9 "$REDIS_PID"
+	wait "$REDIS_PID" 2>/dev/null || true
+	REDIS_PID=
+	t0=$(date +%s%N)
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	t1=$(date +%s%N)
+	assert_status 503
+	header_value Retry-After
+	[ -n "$REPLY" ]
+	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
+	fcgi index GET ""
+	assert_anonymous
+	fcgi login GET ""
+	assert_status 200
+	# The same port again, an empty server: the session is gone, the
+	# workers reconnect and a new login works.
+	start_redis_on "$port"
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	REQUEST=fcgi login erin
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as erin
+}
+
+# start_redis_on PORT: start_redis again on the port it had.
+start_redis_on() {
+	{
+		printf '%s\n' "port $1" "bind 127.0.0.1" "dir $TMP/redis" \
+		    'save ""' "appendonly no" "daemonize no" \
+		    "logfile $TMP/redis/redis.log"
+	} > "$TMP/redis/redis.conf"
+	redis-server "$TMP/redis/redis.conf" 3>&- &
+	REDIS_PID=$!
+	REDIS_PORT=$1
+	for _ in $(seq 100); do
+		rcli ping 2>/dev/null | grep -qx PONG && return 0
+		sleep 0.02
+	done
+	fail "redis-server did not start again on $1"
+}
+
+@test "Redis stopped (SIGSTOP): 503 within SESSION_REDIS_TIMEOUT, never a hang" {
+	CONFIG+=(SESSION_REDIS_TIMEOUT=300)
+	start_fcgi index login
+	REQUEST=fcgi login frank
+	kill -STOP "$REDIS_PID"
+	t0=$(date +%s%N)
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	t1=$(date +%s%N)
+	kill -CONT "$REDIS_PID"
+	assert_status 503
+	ms=$(((t1 - t0) / 1000000))
+	echo "# answered in $ms ms" >&3
+	# One command timed out (300 ms), and once more on a new
+	# connection, whose connect is as bounded.
+	[ "$ms" -lt 1500 ]
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as frank
+}
+
+@test "a wrong password: 500 or 503, and one log line without the password" {
+	rcli config set requirepass right-password-1 >/dev/null
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=redis://:wrong-password-2@127.0.0.1:$REDIS_PORT")
+	cgi login GET ""
+	assert_status 200
+	post_login "username=gina"
+	[[ $CODE == 500 || $CODE == 503 ]]
+	assert_logged_once "AUTH refused"
+	[[ $LOG != *wrong-password-2* ]]
+	# The right one works.
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=redis://:right-password-1@127.0.0.1:$REDIS_PORT")
+	login gina
+	rcli -a right-password-1 --no-auth-warning --scan | grep -q '^session:'
+}
+
+@test "SESSION_REDIS_SENTINELS is refused at start, naming it" {
+	CONFIG+=(SESSION_REDIS_SENTINELS=127.0.0.1:26379)
+	cgi index GET ""
+	assert_status 500
+	[[ $LOG == *"SESSION_REDIS_SENTINELS: Redis Sentinel is not supported yet"* ]]
+}
+
+@test "sessile-gc refuses SESSION_TYPE=redis: Redis expires its own" {
+	run env SESSION_TYPE=redis "$BUILDDIR/tools/sessile-gc"
+	[ "$status" -eq 1 ]
+	[[ $output == *"SESSION_TYPE=redis"*"Redis expires its own"* ]]
+}
