@@ -141,7 +141,9 @@ counter_storm() {
 		old=$(jar_value "$d/jar" session)
 		tok=$(token "$base" "$d/jar")
 		csrf=$(jar_value "$d/jar" session_csrf)
-		[ -n "$old" ] && [ -n "$csrf" ] && [ -n "$tok" ]
+		[ -n "$old" ]
+		[ -n "$csrf" ]
+		[ -n "$tok" ]
 		# Its expiry two hours back: a page view refreshes it (takes
 		# the lock and writes) instead of only reading.
 		f="$H/conc/sessions/$(session_name_of_cookie "$old")"
@@ -173,7 +175,8 @@ counter_storm() {
 		[ "$(wc -l < "$d/codes")" -eq 11 ]
 		grep -q '^HTTP/1.1 303' "$d/h.login"
 		new=$(cookie_set "$d/h.login")
-		[ -n "$new" ] && [ "$new" != "$old" ]
+		[ -n "$new" ]
+		[ "$new" != "$old" ]
 
 		# The old session is gone for good: no file, no login.
 		[ ! -e "$H/conc/sessions/$(session_name_of_cookie "$old")" ]

@@ -93,8 +93,10 @@ visitors() {
 	[ "$(f errors)" -eq 0 ]
 	[ "$(f lost)" -eq 0 ]
 	[ "$(f anonymous)" -eq 0 ]
-	[ "$(f c2xx)" -gt 0 ] && [ "$(f c3xx)" -gt 0 ]
-	[ "$(f logins)" -gt 0 ] && [ "$(f logouts)" -gt 0 ]
+	[ "$(f c2xx)" -gt 0 ]
+	[ "$(f c3xx)" -gt 0 ]
+	[ "$(f logins)" -gt 0 ]
+	[ "$(f logouts)" -gt 0 ]
 	[ "$(f stays)" -gt 0 ]
 	# What stays on disk: the sessions not logged out.
 	[ "$(count_session_files "$H/load/sessions")" -eq \

@@ -67,7 +67,8 @@ name_of() {
 	assert_equal "$keys" "session:$(name_of "$SESSION")"
 	[[ $keys =~ ^session:[0-9a-f]{64}$ ]]
 	ttl=$(rcli ttl "$keys")
-	[ "$ttl" -gt 3590 ] && [ "$ttl" -le 3600 ]
+	[ "$ttl" -gt 3590 ]
+	[ "$ttl" -le 3600 ]
 	# Neither the id nor its tag in any key or value.
 	id=${SESSION%%.*}
 	all=$(rcli --scan; rcli get "$keys")
@@ -127,7 +128,8 @@ name_of() {
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as iris
 	ttl=$(rcli ttl "$key")
-	[ "$ttl" -gt 6390 ] && [ "$ttl" -le 6400 ]
+	[ "$ttl" -gt 6390 ]
+	[ "$ttl" -le 6400 ]
 	# 50 s behind: within 1/64, a read leaves it.
 	rcli expireat "$key" $(($(date +%s) + 6350)) >/dev/null
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
