@@ -38,6 +38,7 @@
 
 #include <sys/time.h>
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,11 +56,14 @@
 
 /*
  * KEYS[1] the key; ARGV[1] the version read ("" when nothing was there),
- * ARGV[2] the new value, ARGV[3] its expiry in ms since the epoch.
- * 1: written; 0: the version changed, nothing written.
+ * ARGV[2] the new value, ARGV[3] its expiry in ms since the epoch,
+ * ARGV[4] the new value's version.  1: written, or already there (the
+ * same write sent again on a new connection, after the first one's
+ * reply was lost); 0: the version changed, nothing written.
  */
 static const char	 cas_script[] =
 	"local v = redis.call('GET', KEYS[1])\n"
+	"if v and redis.sha1hex(v) == ARGV[4] then return 1 end\n"
 	"if ARGV[1] == '' then\n"
 	"  if v then return 0 end\n"
 	"elseif not v or redis.sha1hex(v) ~= ARGV[1] then\n"
@@ -143,6 +147,15 @@ rstore_request(struct store *st)
 	(void)st;
 }
 
+/* The context's error was SESSION_REDIS_TIMEOUT running out. */
+static int
+timed_out(const struct rstore *s)
+{
+	return s->rc != NULL && s->rc->err == REDIS_ERR_IO &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    strcmp(s->rc->errstr, strerror(EAGAIN)) == 0);
+}
+
 /* The context's fault (an I/O error, a timeout, a closed connection):
  * it is freed, made again on next use.  503: waiting may mend it. */
 static enum sl_err
@@ -150,10 +163,17 @@ io_fail(struct rstore *s, struct why *w, const char *what, const char *name)
 {
 	enum sl_err	 e;
 
-	e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: %s%s%s: %s",
-	    s->addr, what, name != NULL ? " " : "", name != NULL ? name : "",
-	    s->rc != NULL && s->rc->errstr[0] != '\0' ? s->rc->errstr :
-	    "connection lost");
+	if (timed_out(s))
+		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "%s%s%s: no answer in %d ms (SESSION_REDIS_TIMEOUT)",
+		    s->addr, what, name != NULL ? " " : "",
+		    name != NULL ? name : "", s->c->redis_timeout);
+	else
+		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "%s%s%s: %s", s->addr, what, name != NULL ? " " : "",
+		    name != NULL ? name : "", s->rc != NULL &&
+		    s->rc->errstr[0] != '\0' ? s->rc->errstr :
+		    "connection lost");
 	drop(s);
 	return e;
 }
@@ -167,6 +187,13 @@ reply_fail(struct rstore *s, struct why *w, const char *what,
 	enum sl_err	 e = SL_EUNAVAIL;
 	int		 n = r->len > 200 ? 200 : (int)r->len;
 
+	/* A primary demoted by a failover (READONLY), a replica cut off
+	 * (MASTERDOWN) or one loading its data: another connection, maybe
+	 * to another server, is the way on. */
+	if (strncmp(r->str, "READONLY", 8) == 0 ||
+	    strncmp(r->str, "MASTERDOWN", 10) == 0 ||
+	    strncmp(r->str, "LOADING", 7) == 0)
+		drop(s);
 	if (strncmp(r->str, "WRONGPASS", 9) == 0 ||
 	    strncmp(r->str, "NOAUTH", 6) == 0 ||
 	    strncmp(r->str, "NOPERM", 6) == 0 ||
@@ -193,6 +220,10 @@ setup(struct rstore *s, struct why *w, const char *what, struct rcmd *c)
 	if (r->type == REDIS_REPLY_ERROR)
 		e = reply_fail(s, w, what, NULL, r);
 	freeReplyObject(r);
+	/* A connection half set up (a SELECT refused) is never used: it
+	 * would read and write another database. */
+	if (e != SL_OK)
+		drop(s);
 	return e;
 }
 
@@ -281,7 +312,10 @@ run(struct rstore *s, struct why *w, const char *what, const char *name,
 			break;
 		for (i = 0; i < got; i++)
 			freeReplyObject(r[i]);
-		if (s->fresh || again)
+		/* Once more on a new connection only when the old one was
+		 * closed (Redis restarted, CLIENT KILL), never after a
+		 * timeout: a command that timed out may still run. */
+		if (s->fresh || again || timed_out(s))
 			return io_fail(s, w, what, name);
 		drop(s);
 	}
@@ -319,7 +353,8 @@ written_of(const char *v, size_t len, time_t *t)
 
 	if (len < i || memcmp(v, RS_WRITTEN, i) != 0)
 		return 0;
-	for (; i < len && v[i] >= '0' && v[i] <= '9' && i < 30; i++)
+	/* At most 18 digits: no overflow, and far past any real time. */
+	for (; i < len && v[i] >= '0' && v[i] <= '9' && i < 8 + 18; i++)
 		n = n * 10 + (v[i] - '0');
 	if (i == len || v[i] != '\n' || i == strlen(RS_WRITTEN))
 		return 0;
@@ -340,19 +375,29 @@ remember(struct rstore *s, const char *name, const redisReply *v)
 		s->version[0] = '\0';
 }
 
-/* The value V of NAME, expiring at MS (PEXPIRETIME), into D. */
+/*
+ * The value V of NAME, expiring at MS (PEXPIRETIME), into D: 1 when it
+ * is a live session, 0 when not (corrupt, too large, expired), -1 when
+ * memory ran out (a fault, never "no session").
+ */
 static int
 parse(struct rstore *s, const char *name, const redisReply *v,
     long long ms, struct arena *a, struct sdata *d, time_t now)
 {
-	char	*text;
-	size_t	 n;
-	time_t	 written;
+	char	*text = NULL;
+	size_t	 n = 0;
+	time_t	 written = 0;
+	int	 good;
 
-	if ((n = written_of(v->str, v->len, &written)) == 0 ||
-	    (text = arena_alloc(a, v->len - n + 1)) == NULL ||
-	    (memcpy(text, v->str + n, v->len - n),
-	    !store_parse(text, v->len - n, a, d))) {
+	good = v->len <= STORE_MAX_FILE + 64 &&
+	    (n = written_of(v->str, v->len, &written)) != 0;
+	if (good) {
+		if ((text = arena_alloc(a, v->len - n + 1)) == NULL)
+			return -1;
+		memcpy(text, v->str + n, v->len - n);
+		good = store_parse(text, v->len - n, a, d);
+	}
+	if (!good) {
 		log_line(s->who, "session store: redis %s: key %s%s is "
 		    "corrupt: ignored", s->addr, s->c->key_prefix, name);
 		memset(d, 0, sizeof(*d));
@@ -392,9 +437,17 @@ rstore_read(struct store *st, const char *name, struct arena *a,
 	remember(s, name, r[0]);
 	if (r[0]->type == REDIS_REPLY_STRING) {
 		*found = STORE_DEAD;
-		if (r[1]->type == REDIS_REPLY_INTEGER &&
-		    parse(s, name, r[0], r[1]->integer, a, d, now))
-			*found = STORE_LIVE;
+		if (r[1]->type == REDIS_REPLY_INTEGER)
+			switch (parse(s, name, r[0], r[1]->integer, a, d, now)) {
+			case 1:
+				*found = STORE_LIVE;
+				break;
+			case -1:
+				free_replies(r, 2);
+				*found = STORE_NONE;
+				return why_cause(w, SL_EINTERNAL,
+				    "out of memory");
+			}
 	}
 	free_replies(r, 2);
 	return SL_OK;
@@ -426,7 +479,7 @@ rstore_end(struct store *st)
  * SCRIPT FLUSH) by its text. */
 static enum sl_err
 cas(struct rstore *s, const char *name, const char *key, const char *ver,
-    const char *ms, struct why *w, long long *res)
+    const char *ms, const char *now, struct why *w, long long *res)
 {
 	struct rcmd	 c;
 	redisReply	*r;
@@ -442,6 +495,7 @@ cas(struct rstore *s, const char *name, const char *key, const char *ver,
 		words(&c, ver);
 		word(&c, s->text.p, s->text.len);
 		words(&c, ms);
+		words(&c, now);
 		if ((e = run(s, w, "cannot write", name, &c, 1, &r, 1)) !=
 		    SL_OK)
 			return e;
@@ -493,7 +547,7 @@ rstore_write(struct store *st, const char *name, const struct sdata *d,
 	sha1_hex(s->text.p, s->text.len, now);
 	key_of(s, name, key);
 	snprintf(ms, sizeof(ms), "%lld", (long long)d->expires * 1000);
-	e = cas(s, name, key, ver, ms, w, &res);
+	e = cas(s, name, key, ver, ms, now, w, &res);
 	buf_wipe(&s->text);
 	if (e != SL_OK)
 		return e;
