@@ -56,14 +56,14 @@
 
 /*
  * KEYS[1] the key; ARGV[1] the version read ("" when nothing was there),
- * ARGV[2] the new value, ARGV[3] its expiry in ms since the epoch,
- * ARGV[4] the new value's version.  1: written, or already there (the
- * same write sent again on a new connection, after the first one's
- * reply was lost); 0: the version changed, nothing written.
+ * ARGV[2] the new value, ARGV[3] its expiry in ms since the epoch.
+ * 1: written; 0: the version changed, nothing written.  (A value equal
+ * to the new one is no proof that this request wrote it: two requests
+ * that read the same session and made the same change write the same
+ * bytes, and the second must fail.)
  */
 static const char	 cas_script[] =
 	"local v = redis.call('GET', KEYS[1])\n"
-	"if v and redis.sha1hex(v) == ARGV[4] then return 1 end\n"
 	"if ARGV[1] == '' then\n"
 	"  if v then return 0 end\n"
 	"elseif not v or redis.sha1hex(v) ~= ARGV[1] then\n"
@@ -479,7 +479,7 @@ rstore_end(struct store *st)
  * SCRIPT FLUSH) by its text. */
 static enum sl_err
 cas(struct rstore *s, const char *name, const char *key, const char *ver,
-    const char *ms, const char *now, struct why *w, long long *res)
+    const char *ms, struct why *w, long long *res)
 {
 	struct rcmd	 c;
 	redisReply	*r;
@@ -495,7 +495,6 @@ cas(struct rstore *s, const char *name, const char *key, const char *ver,
 		words(&c, ver);
 		word(&c, s->text.p, s->text.len);
 		words(&c, ms);
-		words(&c, now);
 		if ((e = run(s, w, "cannot write", name, &c, 1, &r, 1)) !=
 		    SL_OK)
 			return e;
@@ -547,7 +546,7 @@ rstore_write(struct store *st, const char *name, const struct sdata *d,
 	sha1_hex(s->text.p, s->text.len, now);
 	key_of(s, name, key);
 	snprintf(ms, sizeof(ms), "%lld", (long long)d->expires * 1000);
-	e = cas(s, name, key, ver, ms, now, w, &res);
+	e = cas(s, name, key, ver, ms, w, &res);
 	buf_wipe(&s->text);
 	if (e != SL_OK)
 		return e;
