@@ -247,19 +247,26 @@ b64url_decode(const char *in, size_t len, void *out, size_t cap,
 	return 1;
 }
 
-void
-sha256_hex(const void *in, size_t len, char out[STORE_NAME_LEN + 1])
+/* The digest ALGO of IN, MDLEN bytes, in lowercase hex into OUT. */
+static void
+digest_hex(int algo, size_t mdlen, const void *in, size_t len, char *out)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 md[32];
 	size_t			 i;
 
-	gcry_md_hash_buffer(GCRY_MD_SHA256, md, in, len);
-	for (i = 0; i < 32; i++) {
+	gcry_md_hash_buffer(algo, md, in, len);
+	for (i = 0; i < mdlen; i++) {
 		out[2 * i] = hex[md[i] >> 4];
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
-	out[64] = '\0';
+	out[2 * mdlen] = '\0';
+}
+
+void
+sha256_hex(const void *in, size_t len, char out[STORE_NAME_LEN + 1])
+{
+	digest_hex(GCRY_MD_SHA256, 32, in, len, out);
 }
 
 /* SHA-1, where Redis names things by it (a script, redis.sha1hex() of a
@@ -267,16 +274,7 @@ sha256_hex(const void *in, size_t len, char out[STORE_NAME_LEN + 1])
 void
 sha1_hex(const void *in, size_t len, char out[41])
 {
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 md[20];
-	size_t			 i;
-
-	gcry_md_hash_buffer(GCRY_MD_SHA1, md, in, len);
-	for (i = 0; i < 20; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[40] = '\0';
+	digest_hex(GCRY_MD_SHA1, 20, in, len, out);
 }
 
 /* Constant time: the time taken does not depend on where bytes differ. */
