@@ -550,9 +550,9 @@ remove_files(struct sl_req *r)
  * Sessions), where one that worked deletes it: on a shared computer the
  * next person must not find the last one logged in.  The file stays, to
  * expire.  One log line says so, and empties the why's cause, so that
- * a later sl_fail() names its own cause, never this one again.  Later calls on the session fail
- * with E, and the answer changes nothing more on disk (session_commit()).
- * Returns E when a live
+ * a later sl_fail() names its own cause, never this one again.  Later
+ * calls on the session fail with E, and the answer changes nothing more
+ * on disk (session_commit()).  Returns E when a live
  * session may be left on the server (it was read as live, or could not
  * be read), for the caller to tell the visitor; SL_OK when none is.
  */
