@@ -299,6 +299,9 @@ void		 store_end(struct store *);
 enum sl_err	 store_write(struct store *, const char *,
 		    const struct sdata *, int, struct why *);
 enum sl_err	 store_remove(struct store *, const char *, struct why *);
+enum sl_err	 store_replace(struct store *, const char *,
+		    const struct sdata *, const char *, int *, struct why *);
+enum sl_err	 store_discard(struct store *, const char *, struct why *);
 enum sl_err	 store_touch(struct store *, const char *, time_t, time_t,
 		    int *, struct why *);
 size_t		 store_gc(struct store *, time_t, size_t);
@@ -431,6 +434,9 @@ struct	sl_req {
 	struct buf	 cookies;	/* Set-Cookie lines to send */
 	struct buf	 deletions;	/* and those that delete, sent last */
 	int		 responded;
+	int		 conflict;	/* SL_ECONFLICT: nothing sent, the
+					   view may run again */
+	int		 replays;	/* times it ran again */
 	struct why	 why;		/* the last failure: shown, logged */
 };
 
@@ -471,6 +477,7 @@ enum sl_err	 req_purge_cookie(struct sl_req *, const char *, int);
 /* session.c */
 enum sl_err	 session_commit(struct sl_req *);
 void		 session_release(struct sl_req *);
+void		 session_reset(struct sl_req *);
 
 /* workers.c */
 int		 workers_run(struct sl_ctx *);

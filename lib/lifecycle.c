@@ -15,8 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "extern.h"
+
+/* How many times a request's view is run again when its session changed
+ * under it (replay()). */
+#define REPLAY_MAX	16
 
 extern char	**environ;
 
@@ -115,8 +120,51 @@ sl_free(struct sl_ctx *ctx)
 }
 
 /*
+ * A request whose session changed under it (SL_ECONFLICT: the Redis
+ * store checks a version where the file store holds a lock) has sent
+ * nothing: its view is run again from a fresh read of the session, after
+ * a pause of a random few milliseconds that grows with each try, so that
+ * requests racing on one session do not meet again in step.  Each
+ * conflict means another request's write went through, so the racers
+ * always make progress; REPLAY_MAX bounds one request's tries.  What the
+ * view made of the request (its variables, its form) is kept; what it
+ * made of the session and its answer is forgotten.
+ */
+static int
+replay(struct sl_req *r)
+{
+	struct sl_ctx	*ctx = r->ctx;
+	struct timespec	 ts;
+	unsigned char	 dice;
+	int		 span;
+
+	if (!r->conflict || r->replays >= REPLAY_MAX)
+		return 0;
+	r->replays++;
+	session_reset(r);
+	r->conflict = 0;
+	r->responded = 0;
+	r->flash_taken = 0;
+	r->gc = 0;
+	r->csrf_token = NULL;
+	buf_reset(&r->cookies);
+	buf_reset(&r->deletions);
+	buf_reset(&ctx->content);
+	buf_reset(&ctx->page);
+	buf_reset(&ctx->out);
+	why_clear(&r->why);
+	random_nonce(&dice, 1);
+	span = 1 << (r->replays < 5 ? r->replays : 5);	/* up to 32 ms */
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(dice % span) * 1000000L + 100000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/*
  * The whole life of a program: every request handed to VIEW, the same
- * loop for plain CGI (one request) and FastCGI (many).
+ * loop for plain CGI (one request) and FastCGI (many).  A request whose
+ * session changed under it is handed to VIEW again (replay()).
  */
 int
 sl_serve(const char *name, void (*view)(struct sl_req *))
@@ -127,7 +175,9 @@ sl_serve(const char *name, void (*view)(struct sl_req *))
 	if ((ctx = sl_init(name)) == NULL)
 		return 1;
 	while ((r = sl_accept(ctx)) != NULL) {
-		view(r);
+		do
+			view(r);
+		while (replay(r));
 		sl_finish(r);
 	}
 	sl_free(ctx);
@@ -290,6 +340,18 @@ sl_finish(struct sl_req *r)
 	if (r == NULL)
 		return;
 	ctx = r->ctx;
+	if (r->conflict) {
+		/* Lost the race REPLAY_MAX times, or no sl_serve() loop to
+		 * run the view again: 503, one line. */
+		r->conflict = 0;
+		r->responded = 0;
+		buf_reset(&r->cookies);
+		buf_reset(&r->deletions);
+		why_cause(&r->why, SL_ECONFLICT, "the session was changed "
+		    "by other requests between this one's read and its "
+		    "write, %d times: nothing written", r->replays + 1);
+		sl_fail(r, SL_ECONFLICT, NULL);
+	}
 	/* sl_fail() logs it: one line. */
 	if (!r->responded)
 		sl_fail(r, SL_EINTERNAL, "the program sent no answer");

@@ -55,6 +55,8 @@ static const struct {
 	    "right now. Please try again later." },
 	{ SL_HTTP_503, "store unavailable", "The server cannot reach its "
 	    "sessions right now. Please try again in a minute." },
+	{ SL_HTTP_503, "conflict", "Your session was changed by other "
+	    "requests while this one ran. Please try again." },
 };
 
 enum	hdr {
@@ -184,7 +186,9 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 	char		 num[24];
 
 	if (r->responded) {
-		log_line(ctx->name, "a second answer to one request dropped");
+		if (!r->conflict)
+			log_line(ctx->name, "a second answer to one request "
+			    "dropped");
 		return SL_EINTERNAL;
 	}
 	if (commit && (e = session_commit(r)) != SL_OK) {
@@ -192,7 +196,15 @@ respond(struct sl_req *r, enum sl_http http, const char *location,
 		 * was meant (a flash saying "You are logged in.") must not
 		 * go out with the error. */
 		buf_reset(&r->cookies);
-		return sl_fail(r, e, NULL);
+		if (e != SL_ECONFLICT)
+			return sl_fail(r, e, NULL);
+		/* Another request wrote the session after this one read
+		 * it: nothing is sent, and the view may run again on a
+		 * fresh read (sl_serve()), or sl_finish() answers 503.
+		 * Whatever the view tries to send meanwhile is dropped. */
+		r->conflict = 1;
+		r->responded = 1;
+		return e;
 	}
 	r->responded = 1;
 	buf_reset(b);

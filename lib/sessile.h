@@ -34,6 +34,9 @@ enum	sl_err {
 	SL_EFULL,	/* 503: session store is full */
 	SL_EUNAVAIL,	/* 503: the store failed in a way waiting may mend
 			   (EIO, EMFILE, ENFILE, ENOMEM) */
+	SL_ECONFLICT,	/* 503: the session changed under the request
+			   (a store that checks a version: sl_serve()
+			   runs the view again; see sl_finish()) */
 	SL_ERR__MAX
 };
 
@@ -107,6 +110,11 @@ void		 sl_free(struct sl_ctx *);
  * A program's whole life in one call, for its main(): sl_init(NAME), then
  * VIEW for each request sl_accept() returns, each ended by sl_finish(),
  * then sl_free().  Returns 0, or 1 when out of memory at the start.
+ * On a store that checks a version (Redis), a request whose session
+ * another request changed between its read and its write has sent
+ * nothing yet: VIEW is run on it again, from a fresh read of the session,
+ * a few times at most.  So VIEW must change nothing but the session and
+ * its answer; the form and the query it read are kept.
  */
 int		 sl_serve(const char *name, void (*view)(struct sl_req *));
 
@@ -118,7 +126,10 @@ int		 sl_serve(const char *name, void (*view)(struct sl_req *));
  */
 struct sl_req	*sl_accept(struct sl_ctx *);
 
-/* End the request: answer 500 if nothing was sent, free all it held. */
+/*
+ * End the request: answer 500 if nothing was sent (503 when its session
+ * changed under it: SL_ECONFLICT), free all it held.
+ */
 void		 sl_finish(struct sl_req *);
 
 /* The request method. */

@@ -524,20 +524,25 @@ sl_session_regenerate(struct sl_req *r)
  * answer deletes the cookie of a file that was there (s->ended).
  */
 static enum sl_err
-remove_files(struct sl_req *r)
+remove_files(struct sl_req *r, int emptied)
 {
 	struct sess	*s = &r->sess;
 	struct store	*st = r->ctx->store;
+	enum sl_err	(*rm)(struct store *, const char *, struct why *);
 	enum sl_err	 e;
 
+	/* A session emptied by a change is removed only if no other change
+	 * came since it was read (store_discard()); a destroyed one, what
+	 * ever came (a logout must end it). */
+	rm = emptied ? store_discard : store_remove;
 	if (s->ondisk) {
-		if ((e = store_remove(st, s->file, &r->why)) != SL_OK)
+		if ((e = rm(st, s->file, &r->why)) != SL_OK)
 			return e;
 		s->ondisk = 0;
 		s->ended = 1;
 	}
 	if (s->oldfile[0] != '\0') {
-		if ((e = store_remove(st, s->oldfile, &r->why)) != SL_OK)
+		if ((e = rm(st, s->oldfile, &r->why)) != SL_OK)
 			return e;
 		s->oldfile[0] = '\0';
 	}
@@ -629,7 +634,7 @@ sl_session_destroy(struct sl_req *r)
 	if (e != SL_OK) {
 		if (!remove_unread(r))
 			return abandon(r, e);
-	} else if ((e = remove_files(r)) != SL_OK)
+	} else if ((e = remove_files(r, 0)) != SL_OK)
 		return abandon(r, e);
 	/* Strict: whatever is stored next goes under a new id. */
 	s->id[0] = '\0';
@@ -684,7 +689,7 @@ commit_empty(struct sl_req *r)
 	struct sess	*s = &r->sess;
 	enum sl_err	 e;
 
-	if ((e = remove_files(r)) != SL_OK)
+	if ((e = remove_files(r, 1)) != SL_OK)
 		return e;
 	/* The cookie of a session that was there; never of one that was
 	 * not, which may be a login's from another tab (see tidy_cookies). */
@@ -707,7 +712,7 @@ commit_data(struct sl_req *r)
 	const struct config	*c = &r->ctx->cfg;
 	unsigned char		 dice;
 	enum sl_err		 e;
-	int			 created;
+	int			 created, kept = 0;
 
 	/* Strict: new data never goes under a dead id. */
 	if (s->id[0] == '\0')
@@ -715,8 +720,12 @@ commit_data(struct sl_req *r)
 	created = !s->ondisk;
 	s->data.expires = r->now +
 	    (time_t)(created ? first_lifetime(c) : c->lifetime);
-	e = store_write(st, s->file, &s->data,
-	    created && s->oldfile[0] == '\0' ? STORE_NEW : 0, &r->why);
+	if (s->oldfile[0] != '\0')
+		e = store_replace(st, s->file, &s->data, s->oldfile, &kept,
+		    &r->why);
+	else
+		e = store_write(st, s->file, &s->data,
+		    created ? STORE_NEW : 0, &r->why);
 	/* Clean up after one write in GC_ONE_IN, and after one refusal for
 	 * want of room: a store at its reserve frees itself as the first
 	 * lifetimes of a flood's sessions end. */
@@ -724,8 +733,7 @@ commit_data(struct sl_req *r)
 	r->gc = (e == SL_OK || e == SL_EFULL) && dice % GC_ONE_IN == 0;
 	if (e != SL_OK)
 		return e;
-	if (s->oldfile[0] != '\0' &&
-	    (e = store_remove(st, s->oldfile, &r->why)) != SL_OK)
+	if (kept)
 		log_line(r->ctx->name, "old session not removed: %s",
 		    r->why.cause);
 	if ((e = send_cookie(r, s->id, r->now + (time_t)c->lifetime)) !=
@@ -789,4 +797,13 @@ session_release(struct sl_req *r)
 		store_end(r->ctx->store);
 		r->sess.locked = 0;
 	}
+}
+
+/* Forget the session, for the request's view to run again from a fresh
+ * read of it (lifecycle.c: a write that lost a race). */
+void
+session_reset(struct sl_req *r)
+{
+	session_release(r);
+	memset(&r->sess, 0, sizeof(r->sess));
 }

@@ -9,21 +9,28 @@
  * cookie away.  Value: one line "written SECONDS" (when it was written:
  * the first use after a login is known by it, session.c), then the text
  * of store-format.c, so that data and limits are the file store's.  The
- * key's expiry ends the session: it is set with the value (SET ... PXAT)
- * and moved by touch (PEXPIREAT ... GT, Redis 7: it never shortens one
+ * key's expiry ends the session: it is set with the value (SET ... PX)
+ * and moved by touch (PEXPIRE ... GT, Redis 7: it never shortens one
  * another request just set); a read takes the expiry from the key
  * (PEXPIRETIME), not from the text, which a touch leaves as it was.
+ *
+ * One clock: the Redis server's.  The script writes the time from TIME,
+ * expiries are sent as times to live, and a read asks TIME in the same
+ * round trip, to move what it read onto the request's clock; so web
+ * servers whose clocks differ agree on every session's age.
  *
  * No lost update without a lock: store_begin() only remembers the name;
  * store_read() within it remembers a version of what it read (the SHA-1
  * of the value, redis.sha1hex() on the server; none when nothing was
- * there), and store_write() runs a script that sets the value only when
- * the version is unchanged, atomically on the server (EVALSHA, EVAL on
- * NOSCRIPT).  A write that lost the race changes nothing and fails with
- * SL_EUNAVAIL (503 with Retry-After): the request that read the older
- * session cannot be replayed here, as its page was made from it.  A
- * lock key (SET NX PX) is what this is not: it can expire under a slow
- * request and then let an update be lost.
+ * there), and every change (a write, a login's new name in place of the
+ * old, the removal of a session emptied) runs one script that makes it
+ * only when the version is unchanged, atomically on the server (EVALSHA,
+ * EVAL on NOSCRIPT).  A change that lost the race changes nothing and
+ * fails with SL_ECONFLICT: nothing of the request has been sent, and
+ * sl_serve() runs its view again on a fresh read (lifecycle.c).  A lock
+ * key (SET NX PX) is what this is not: it can expire under a slow request
+ * and then let an update be lost.  A logout's removal compares nothing:
+ * whatever another request wrote, the session must end.
  *
  * One connection per process, made on first use; a context that reported
  * an error is freed, and made again on next use (hiredis must not be used
@@ -55,22 +62,34 @@
 #define RS_WRITTEN	"written "
 
 /*
- * KEYS[1] the key; ARGV[1] the version read ("" when nothing was there),
- * ARGV[2] the new value, ARGV[3] its expiry in ms since the epoch.
- * 1: written; 0: the version changed, nothing written.  (A value equal
- * to the new one is no proof that this request wrote it: two requests
- * that read the same session and made the same change write the same
- * bytes, and the second must fail.)
+ * The one script every change runs.  KEYS[1] is the session this request
+ * read, KEYS[2] where the new value goes (KEYS[1], or a login's new name
+ * in its place).  ARGV[1] is the version read: the SHA-1 of the value,
+ * "" when nothing was there, "*" for no comparison; ARGV[2] "set" or
+ * "del"; ARGV[3] the text, ARGV[4] its time to live in ms.  The time the
+ * value says it was written, and its expiry (PX), are the Redis server's
+ * clock (TIME), the one clock of every web server writing to it.
+ * Returns 0 when the version changed (nothing done); for "set", the new
+ * value's version; for "del", 1.  (A value equal to the new one is no
+ * proof that this request wrote it: two requests that read the same
+ * session and made the same change write the same bytes, and the second
+ * must fail.)
  */
 static const char	 cas_script[] =
 	"local v = redis.call('GET', KEYS[1])\n"
 	"if ARGV[1] == '' then\n"
 	"  if v then return 0 end\n"
-	"elseif not v or redis.sha1hex(v) ~= ARGV[1] then\n"
+	"elseif ARGV[1] ~= '*' and\n"
+	"    (not v or redis.sha1hex(v) ~= ARGV[1]) then\n"
 	"  return 0\n"
 	"end\n"
-	"redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])\n"
-	"return 1\n";
+	"if ARGV[2] == 'del' or KEYS[2] ~= KEYS[1] then\n"
+	"  redis.call('DEL', KEYS[1])\n"
+	"end\n"
+	"if ARGV[2] == 'del' then return 1 end\n"
+	"local w = 'written ' .. redis.call('TIME')[1] .. '\\n' .. ARGV[3]\n"
+	"redis.call('SET', KEYS[2], w, 'PX', ARGV[4])\n"
+	"return redis.sha1hex(w)\n";
 
 struct	rstore {
 	struct store		 base;	/* first: what store.c calls */
@@ -89,8 +108,8 @@ struct	rstore {
 /* One command: its words, as redisCommandArgv() takes them. */
 struct	rcmd {
 	int		 argc;
-	const char	*argv[8];
-	size_t		 len[8];
+	const char	*argv[10];
+	size_t		 len[10];
 };
 
 static struct rstore *
@@ -376,13 +395,16 @@ remember(struct rstore *s, const char *name, const redisReply *v)
 }
 
 /*
- * The value V of NAME, expiring at MS (PEXPIRETIME), into D: 1 when it
- * is a live session, 0 when not (corrupt, too large, expired), -1 when
- * memory ran out (a fault, never "no session").
+ * The value V of NAME, expiring at MS (PEXPIRETIME) by the Redis server's
+ * clock, which read RNOW (TIME, in ms) when the request's clock read NOW,
+ * into D, its times moved to the request's clock: 1 when it is a live
+ * session, 0 when not (corrupt, too large, expired), -1 when memory ran
+ * out (a fault, never "no session").
  */
 static int
 parse(struct rstore *s, const char *name, const redisReply *v,
-    long long ms, struct arena *a, struct sdata *d, time_t now)
+    long long ms, long long rnow, struct arena *a, struct sdata *d,
+    time_t now)
 {
 	char	*text = NULL;
 	size_t	 n = 0;
@@ -404,24 +426,37 @@ parse(struct rstore *s, const char *name, const redisReply *v,
 		return 0;
 	}
 	/* The key's expiry, which a touch moves, ends the session. */
-	d->expires = (time_t)(ms / 1000);
-	d->written = written;
-	if (ms < 0 || d->expires <= now) {
+	if (ms < 0 || ms <= rnow) {
 		memset(d, 0, sizeof(*d));
 		return 0;
 	}
+	d->expires = now + (time_t)((ms - rnow) / 1000);
+	d->written = now - (time_t)(rnow / 1000 - (long long)written);
 	return 1;
 }
 
-/* One round trip: GET and PEXPIRETIME; never a write. */
+/* TIME's reply, in ms; -1 when it is not one. */
+static long long
+time_of(const redisReply *r)
+{
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_STRING)
+		return -1;
+	return strtoll(r->element[0]->str, NULL, 10) * 1000 +
+	    strtoll(r->element[1]->str, NULL, 10) / 1000;
+}
+
+/* One round trip: GET, PEXPIRETIME and TIME; never a write. */
 enum sl_err
 rstore_read(struct store *st, const char *name, struct arena *a,
     struct sdata *d, time_t now, int *found, struct why *w)
 {
 	struct rstore	*s = rs(st);
-	struct rcmd	 c[2];
-	redisReply	*r[2];
+	struct rcmd	 c[3];
+	redisReply	*r[3];
 	char		 key[RS_KEY_MAX];
+	long long	 rnow;
 	enum sl_err	 e;
 
 	*found = STORE_NONE;
@@ -432,24 +467,27 @@ rstore_read(struct store *st, const char *name, struct arena *a,
 	words(&c[0], key);
 	words(&c[1], "PEXPIRETIME");
 	words(&c[1], key);
-	if ((e = run(s, w, "cannot read", name, c, 2, r, 0)) != SL_OK)
+	words(&c[2], "TIME");
+	if ((e = run(s, w, "cannot read", name, c, 3, r, 0)) != SL_OK)
 		return e;
 	remember(s, name, r[0]);
 	if (r[0]->type == REDIS_REPLY_STRING) {
 		*found = STORE_DEAD;
-		if (r[1]->type == REDIS_REPLY_INTEGER)
-			switch (parse(s, name, r[0], r[1]->integer, a, d, now)) {
+		rnow = time_of(r[2]);
+		if (r[1]->type == REDIS_REPLY_INTEGER && rnow >= 0)
+			switch (parse(s, name, r[0], r[1]->integer, rnow, a,
+			    d, now)) {
 			case 1:
 				*found = STORE_LIVE;
 				break;
 			case -1:
-				free_replies(r, 2);
+				free_replies(r, 3);
 				*found = STORE_NONE;
 				return why_cause(w, SL_EINTERNAL,
 				    "out of memory");
 			}
 	}
-	free_replies(r, 2);
+	free_replies(r, 3);
 	return SL_OK;
 }
 
@@ -476,25 +514,22 @@ rstore_end(struct store *st)
 }
 
 /* The script's call, by its SHA-1 or (NOSCRIPT: a Redis restarted, or
- * SCRIPT FLUSH) by its text. */
+ * SCRIPT FLUSH) by its text; its reply in *R. */
 static enum sl_err
-cas(struct rstore *s, const char *name, const char *key, const char *ver,
-    const char *ms, struct why *w, long long *res)
+cas(struct rstore *s, const char *name, struct rcmd *args, redisReply **rp,
+    struct why *w)
 {
 	struct rcmd	 c;
 	redisReply	*r;
 	enum sl_err	 e;
-	int		 byname;
+	int		 byname, i;
 
 	for (byname = 1;; byname = 0) {
 		memset(&c, 0, sizeof(c));
 		words(&c, byname ? "EVALSHA" : "EVAL");
 		words(&c, byname ? s->sha : cas_script);
-		words(&c, "1");
-		words(&c, key);
-		words(&c, ver);
-		word(&c, s->text.p, s->text.len);
-		words(&c, ms);
+		for (i = 0; i < args->argc; i++)
+			word(&c, args->argv[i], args->len[i]);
 		if ((e = run(s, w, "cannot write", name, &c, 1, &r, 1)) !=
 		    SL_OK)
 			return e;
@@ -505,13 +540,93 @@ cas(struct rstore *s, const char *name, const char *key, const char *ver,
 		}
 		break;
 	}
-	if (r->type == REDIS_REPLY_ERROR)
+	if (r->type == REDIS_REPLY_ERROR) {
 		e = reply_fail(s, w, "cannot write", name, r);
-	else if (r->type != REDIS_REPLY_INTEGER)
+		freeReplyObject(r);
+		return e;
+	}
+	*rp = r;
+	return SL_OK;
+}
+
+/* The version of NAME this request read, for the script's ARGV[1]: ""
+ * (nothing was there) when it read none, or ANY when it did not read it
+ * within store_begin(). */
+static const char *
+version_of(const struct rstore *s, const char *name, const char *any)
+{
+	if (strcmp(s->begun, name) != 0 || !s->known)
+		return any;
+	return s->version;
+}
+
+static enum sl_err
+conflict(struct rstore *s, const char *name, struct why *w)
+{
+	return why_cause(w, SL_ECONFLICT, "session store: redis %s: %s "
+	    "changed since this request read it: nothing written (no update "
+	    "is lost; the request is run again)", s->addr, name);
+}
+
+/*
+ * Set NAME to the text of D, or (D NULL) remove it, in the script: when
+ * FROM (the name read, NAME or one NAME replaces) still holds the version
+ * read, else SL_ECONFLICT and nothing changed.
+ */
+static enum sl_err
+change(struct rstore *s, const char *from, const char *name,
+    const struct sdata *d, struct why *w)
+{
+	struct rcmd	 a;
+	redisReply	*r = NULL;
+	char		 kfrom[RS_KEY_MAX], kto[RS_KEY_MAX], ms[32];
+	long long	 ttl = 0;
+	enum sl_err	 e;
+	int		 ok, same = strcmp(from, name) == 0;
+
+	buf_reset(&s->text);
+	if (d != NULL) {
+		store_format(&s->text, d);
+		if (s->text.oom) {
+			buf_wipe(&s->text);
+			return why_cause(w, SL_EINTERNAL, "out of memory");
+		}
+		/* From now, in ms: the server's clock sets the expiry. */
+		ttl = ((long long)d->expires - (long long)time(NULL)) * 1000;
+	}
+	snprintf(ms, sizeof(ms), "%lld", ttl > 1000 ? ttl : 1000);
+	key_of(s, from, kfrom);
+	key_of(s, name, kto);
+	memset(&a, 0, sizeof(a));
+	words(&a, "2");
+	words(&a, kfrom);
+	words(&a, kto);
+	/* A write under a name not read must find nothing there (a new
+	 * id); a removal of one not read takes whatever is there. */
+	words(&a, version_of(s, from, d != NULL && same ? "" : "*"));
+	words(&a, d != NULL ? "set" : "del");
+	word(&a, s->text.p, s->text.len);
+	words(&a, ms);
+	e = cas(s, name, &a, &r, w);
+	buf_wipe(&s->text);
+	if (e != SL_OK)
+		return e;
+	ok = r->type == REDIS_REPLY_STRING ||
+	    (r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+		e = conflict(s, from, w);
+	else if (!ok || (d != NULL && (r->type != REDIS_REPLY_STRING ||
+	    r->len != 40)))
 		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
 		    "cannot write %s: an unexpected reply", s->addr, name);
-	else
-		*res = r->integer;
+	else if (strcmp(s->begun, from) == 0) {
+		/* What is there now is what this request wrote: a second
+		 * change compares with it. */
+		s->known = 1;
+		if (d != NULL && same)
+			memcpy(s->version, r->str, 40);
+		s->version[d != NULL && same ? 40 : 0] = '\0';
+	}
 	freeReplyObject(r);
 	return e;
 }
@@ -526,43 +641,26 @@ enum sl_err
 rstore_write(struct store *st, const char *name, const struct sdata *d,
     int flags, struct why *w)
 {
-	struct rstore	*s = rs(st);
-	char		 key[RS_KEY_MAX], ms[32], now[41];
-	const char	*ver;
-	long long	 res = 0;
-	enum sl_err	 e;
-
 	(void)flags;
-	ver = strcmp(s->begun, name) == 0 && s->known ? s->version : "";
-	buf_reset(&s->text);
-	buf_adds(&s->text, RS_WRITTEN);
-	buf_addu(&s->text, (unsigned long long)time(NULL));
-	buf_addc(&s->text, '\n');
-	store_format(&s->text, d);
-	if (s->text.oom) {
-		buf_wipe(&s->text);
-		return why_cause(w, SL_EINTERNAL, "out of memory");
-	}
-	sha1_hex(s->text.p, s->text.len, now);
-	key_of(s, name, key);
-	snprintf(ms, sizeof(ms), "%lld", (long long)d->expires * 1000);
-	e = cas(s, name, key, ver, ms, w, &res);
-	buf_wipe(&s->text);
-	if (e != SL_OK)
-		return e;
-	if (res != 1)
-		return why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
-		    "%s changed since this request read it: not written "
-		    "(no update is lost; the request may be sent again)",
-		    s->addr, name);
-	/* What is there now is what this request wrote. */
-	if (strcmp(s->begun, name) == 0) {
-		memcpy(s->version, now, sizeof(now));
-		s->known = 1;
-	}
-	return SL_OK;
+	return change(rs(st), name, name, d, w);
 }
 
+/* D under NAME in place of OLD, in one step of the script. */
+enum sl_err
+rstore_replace(struct store *st, const char *name, const struct sdata *d,
+    const char *old, struct why *w)
+{
+	return change(rs(st), old, name, d, w);
+}
+
+/* A session emptied: removed when unchanged since it was read. */
+enum sl_err
+rstore_discard(struct store *st, const char *name, struct why *w)
+{
+	return change(rs(st), name, name, NULL, w);
+}
+
+/* Whatever is there goes (a logout): no comparison, no script. */
 enum sl_err
 rstore_remove(struct store *st, const char *name, struct why *w)
 {
@@ -579,12 +677,17 @@ rstore_remove(struct store *st, const char *name, struct why *w)
 	if ((e = run(s, w, "cannot remove", name, &c, 1, &r, 0)) != SL_OK)
 		return e;
 	freeReplyObject(r);
+	if (strcmp(s->begun, name) == 0) {
+		s->known = 1;
+		s->version[0] = '\0';
+	}
 	return SL_OK;
 }
 
 /*
- * The sliding expiry: PEXPIREAT ... GT never shortens the key's expiry,
- * and EXISTS in the same round trip tells a session gone meanwhile.
+ * The sliding expiry: PEXPIRE ... GT never shortens the key's expiry (by
+ * the server's clock, from now), and EXISTS in the same round trip tells
+ * a session gone meanwhile.
  */
 enum sl_err
 rstore_touch(struct store *st, const char *name, time_t expires, time_t now,
@@ -594,14 +697,15 @@ rstore_touch(struct store *st, const char *name, time_t expires, time_t now,
 	struct rcmd	 c[2];
 	redisReply	*r[2];
 	char		 key[RS_KEY_MAX], ms[32];
+	long long	 ttl;
 	enum sl_err	 e;
 
-	(void)now;
 	*found = STORE_NONE;
 	key_of(s, name, key);
-	snprintf(ms, sizeof(ms), "%lld", (long long)expires * 1000);
+	ttl = ((long long)expires - (long long)now) * 1000;
+	snprintf(ms, sizeof(ms), "%lld", ttl > 1000 ? ttl : 1000);
 	memset(c, 0, sizeof(c));
-	words(&c[0], "PEXPIREAT");
+	words(&c[0], "PEXPIRE");
 	words(&c[0], key);
 	words(&c[0], ms);
 	words(&c[0], "GT");

@@ -17,6 +17,9 @@ void		 rstore_end(struct store *);
 enum sl_err	 rstore_write(struct store *, const char *,
 		    const struct sdata *, int, struct why *);
 enum sl_err	 rstore_remove(struct store *, const char *, struct why *);
+enum sl_err	 rstore_replace(struct store *, const char *,
+		    const struct sdata *, const char *, struct why *);
+enum sl_err	 rstore_discard(struct store *, const char *, struct why *);
 enum sl_err	 rstore_touch(struct store *, const char *, time_t, time_t,
 		    int *, struct why *);
 

@@ -21,15 +21,23 @@
  *   it: in between, no other request's write, touch or removal of the name
  *   comes between this one's read and its write, so no update is lost.
  *   The file store holds a lock (only writers wait for it); a store that
- *   checks a version instead fails the write rather than lose an update.
- *   One at a time: a second store_begin() ends the first.
+ *   checks a version instead (Redis) fails the write with SL_ECONFLICT
+ *   rather than lose an update, and changes nothing.  One at a time: a
+ *   second store_begin() ends the first.
  * - store_write() is atomic: a reader sees the old session or the new one,
  *   never a torn one.  STORE_NEW says it adds a session (none is replaced):
  *   then it is refused with SL_EFULL while the store is down to its
  *   reserve (SESSION_FILE_RESERVE), so that a flood of logins never fills
  *   it, while sessions already made are still rewritten.
+ * - store_replace() writes a session under a new name in place of the one
+ *   store_begin() began (a login's new id), the old name removed in the
+ *   same step, or (a store that holds a lock) just after: *KEPT says the
+ *   old one could not be removed, its cause in the why.
  * - store_remove() leaves nothing under the name, live, dead or corrupt;
- *   nothing there is no error.
+ *   nothing there is no error, nor is a change since it was read: it is
+ *   what a logout needs.  store_discard() is the removal of a session a
+ *   request emptied: within store_begin(), and like a write, it fails
+ *   with SL_ECONFLICT when another request changed the session since.
  * - store_touch() is the sliding expiry: it moves a live session's expiry
  *   forward without changing its data, and never shortens one (a later
  *   expiry stays).  Within store_begin().  *FOUND as store_read(): a
@@ -45,7 +53,8 @@
  * Errors: only a fault of the store is an error (DESIGN.md, Sessions: a
  * fault of the system is a 503 or 500, never "no session"): SL_EFULL
  * (full, 503), SL_EUNAVAIL (a fault waiting may mend: 503), SL_ESTORE
- * (the set-up's, 500), SL_EINTERNAL (memory).  Its cause for the log goes
+ * (the set-up's, 500), SL_EINTERNAL (memory), and SL_ECONFLICT (above:
+ * the request may be run again).  Its cause for the log goes
  * to the caller's why->cause, naming the store and the session's name.
  * Facts about one session (missing, expired, corrupt) are never errors.
  */
@@ -98,6 +107,8 @@ static const struct store_ops	 store_redis_ops = {
 	.end = rstore_end,
 	.write = rstore_write,
 	.remove = rstore_remove,
+	.replace = rstore_replace,
+	.discard = rstore_discard,
 	.touch = rstore_touch,
 };
 #endif
@@ -200,6 +211,29 @@ store_write(struct store *s, const char *name, const struct sdata *d,
 enum sl_err
 store_remove(struct store *s, const char *name, struct why *why)
 {
+	return s->ops->remove(s, name, why);
+}
+
+enum sl_err
+store_replace(struct store *s, const char *name, const struct sdata *d,
+    const char *old, int *kept, struct why *why)
+{
+	enum sl_err	 e;
+
+	*kept = 0;
+	if (s->ops->replace != NULL)
+		return s->ops->replace(s, name, d, old, why);
+	if ((e = s->ops->write(s, name, d, 0, why)) != SL_OK)
+		return e;
+	*kept = s->ops->remove(s, old, why) != SL_OK;
+	return SL_OK;
+}
+
+enum sl_err
+store_discard(struct store *s, const char *name, struct why *why)
+{
+	if (s->ops->discard != NULL)
+		return s->ops->discard(s, name, why);
 	return s->ops->remove(s, name, why);
 }
 

@@ -1,7 +1,8 @@
 /*
  * store.h: what a store implements (store-file.c and store-gc.c, the
- * files of SESSION_FILE_DIR; a Redis store would be store-redis.c), for
- * store.c to call through the store's table, which store.c holds.  What each operation must guarantee is written at the
+ * files of SESSION_FILE_DIR; store-redis.c, a Redis server), for
+ * store.c to call through the store's table, which store.c holds.  What
+ * each operation must guarantee is written at the
  * top of store.c; the rest of the library calls only the store_*()
  * functions of extern.h and never learns which store it has.
  */
@@ -21,6 +22,11 @@ struct	store_ops {
 	enum sl_err	 (*write)(struct store *, const char *,
 			    const struct sdata *, int, struct why *);
 	enum sl_err	 (*remove)(struct store *, const char *, struct why *);
+	/* May be NULL: a store whose begin() holds a lock has no need of
+	 * them (store.c writes, then removes). */
+	enum sl_err	 (*replace)(struct store *, const char *,
+			    const struct sdata *, const char *, struct why *);
+	enum sl_err	 (*discard)(struct store *, const char *, struct why *);
 	enum sl_err	 (*touch)(struct store *, const char *, time_t, time_t,
 			    int *, struct why *);
 	size_t		 (*gc)(struct store *, time_t, size_t);

@@ -7,11 +7,12 @@
 #   forward by the sliding expiry; a login over a session removes its key.
 # - Anonymous pages never reach Redis.
 # - No update lost: the counter example under spawn-fcgi with four
-#   workers, requests at once on one session.  A write that lost the race
-#   is refused (503), never applied over the other: every count shown is
-#   shown once, and the count stored is one more than the answers of 200.
-#   The same check on a plain read-then-write with redis-cli (GET, then
-#   SET, no script) finds counts twice: the check can fail.
+#   workers, 200 requests at once on one session.  A write that lost the
+#   race changes nothing, and its view runs again on a fresh read: every
+#   request is answered 200, each count from 2 to 201 once.  The same
+#   check on a plain read-then-write with redis-cli (GET, then SET, no
+#   script) finds counts twice; tests/fronts.bats does it with the
+#   counter built on such a store.
 # - Faults: Redis killed (503 with Retry-After, anonymous pages still 200,
 #   then back without restarting the workers), stopped (503 within
 #   SESSION_REDIS_TIMEOUT, never a hang), a wrong password (one log line,
@@ -105,7 +106,8 @@ name_of() {
 	assert_logged_in_as dave
 	stats=$(rcli info commandstats | grep '^cmdstat_' |
 	    grep -v '^cmdstat_\(info\|config\)' | cut -d: -f1 | sort | tr '\n' ' ')
-	assert_equal "$stats" "cmdstat_get cmdstat_pexpiretime "
+	# In one round trip: TIME puts the session's times on one clock.
+	assert_equal "$stats" "cmdstat_get cmdstat_pexpiretime cmdstat_time "
 }
 
 @test "a login over a session replaces its key: the old one is gone" {
@@ -147,7 +149,7 @@ start_counter() {
 	cp "$SRCDIR"/html/* "$SRCDIR/examples/counter.html" "$TMP/ctr/html/"
 	TEMPLATE_DIR=$TMP/ctr/html
 	CONFIG+=(SESSILE_WORKERS=4)
-	BUILDDIR=$TMP/ctr start_fcgi counter
+	BUILDDIR=$TMP/ctr start_logged counter
 }
 
 # counter_burst N COOKIE: N requests at once on the counter, through
@@ -184,24 +186,20 @@ assert_each_once() {
 	[ -z "$dup" ] || fail "counts shown twice: $dup"
 }
 
-@test "50 increments at once through 4 workers: each count shown once, none lost" {
+@test "200 increments at once through 4 workers: all answered, each count shown once, none lost" {
 	start_counter
 	fcgi counter GET ""
 	cookie_value_of session
 	c=$REPLY
 	key=session:$(name_of "$c")
 	assert_equal "$(stored_visits "$key")" 1
-	counter_burst 50 "$c"
-	shown "$TMP"/a/* > "$TMP/seen"
-	ok=$(wc -l < "$TMP/seen")
-	refused=$(grep -l '^Status: 503' "$TMP"/a/* | wc -l)
-	echo "# 200: $ok, 503 (lost the race, nothing written): $refused" >&3
-	[ $((ok + refused)) -eq 50 ]
-	[ "$ok" -ge 1 ]
-	assert_each_once "$TMP/seen"
-	# Every answer of 200 is one increment kept, and only those are.
-	assert_equal "$(stored_visits "$key")" $((1 + ok))
-	assert_equal "$(sort -n "$TMP/seen" | tail -1)" $((1 + ok))
+	counter_burst 200 "$c"
+	# A write that lost the race ran its view again: no 503.
+	assert_equal "$(grep -l '^Status: 200' "$TMP"/a/* | wc -l)" 200
+	shown "$TMP"/a/* | sort -n > "$TMP/seen"
+	diff <(seq 2 201) "$TMP/seen"
+	assert_equal "$(stored_visits "$key")" 201
+	assert_equal "$(logged_lines counter)" 0
 }
 
 # plain_increments KEY N: N increments at once of the session under KEY,
