@@ -70,3 +70,57 @@ stop_redis() {
 rcli() {
 	redis-cli -p "$REDIS_PORT" "$@"
 }
+
+# restart_redis: the server start_redis started, stopped (SIGTERM: it
+# writes its append-only file out) and started again on the same port
+# with the same configuration.
+restart_redis() {
+	stop_redis
+	redis-server "$REDIS_DIR/redis.conf" 3>&- &
+	REDIS_PID=$!
+	echo "$REDIS_PID" > "$REDIS_DIR/pid"
+	for _ in $(seq 250); do
+		rcli ping 2>/dev/null | grep -qx PONG && return 0
+		sleep 0.02
+	done
+	echo "redis-server would not start again: $(cat "$REDIS_DIR/redis.log")" >&2
+	return 1
+}
+
+# redis_snippet IN OUT KEYFILE: the lighttpd snippet IN with every
+# program on this test's Redis and on KEYFILE, so that several web
+# servers made from OUT share sessions.
+redis_snippet() {
+	sed -e "s|\"SECRET_KEY_FILE\" => \"[^\"]*\",|\"SECRET_KEY_FILE\" => \"$3\", \"SESSION_TYPE\" => \"redis\", \"SESSION_REDIS_URL\" => \"redis://127.0.0.1:$REDIS_PORT/0\",|" \
+	    "$1" > "$2"
+	grep -q '"SESSION_TYPE" => "redis"' "$2"
+}
+
+# plain_counter DIR: the counter example built in DIR/counter on a
+# Redis store whose script is a plain write: the session read with GET
+# (as ever), then SET over whatever is there, with no comparison.  The
+# rest of the library is this build's own (its convenience archive).
+plain_counter() {
+	local d=$1 mk=$BUILDDIR/Makefile
+	mkdir -p "$d"
+	mkvar() { sed -n "s/^$1 = //p" "$mk"; }
+	printf '%s\n' '#define PLAIN_WRITE "local w = '"'written '"' .. '\
+"redis.call('TIME')[1] .. '\\\\n' .. ARGV[3] "\
+"redis.call('SET', KEYS[2], w, 'PX', ARGV[4]) return redis.sha1hex(w)\"" \
+	    > "$d/plain.h"
+	sed 's/^static const char\t cas_script\[\] =/static const char cas_script[] = PLAIN_WRITE;\nstatic const char cas_unused[] __attribute__((unused)) =/' \
+	    "$SRCDIR/lib/store-redis.c" > "$d/store-redis.c"
+	grep -q PLAIN_WRITE "$d/store-redis.c" ||
+	    fail "store-redis.c has no cas_script to replace"
+	# shellcheck disable=SC2046
+	cc -DHAVE_CONFIG_H -include "$d/plain.h" -I"$BUILDDIR" \
+	    -I"$SRCDIR/lib" $(mkvar HIREDIS_CFLAGS) $(mkvar GCRYPT_CFLAGS) \
+	    -c "$d/store-redis.c" -o "$d/store-redis.o"
+	cp "$BUILDDIR/lib/.libs/libsessile-core.a" "$d/core.a"
+	ar d "$d/core.a" libsessile_core_la-store-redis.o
+	ar r "$d/core.a" "$d/store-redis.o" 2>/dev/null
+	# shellcheck disable=SC2046
+	cc -o "$d/counter" "$BUILDDIR/examples/counter.o" "$d/core.a" \
+	    $(mkvar GCRYPT_LIBS) $(mkvar FCGI_LIBS) $(mkvar UNISTRING_LIBS) \
+	    $(mkvar HIREDIS_LIBS)
+}
