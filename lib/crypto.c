@@ -247,20 +247,29 @@ b64url_decode(const char *in, size_t len, void *out, size_t cap,
 	return 1;
 }
 
+/* The LEN bytes of IN as 2 * LEN lowercase hex digits and a NUL. */
+void
+hex_encode(const void *in, size_t len, char *out)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = in;
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
 /* The digest ALGO of IN, MDLEN bytes, in lowercase hex into OUT. */
 static void
 digest_hex(int algo, size_t mdlen, const void *in, size_t len, char *out)
 {
-	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 md[32];
-	size_t			 i;
 
 	gcry_md_hash_buffer(algo, md, in, len);
-	for (i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[2 * mdlen] = '\0';
+	hex_encode(md, mdlen, out);
 }
 
 void

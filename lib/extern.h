@@ -201,6 +201,7 @@ int	 b64url_decode(const char *, size_t, void *, size_t, size_t *);
 int	 b64url_valid(const char *, size_t);
 void	 sha256_hex(const void *, size_t, char[STORE_NAME_LEN + 1]);
 void	 sha1_hex(const void *, size_t, char[41]);
+void	 hex_encode(const void *, size_t, char *);
 int	 ct_equal(const void *, const void *, size_t);
 
 /* form.c: application/x-www-form-urlencoded. */

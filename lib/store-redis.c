@@ -60,22 +60,33 @@
 
 #define RS_KEY_MAX	(64 + STORE_NAME_LEN + 1)
 #define RS_WRITTEN	"written "
+#define RS_NONCE_LEN	16	/* hex digits */
 
 /*
  * The one script every change runs.  KEYS[1] is the session this request
  * read, KEYS[2] where the new value goes (KEYS[1], or a login's new name
  * in its place).  ARGV[1] is the version read: the SHA-1 of the value,
  * "" when nothing was there, "*" for no comparison; ARGV[2] "set" or
- * "del"; ARGV[3] the text, ARGV[4] its time to live in ms.  The time the
- * value says it was written, and its expiry (PX), are the Redis server's
- * clock (TIME), the one clock of every web server writing to it.
- * Returns 0 when the version changed (nothing done); for "set", the new
- * value's version; for "del", 1.  (A value equal to the new one is no
- * proof that this request wrote it: two requests that read the same
- * session and made the same change write the same bytes, and the second
- * must fail.)
+ * "del"; ARGV[3] the text, ARGV[4] its time to live in ms, ARGV[5] a
+ * nonce of this change.  The time the value says it was written, and its
+ * expiry (PX), are the Redis server's clock (TIME), the one clock of
+ * every web server writing to it.  Returns 0 when the version changed
+ * (nothing done); for "set", the new value's version; for "del", 1.
+ *
+ * A "set" sent again (its connection closed before the answer came, run()
+ * sends it once more on a new one) may find it ran the first time: the
+ * value under KEYS[2] carries its nonce, and it succeeds as it did then,
+ * rather than fail and have the request's change made twice.  (The value
+ * alone is no proof: two requests that read the same session and made
+ * the same change write the same bytes, and the second must fail.)
  */
 static const char	 cas_script[] =
+	"if ARGV[2] == 'set' then\n"
+	"  local c = redis.call('GET', KEYS[2])\n"
+	"  if c and string.match(c, '^written %d+ (%x+)\\n') == ARGV[5] then\n"
+	"    return redis.sha1hex(c)\n"
+	"  end\n"
+	"end\n"
 	"local v = redis.call('GET', KEYS[1])\n"
 	"if ARGV[1] == '' then\n"
 	"  if v then return 0 end\n"
@@ -87,7 +98,8 @@ static const char	 cas_script[] =
 	"  redis.call('DEL', KEYS[1])\n"
 	"end\n"
 	"if ARGV[2] == 'del' then return 1 end\n"
-	"local w = 'written ' .. redis.call('TIME')[1] .. '\\n' .. ARGV[3]\n"
+	"local w = 'written ' .. redis.call('TIME')[1] .. ' ' .. ARGV[5] ..\n"
+	"    '\\n' .. ARGV[3]\n"
 	"redis.call('SET', KEYS[2], w, 'PX', ARGV[4])\n"
 	"return redis.sha1hex(w)\n";
 
@@ -108,8 +120,8 @@ struct	rstore {
 /* One command: its words, as redisCommandArgv() takes them. */
 struct	rcmd {
 	int		 argc;
-	const char	*argv[10];
-	size_t		 len[10];
+	const char	*argv[12];
+	size_t		 len[12];
 };
 
 static struct rstore *
@@ -363,11 +375,12 @@ key_of(const struct rstore *s, const char *name, char key[RS_KEY_MAX])
 	snprintf(key, RS_KEY_MAX, "%s%s", s->c->key_prefix, name);
 }
 
-/* "written SECONDS\n" at the front of the value, or 0. */
+/* "written SECONDS NONCE\n" at the front of the value: its length, and
+ * SECONDS in *T; or 0. */
 static size_t
 written_of(const char *v, size_t len, time_t *t)
 {
-	size_t		 i = strlen(RS_WRITTEN);
+	size_t		 i = strlen(RS_WRITTEN), j;
 	long long	 n = 0;
 
 	if (len < i || memcmp(v, RS_WRITTEN, i) != 0)
@@ -375,7 +388,12 @@ written_of(const char *v, size_t len, time_t *t)
 	/* At most 18 digits: no overflow, and far past any real time. */
 	for (; i < len && v[i] >= '0' && v[i] <= '9' && i < 8 + 18; i++)
 		n = n * 10 + (v[i] - '0');
-	if (i == len || v[i] != '\n' || i == strlen(RS_WRITTEN))
+	if (i == len || v[i] != ' ' || i == strlen(RS_WRITTEN))
+		return 0;
+	for (j = ++i; i < len && i - j < RS_NONCE_LEN &&
+	    strchr("0123456789abcdef", v[i]) != NULL && v[i] != '\0'; i++)
+		continue;
+	if (i == len || i - j != RS_NONCE_LEN || v[i] != '\n')
 		return 0;
 	*t = (time_t)n;
 	return i + 1;
@@ -580,6 +598,8 @@ change(struct rstore *s, const char *from, const char *name,
 	struct rcmd	 a;
 	redisReply	*r = NULL;
 	char		 kfrom[RS_KEY_MAX], kto[RS_KEY_MAX], ms[32];
+	char		 nonce[RS_NONCE_LEN + 1];
+	unsigned char	 raw[RS_NONCE_LEN / 2];
 	long long	 ttl = 0;
 	enum sl_err	 e;
 	int		 ok, same = strcmp(from, name) == 0;
@@ -607,6 +627,9 @@ change(struct rstore *s, const char *from, const char *name,
 	words(&a, d != NULL ? "set" : "del");
 	word(&a, s->text.p, s->text.len);
 	words(&a, ms);
+	random_nonce(raw, sizeof(raw));
+	hex_encode(raw, sizeof(raw), nonce);
+	words(&a, nonce);
 	e = cas(s, name, &a, &r, w);
 	buf_wipe(&s->text);
 	if (e != SL_OK)

@@ -104,10 +104,14 @@ plain_counter() {
 	local d=$1 mk=$BUILDDIR/Makefile
 	mkdir -p "$d"
 	mkvar() { sed -n "s/^$1 = //p" "$mk"; }
-	printf '%s\n' '#define PLAIN_WRITE "local w = '"'written '"' .. '\
-"redis.call('TIME')[1] .. '\\\\n' .. ARGV[3] "\
-"redis.call('SET', KEYS[2], w, 'PX', ARGV[4]) return redis.sha1hex(w)\"" \
-	    > "$d/plain.h"
+	# The value as the real script writes it, over whatever is there.
+	cat > "$d/plain.h" <<'PLAIN'
+#define PLAIN_WRITE \
+	"local w = 'written ' .. redis.call('TIME')[1] .. ' ' .. " \
+	"ARGV[5] .. '\\n' .. ARGV[3] " \
+	"redis.call('SET', KEYS[2], w, 'PX', ARGV[4]) " \
+	"return redis.sha1hex(w)"
+PLAIN
 	sed 's/^static const char\t cas_script\[\] =/static const char cas_script[] = PLAIN_WRITE;\nstatic const char cas_unused[] __attribute__((unused)) =/' \
 	    "$SRCDIR/lib/store-redis.c" > "$d/store-redis.c"
 	grep -q PLAIN_WRITE "$d/store-redis.c" ||
