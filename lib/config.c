@@ -980,8 +980,8 @@ check_redis_url(struct ld *ld, const char *v)
 
 /*
  * host:port,host:port,...: each port given (a sentinel's is no
- * default).  Finding the primary through them is not in this build yet:
- * a valid list is refused too, rather than silently ignored.
+ * default).  The primary is then asked of them (store-redis.c), and the
+ * URL gives only its user, password and database.
  */
 static enum sl_err
 check_sentinels(struct ld *ld, const char *v)
@@ -1005,9 +1005,7 @@ check_sentinels(struct ld *ld, const char *v)
 			    "not host:port", c->nsentinels + 1, n);
 		c->nsentinels++;
 	}
-	return bad(ld->w, ld->var, "Redis Sentinel is not supported yet "
-	    "by this build: unset it and name the primary in "
-	    "SESSION_REDIS_URL");
+	return SL_OK;
 }
 
 /* Sentinel's names: letters, digits, '.', '_', '-'. */

@@ -110,6 +110,7 @@ struct	rstore {
 	redisContext		*rc;	/* NULL until first use */
 	int			 fresh;	/* rc made in this call */
 	char			 addr[128];	/* for the log */
+	size_t			 sentinel;	/* the one to ask first */
 	char			 begun[STORE_NAME_LEN + 1];	/* "": none */
 	int			 known;	/* a version of begun was read */
 	char			 version[41];	/* "": nothing was there */
@@ -139,7 +140,10 @@ rstore_new(const char *who, const struct config *c)
 		return NULL;
 	s->who = who;
 	s->c = c;
-	if (c->redis.path != NULL)
+	if (c->nsentinels > 0)
+		snprintf(s->addr, sizeof(s->addr), "(the primary of %s, not "
+		    "found yet)", c->sentinel_master);
+	else if (c->redis.path != NULL)
 		snprintf(s->addr, sizeof(s->addr), "unix:%s", c->redis.path);
 	else
 		snprintf(s->addr, sizeof(s->addr), "%s:%d", c->redis.host,
@@ -271,14 +275,109 @@ words(struct rcmd *c, const char *p)
 	word(c, p, strlen(p));
 }
 
-/* The connection, made when there is none: AUTH, SELECT. */
+/*
+ * What one sentinel SA says the primary is, in HOST and *PORT: 1, or 0
+ * with why not in WHY (unreachable, no answer in time, no such name).
+ */
+static int
+ask_sentinel(const struct rstore *s, const struct redis_addr *sa,
+    struct timeval tv, char host[64], int *port, char why[128])
+{
+	redisContext	*rc;
+	redisReply	*r = NULL;
+	int		 ok = 0;
+
+	rc = redisConnectWithTimeout(sa->host, sa->port, tv);
+	if (rc == NULL || rc->err || redisSetTimeout(rc, tv) != REDIS_OK) {
+		snprintf(why, 128, "%s:%d: %.80s", sa->host, sa->port,
+		    rc != NULL && rc->errstr[0] != '\0' ? rc->errstr :
+		    "cannot connect");
+		goto out;
+	}
+	r = redisCommand(rc, "SENTINEL get-master-addr-by-name %s",
+	    s->c->sentinel_master);
+	if (r == NULL)
+		snprintf(why, 128, "%s:%d: %.80s", sa->host, sa->port,
+		    rc->errstr[0] != '\0' ? rc->errstr : "no answer");
+	else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    r->element[0]->type == REDIS_REPLY_STRING &&
+	    r->element[1]->type == REDIS_REPLY_STRING &&
+	    r->element[0]->len < 64 && (*port = atoi(r->element[1]->str)) > 0 &&
+	    *port < 65536) {
+		memcpy(host, r->element[0]->str, r->element[0]->len + 1);
+		ok = 1;
+	} else
+		snprintf(why, 128, "%s:%d: %.80s", sa->host, sa->port,
+		    r->type == REDIS_REPLY_ERROR ? r->str :
+		    "no primary of that name");
+out:
+	if (r != NULL)
+		freeReplyObject(r);
+	if (rc != NULL)
+		redisFree(rc);
+	return ok;
+}
+
+/*
+ * The primary, asked of the sentinels in turn, from the one that answered
+ * last: its address in HOST and *PORT, and in s->addr for the log.
+ */
+static enum sl_err
+discover(struct rstore *s, struct timeval tv, char host[64], int *port,
+    struct why *w)
+{
+	const struct config	*c = s->c;
+	char			 why[128] = "";
+	size_t			 k, i;
+
+	for (k = 0; k < c->nsentinels; k++) {
+		i = (s->sentinel + k) % c->nsentinels;
+		if (ask_sentinel(s, &c->sentinels[i], tv, host, port, why)) {
+			s->sentinel = i;
+			snprintf(s->addr, sizeof(s->addr), "%s:%d (the "
+			    "primary of %s)", host, *port, c->sentinel_master);
+			return SL_OK;
+		}
+	}
+	return why_cause(w, SL_EUNAVAIL, "session store: redis: none of "
+	    "%zu sentinels (SESSION_REDIS_SENTINELS) named a primary of %s; "
+	    "the last: %s", c->nsentinels, c->sentinel_master, why);
+}
+
+/* The server found through the sentinels is a primary (ROLE): one a
+ * failover demoted, or one still a replica, is not written to. */
+static enum sl_err
+check_role(struct rstore *s, struct why *w)
+{
+	redisReply	*r;
+	enum sl_err	 e = SL_OK;
+
+	if ((r = redisCommand(s->rc, "ROLE")) == NULL)
+		return io_fail(s, w, "cannot ask its ROLE", NULL);
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    strcmp(r->element[0]->str, "master") != 0) {
+		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: not "
+		    "a primary (ROLE: %s): a failover under way?", s->addr,
+		    r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+		    r->element[0]->type == REDIS_REPLY_STRING ?
+		    r->element[0]->str : "no answer");
+		drop(s);
+	}
+	freeReplyObject(r);
+	return e;
+}
+
+/* The connection, made when there is none: the primary found through the
+ * sentinels when there are any, AUTH, SELECT, and then its ROLE. */
 static enum sl_err
 connect_(struct rstore *s, struct why *w)
 {
 	const struct redis_addr	*a = &s->c->redis;
 	struct timeval		 tv;
 	struct rcmd		 c;
-	char			 db[16];
+	char			 db[16], host[64];
+	int			 port = 0;
 	enum sl_err		 e;
 
 	s->fresh = 0;
@@ -286,8 +385,14 @@ connect_(struct rstore *s, struct why *w)
 		return SL_OK;
 	tv.tv_sec = s->c->redis_timeout / 1000;
 	tv.tv_usec = (s->c->redis_timeout % 1000) * 1000;
-	s->rc = a->path != NULL ? redisConnectUnixWithTimeout(a->path, tv) :
-	    redisConnectWithTimeout(a->host, a->port, tv);
+	if (s->c->nsentinels > 0) {
+		if ((e = discover(s, tv, host, &port, w)) != SL_OK)
+			return e;
+		s->rc = redisConnectWithTimeout(host, port, tv);
+	} else if (a->path != NULL)
+		s->rc = redisConnectUnixWithTimeout(a->path, tv);
+	else
+		s->rc = redisConnectWithTimeout(a->host, a->port, tv);
 	if (s->rc == NULL)
 		return why_cause(w, SL_EINTERNAL, "out of memory");
 	if (s->rc->err)
@@ -312,6 +417,8 @@ connect_(struct rstore *s, struct why *w)
 		if ((e = setup(s, w, "SELECT refused", &c)) != SL_OK)
 			return e;
 	}
+	if (s->c->nsentinels > 0)
+		return check_role(s, w);
 	return SL_OK;
 }
 

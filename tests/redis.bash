@@ -128,3 +128,55 @@ PLAIN
 	    $(mkvar GCRYPT_LIBS) $(mkvar FCGI_LIBS) $(mkvar UNISTRING_LIBS) \
 	    $(mkvar HIREDIS_LIBS)
 }
+
+# start_sentinels N MASTER_PORT DIR: N redis-sentinel processes in DIR/1..N,
+# on free ports, monitoring the primary on MASTER_PORT as "mymaster"
+# (quorum 2, down after one second), until each knows the others and the
+# replica; their ports in SENTINEL_PORTS, their pids in SENTINEL_PIDS.
+start_sentinels() {
+	local n=$1 mport=$2 dir=$3 i port ok
+	SENTINEL_PORTS=() SENTINEL_PIDS=()
+	for i in $(seq "$n"); do
+		mkdir -p "$dir/$i"
+		port=$(free_port)
+		printf '%s\n' "port $port" "bind 127.0.0.1" "dir $dir/$i" \
+		    "daemonize no" "logfile $dir/$i/sentinel.log" \
+		    "sentinel monitor mymaster 127.0.0.1 $mport 2" \
+		    "sentinel down-after-milliseconds mymaster 1000" \
+		    "sentinel failover-timeout mymaster 10000" \
+		    > "$dir/$i/sentinel.conf"
+		redis-sentinel "$dir/$i/sentinel.conf" 3>&- &
+		SENTINEL_PIDS+=($!)
+		SENTINEL_PORTS+=("$port")
+	done
+	for _ in $(seq 200); do
+		ok=0
+		for port in "${SENTINEL_PORTS[@]}"; do
+			[ "$(redis-cli -p "$port" sentinel sentinels mymaster \
+			    2>/dev/null | grep -c '^name$')" -eq $((n - 1)) ] &&
+			    [ "$(redis-cli -p "$port" sentinel replicas \
+			    mymaster 2>/dev/null | grep -c '^name$')" -ge 1 ] &&
+			    ok=$((ok + 1))
+		done
+		[ "$ok" -lt "$n" ] || return 0
+		sleep 0.1
+	done
+	echo "the sentinels never found each other" >&2
+	return 1
+}
+
+# stop_sentinels: those start_sentinels started, by pid.
+stop_sentinels() {
+	local pid
+	for pid in "${SENTINEL_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	SENTINEL_PIDS=()
+}
+
+# primary_port SENTINEL_PORT: the port the sentinel names the primary by.
+primary_port() {
+	redis-cli -p "$1" sentinel get-master-addr-by-name mymaster 2>/dev/null |
+	    sed -n 2p
+}

@@ -16,7 +16,10 @@
 # - Faults: Redis killed (503 with Retry-After, anonymous pages still 200,
 #   then back without restarting the workers), stopped (503 within
 #   SESSION_REDIS_TIMEOUT, never a hang), a wrong password (one log line,
-#   without the password).
+#   without the password), a write whose answer was lost (sent again, made
+#   once).
+# - Sentinel: a primary, a replica and three sentinels; the primary
+#   killed, the same workers find the new one.
 #
 # Skipped, saying why, in a build without the Redis store (configure
 # --without-redis, or no hiredis) or without redis-server.
@@ -26,13 +29,20 @@ load lib
 setup() {
 	common_setup
 	have_redis_store || skip "$REDIS_MISSING"
+	EXTRA_PIDS=() SENTINEL_PIDS=()
 	start_redis "$TMP/redis"
 	CONFIG=(SESSION_TYPE=redis
 	    "SESSION_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0")
 }
 
 teardown() {
+	local pid
 	stop_fcgi
+	stop_sentinels
+	for pid in "${EXTRA_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	stop_redis
 }
 
@@ -354,11 +364,76 @@ start_redis_on() {
 	rcli -a right-password-1 --no-auth-warning --scan | grep -q '^session:'
 }
 
-@test "SESSION_REDIS_SENTINELS is refused at start, naming it" {
-	CONFIG+=(SESSION_REDIS_SENTINELS=127.0.0.1:26379)
+# ---- Sentinel -----------------------------------------------------------
+
+# sentinel_list: SESSION_REDIS_SENTINELS for the sentinels started.
+sentinel_list() {
+	local p list=
+	for p in "${SENTINEL_PORTS[@]}"; do
+		list+=${list:+,}127.0.0.1:$p
+	done
+	echo "$list"
+}
+
+@test "Sentinel: the primary killed, a replica takes over; sessions still read and logins work, no worker restarted" {
+	require redis-sentinel || skip "$MISSING is not installed"
+	pport=$REDIS_PORT ppid=$REDIS_PID
+	start_redis "$TMP/replica" "replicaof 127.0.0.1 $pport"
+	rport=$REDIS_PORT
+	EXTRA_PIDS+=("$REDIS_PID")
+	REDIS_PORT=$pport REDIS_PID=$ppid
+	start_sentinels 3 "$pport" "$TMP/sentinels"
+	# The URL's host and port are not used: the sentinels name them.
+	CONFIG=(SESSION_TYPE=redis SESSION_REDIS_URL=redis://127.0.0.1:1/0
+	    "SESSION_REDIS_SENTINELS=$(sentinel_list)")
+	start_logged index
+	start_logged login
+	workers="$PID_index $PID_login"
+	REQUEST=fcgi login carol
+	old=$SESSION
+	fcgi index GET "" HTTP_COOKIE="session=$old"
+	assert_logged_in_as carol
+	# Written to the replica too before the primary dies.
+	assert_equal "$(rcli wait 1 5000)" 1
+	kill -9 "$ppid"
+	wait "$ppid" 2>/dev/null || true
+	REDIS_PID=
+	for _ in $(seq 300); do
+		[ "$(primary_port "${SENTINEL_PORTS[0]}")" != "$rport" ] ||
+			break
+		sleep 0.1
+	done
+	assert_equal "$(primary_port "${SENTINEL_PORTS[0]}")" "$rport"
+	# The replica may still be turning into a primary: 503 meanwhile,
+	# never "not logged in".
+	for _ in $(seq 50); do
+		fcgi index GET "" HTTP_COOKIE="session=$old"
+		[ "$CODE" = 503 ] || break
+		sleep 0.1
+	done
+	assert_logged_in_as carol
+	REQUEST=fcgi login dave
+	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as dave
+	assert_equal "$(redis-cli -p "$rport" exists \
+	    "session:$(name_of "$SESSION")")" 1
+	assert_equal "$PID_index $PID_login" "$workers"
+	running "$PID_index"
+	running "$PID_login"
+	# What was logged names no session's id.
+	LOG=$(cat "$TMP/index.stderr" "$TMP/login.stderr")
+	assert_log_hides "$old" "$SESSION"
+}
+
+@test "Sentinel: none of them reachable is a 503 naming SESSION_REDIS_SENTINELS" {
+	CONFIG+=("SESSION_REDIS_SENTINELS=127.0.0.1:$(free_port),127.0.0.1:$(free_port)")
 	cgi index GET ""
-	assert_status 500
-	[[ $LOG == *"SESSION_REDIS_SENTINELS: Redis Sentinel is not supported yet"* ]]
+	assert_anonymous
+	fetch_csrf_token
+	cgi login POST "csrf_token=$CSRF&username=carol" \
+	    HTTP_COOKIE="session_csrf=$CSRF"
+	assert_status 503
+	[[ $LOG == *"none of 2 sentinels (SESSION_REDIS_SENTINELS) named a primary of mymaster"* ]]
 }
 
 @test "sessile-gc refuses SESSION_TYPE=redis: Redis expires its own" {

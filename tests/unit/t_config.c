@@ -866,11 +866,6 @@ static const struct msg_test {
 	    "SESSION_REDIS_SENTINELS: sentinel 2 of 2 is not host:port" },
 	{ { KEY, "SESSION_REDIS_SENTINELS=h1:26379/0" },
 	    "SESSION_REDIS_SENTINELS: sentinel 1 of 1 is not host:port" },
-	/* A valid list: refused until Sentinel discovery is built. */
-	{ { KEY, "SESSION_REDIS_SENTINELS=h1:26379, [::1]:26380" },
-	    "SESSION_REDIS_SENTINELS: Redis Sentinel is not supported yet "
-	    "by this build: unset it and name the primary in "
-	    "SESSION_REDIS_URL" },
 };
 
 static void
@@ -968,6 +963,8 @@ test_redis_values(void)
 	    "SESSION_REDIS_SENTINEL_MASTER=sessions-1.a_b", NULL };
 	char		 px[] = "SESSION_KEY_PREFIX=" LONGPREFIX;
 	char		*env1[] = { KEY, "SESSION_REDIS_TIMEOUT=1", px, NULL };
+	char		*env2[] = { KEY,
+	    "SESSION_REDIS_SENTINELS=h1:26379, [::1]:26380", NULL };
 	struct config	 c;
 	char		 err[256];
 
@@ -980,6 +977,18 @@ test_redis_values(void)
 		    "none");
 		ok(strcmp(c.sentinel_master, "sessions-1.a_b") == 0,
 		    "SESSION_REDIS_SENTINEL_MASTER=sessions-1.a_b");
+		config_free(&c);
+	} else
+		printf("# %s\n", err);
+	if (ok(load(&c, env2, err, sizeof(err)) == SL_OK,
+	    "SESSION_REDIS_SENTINELS of two is accepted")) {
+		ok(c.nsentinels == 2 &&
+		    strcmp(c.sentinels[0].host, "h1") == 0 &&
+		    c.sentinels[0].port == 26379 &&
+		    strcmp(c.sentinels[1].host, "::1") == 0 &&
+		    c.sentinels[1].port == 26380,
+		    "SESSION_REDIS_SENTINELS=h1:26379, [::1]:26380: both, "
+		    "in order");
 		config_free(&c);
 	} else
 		printf("# %s\n", err);
