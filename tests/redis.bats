@@ -395,6 +395,7 @@ sentinel_list() {
 	assert_logged_in_as carol
 	# Written to the replica too before the primary dies.
 	assert_equal "$(rcli wait 1 5000)" 1
+	t0=$(date +%s%N)
 	kill -9 "$ppid"
 	wait "$ppid" 2>/dev/null || true
 	REDIS_PID=
@@ -412,6 +413,8 @@ sentinel_list() {
 		sleep 0.1
 	done
 	assert_logged_in_as carol
+	echo "# served again $((($(date +%s%N) - t0) / 1000000)) ms after" \
+	    "the primary was killed" >&3
 	REQUEST=fcgi login dave
 	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as dave
