@@ -2,8 +2,10 @@
 # bench/compare, run for a second a line.  The benchmark is no test: it
 # prints figures, and no timing is asserted here.  But what it compares
 # must hold, or its figures mean nothing: every application serves
-# sessile's very page, answers every request of every scenario, and the
-# anonymous GET / of sessile writes no file.
+# sessile's very page, answers every request of every scenario, the
+# anonymous GET / of sessile writes no file and sends nothing to Redis,
+# a logged-in one is one round trip, and both sessile stores are measured
+# as they grow.
 
 load lib
 
@@ -12,10 +14,11 @@ setup() {
 }
 
 setup_file() {
-	require lighttpd wrk curl hyperfine php-fpm8.2 php-cgi gunicorn ||
-	    return 0
-	# PORT: the first of five in a row.
+	require lighttpd wrk curl hyperfine php-fpm8.2 php-cgi gunicorn \
+	    redis-server redis-benchmark || return 0
+	# PORT: the first of ten in a row.
 	PORT=$(free_port) SESSIONS=3 RUNS=5 BENCH_DIR=$BATS_FILE_TMPDIR \
+	    STORE_SIZES="50 200" \
 	    BUILDDIR=$BUILDDIR "$SRCDIR/bench/compare" 1 \
 	    >"$BATS_FILE_TMPDIR/out" 2>&1
 	echo $? >"$BATS_FILE_TMPDIR/status"
@@ -38,39 +41,69 @@ row() {
 
 @test "every application serves sessile's logged-in page, byte for byte" {
 	local a
-	for a in ceiling static php flask; do
+	for a in ceiling static s-redis php php-redis php-rlock flask f-redis; do
 		grep -q "^#   $a: the same [0-9]* bytes$" "$BATS_FILE_TMPDIR/out" ||
 		    fail "$a: not sessile's page"
 	done
 }
 
+# line SCENARIO APP: the figures of one line, in $1 (the app) to ${11}
+# (errors), checked whole and without errors.
+line() {
+	set -- $(row "$1" "$2" | sed "s|^$1||")
+	[ "$#" -eq 11 ] || return 1
+	[ "${11}" = 0 ] || return 1
+	FIG=("$@")
+}
+
 @test "every scenario has a line for each application, each without errors" {
 	local s a n=0
 	for s in "GET /, one session" "GET /, 3 sessions" "GET /, no cookie"; do
-		for a in sessile ceiling static php flask; do
-			set -- $(row "$s" "$a" | sed "s|^$s||")
-			[ "$#" -eq 9 ] || fail "no line for $s, $a"
-			[ "$9" = 0 ] || fail "$s, $a: $9 errors"
-			[ "$2" -gt 0 ] || fail "$s, $a: no requests"
+		for a in sessile s-redis ceiling static php php-redis \
+		    php-rlock flask f-redis; do
+			line "$s" "$a" || fail "no line, or errors, for $s, $a"
+			[ "${FIG[1]}" -gt 0 ] || fail "$s, $a: no requests"
 			n=$((n + 1))
 		done
 	done
 	for s in "POST /login" "login, GET /, logout"; do
-		for a in sessile php flask; do
-			set -- $(row "$s" "$a" | sed "s|^$s||")
-			[ "$#" -eq 9 ] || fail "no line for $s, $a"
-			[ "$9" = 0 ] || fail "$s, $a: $9 errors"
+		for a in sessile s-redis php php-redis php-rlock flask f-redis; do
+			line "$s" "$a" || fail "no line, or errors, for $s, $a"
 			n=$((n + 1))
 		done
 	done
-	assert_equal "$n" 21
+	assert_equal "$n" 41
 }
 
 @test "sessile's GET / without a cookie adds no file; its logins add files" {
-	set -- $(row "GET /, no cookie" sessile | sed 's|^GET /, no cookie||')
-	assert_equal "$8" 0
-	set -- $(row "POST /login" sessile | sed 's|^POST /login||')
-	[ "$8" -gt 0 ]
+	line "GET /, no cookie" sessile
+	assert_equal "${FIG[9]}" 0
+	line "POST /login" sessile
+	[ "${FIG[9]}" -gt 0 ]
+}
+
+@test "on Redis: no round trip without a cookie, one logged in, a key a login" {
+	line "GET /, no cookie" s-redis
+	assert_equal "${FIG[8]}" 0.00
+	assert_equal "${FIG[9]}" 0
+	line "GET /, one session" s-redis
+	assert_equal "${FIG[8]}" 1.00
+	line "POST /login" s-redis
+	[ "${FIG[9]}" -gt 0 ]
+	grep -q '^  SET: [0-9.]* requests per second' "$BATS_FILE_TMPDIR/out"
+	grep -q '^  GET: [0-9.]* requests per second' "$BATS_FILE_TMPDIR/out"
+}
+
+@test "both sessile stores are measured as they grow, each size filled" {
+	local s a
+	for s in "GET /, 50 stored" "POST /login, 50 stored" \
+	    "GET /, 200 stored" "POST /login, 200 stored"; do
+		for a in sessile s-redis; do
+			line "$s" "$a" || fail "no line, or errors, for $s, $a"
+		done
+	done
+	grep -q '^#   s-redis at 200 / at 50 stored: GET / [0-9.]*, POST /login [0-9.]*' \
+	    "$BATS_FILE_TMPDIR/out"
 }
 
 @test "a fresh process is timed for each program, its answer checked" {

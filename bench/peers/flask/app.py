@@ -1,10 +1,13 @@
 """The Flask peer of sessile for the benchmark.
 
-Flask's sessions tutorial with Flask-Session's filesystem store, giving the
-same pages, headers and cookies as sessile where the libraries allow;
-../README.md says what differs and why.  Run it with
+Flask's sessions tutorial with Flask-Session's filesystem store (or its
+Redis store), giving the same pages, headers and cookies as sessile where
+the libraries allow; ../README.md says what differs and why.  Run it with
 
     SECRET_KEY=... SESSION_FILE_DIR=... gunicorn -w 2 -b 127.0.0.1:PORT app:app
+
+or, for the Redis store, with SESSION_TYPE=redis and SESSION_REDIS_URL
+(redis://host:port/db) instead of SESSION_FILE_DIR.
 """
 import base64
 import hashlib
@@ -28,7 +31,7 @@ app = Flask(__name__)
 app.config.update(
     SECRET_KEY=os.environ['SECRET_KEY'],
     SESSION_TYPE='filesystem',
-    SESSION_FILE_DIR=os.environ['SESSION_FILE_DIR'],
+    SESSION_FILE_DIR=os.environ.get('SESSION_FILE_DIR', ''),
     # cachelib's default, 500, deletes the oldest sessions, live or not,
     # once there are more files; 0 is no limit (and no count file to keep).
     SESSION_FILE_THRESHOLD=0,
@@ -43,6 +46,13 @@ app.config.update(
     SESSION_COOKIE_SAMESITE='Lax',      # Flask-Session 0.3.2 ignores it
     MAX_CONTENT_LENGTH=16 * 1024,
 )
+if os.environ.get('SESSION_TYPE') == 'redis':
+    import redis
+    app.config.update(
+        SESSION_TYPE='redis',
+        SESSION_REDIS=redis.Redis.from_url(os.environ['SESSION_REDIS_URL']),
+        SESSION_KEY_PREFIX='session:',
+    )
 Session(app)
 
 # The stylesheet, inlined in every page, and the Content-Security-Policy
