@@ -252,8 +252,13 @@ setup(struct rstore *s, struct why *w, const char *what, struct rcmd *c)
 	r = redisCommandArgv(s->rc, c->argc, c->argv, c->len);
 	if (r == NULL)
 		return io_fail(s, w, what, NULL);
-	if (r->type == REDIS_REPLY_ERROR)
-		e = reply_fail(s, w, what, NULL, r);
+	/* Refused, unless by a Redis still loading its data: the set-up's
+	 * fault (a database past the server's, a password wrong), which
+	 * waiting does not mend (500). */
+	if (r->type == REDIS_REPLY_ERROR &&
+	    (e = reply_fail(s, w, what, NULL, r)) == SL_EUNAVAIL &&
+	    strncmp(r->str, "LOADING", 7) != 0)
+		e = SL_ESTORE;
 	freeReplyObject(r);
 	/* A connection half set up (a SELECT refused) is never used: it
 	 * would read and write another database. */

@@ -279,6 +279,92 @@ plain_increments() {
 	assert_equal "$(logged_lines counter)" 0
 }
 
+# ---- Ways to reach Redis ----------------------------------------------
+
+# readme_acl: the ACL SETUSER line README gives, with PASSWORD as $1.
+readme_acl() {
+	sed -n 's/^ *ACL SETUSER sessile /ACL SETUSER sessile /p' \
+	    "$SRCDIR/README.md" | sed "s|>PASSWORD|>$1|"
+}
+
+# The whole life of a session, each command of it: the form, a login
+# over an old session (the script replacing its key), the first use (a
+# touch), a logout; not one log line on the way (a command refused may
+# only be logged: a touch that fails still serves the page).
+whole_life() {
+	REQUEST=cgi login "$1"
+	[ -z "$LOG" ] || fail "logged: $LOG"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as "$1"
+	[ -z "$LOG" ] || fail "logged: $LOG"
+	old=$SESSION
+	REQUEST=cgi login "$1" "session=$old"
+	[ -z "$LOG" ] || fail "logged: $LOG"
+	[ "$SESSION" != "$old" ]
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as "$1"
+	[ -z "$LOG" ] || fail "logged: $LOG"
+	cgi index GET "" HTTP_COOKIE="session=$old"
+	assert_anonymous
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	[ -z "$LOG" ] || fail "logged: $LOG"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	[ -z "$(redis_keys)" ]
+}
+
+@test "an ACL user with only README's rights: the whole flow works, nothing else is allowed" {
+	line=$(readme_acl 's3cr%t/pw')
+	[ -n "$line" ] || fail "README gives no ACL SETUSER line"
+	# shellcheck disable=SC2086
+	assert_equal "$(rcli $line)" OK
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=redis://sessile:s3cr%25t%2Fpw@127.0.0.1:$REDIS_PORT/0")
+	whole_life erin
+	# The user may touch nothing outside its prefix, nor run anything
+	# sessile does not.
+	run redis-cli -p "$REDIS_PORT" --user sessile --pass 's3cr%t/pw' \
+	    get other:key
+	[[ "$output" == *NOPERM* ]]
+	run redis-cli -p "$REDIS_PORT" --user sessile --pass 's3cr%t/pw' \
+	    flushall
+	[[ "$output" == *NOPERM* ]]
+}
+
+@test "a Unix socket: unix:///path?db=N, the whole flow in that database" {
+	stop_redis
+	start_redis "$TMP/redis-unix" "unixsocket $TMP/redis-unix/redis.sock" \
+	    "unixsocketperm 700"
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=unix://$TMP/redis-unix/redis.sock?db=5")
+	REQUEST=cgi login frank
+	assert_equal "$(rcli -n 5 dbsize)" 1
+	assert_equal "$(rcli -n 0 dbsize)" 0
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as frank
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_equal "$(rcli -n 5 dbsize)" 0
+}
+
+@test "FastCGI: SELECT refused (a database past the server's) is a 500 and a log line, never another database" {
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/40")
+	start_logged index
+	start_logged login
+	fetch_csrf_token
+	for _ in 1 2 3; do
+		fcgi login POST "csrf_token=$CSRF&username=gina" \
+		    HTTP_COOKIE="session_csrf=$CSRF"
+		assert_status 500
+	done
+	[ -z "$(redis_keys)" ]
+	assert_equal "$(rcli -n 0 dbsize)" 0
+	grep -q 'SELECT refused.*DB index is out of range' "$TMP/login.stderr"
+	# The same line again is counted, not repeated (log.c).
+	assert_equal "$(logged_lines login)" 1
+}
+
 # ---- Faults -------------------------------------------------------------
 
 @test "Redis killed: 503 with Retry-After at once, anonymous pages 200, then back without restarting the workers" {
