@@ -28,24 +28,6 @@ teardown_file() {
 	stop_servers
 }
 
-# visits FILE...: the visit counts the counter pages FILE... show.
-visits() {
-	sed -n 's|.*Visits: <strong>\([0-9]*\)</strong>.*|\1|p' "$@"
-}
-
-# cookie_set HEADERS: the session cookie a dumped answer head sets.
-cookie_set() {
-	sed -n 's/^Set-Cookie: session=\([^;]*\);.*/\1/p' "$1" | tr -d '\r'
-}
-
-# new_counter BASE: a counter session of one visit; its cookie in C.
-new_counter() {
-	run curl -s -c "$BATS_TEST_TMPDIR/jar" "${1}counter"
-	[[ "$output" == *"Visits: <strong>1</strong>"* ]] || return 1
-	c=$(jar_value "$BATS_TEST_TMPDIR/jar" session)
-	[ -n "$c" ]
-}
-
 # counter_storm BASE COOKIE: one curl, 200 connections opened at once on the
 # session COOKIE; the pages go in $BATS_TEST_TMPDIR/a, the statuses in
 # $BATS_TEST_TMPDIR/codes.  ?N only tells the answers apart (the counter

@@ -57,33 +57,10 @@ teardown_file() {
 	stop_redis
 }
 
-# name_of COOKIE: the key's name of a session cookie's id.
-name_of() {
-	session_name_of_cookie "$1"
-}
-
-# visits FILE...: the visit counts the counter pages show.
-visits() {
-	sed -n 's|.*Visits: <strong>\([0-9]*\)</strong>.*|\1|p' "$@"
-}
-
-# cookie_set HEADERS: the session cookie a dumped answer head sets.
-cookie_set() {
-	sed -n 's/^Set-Cookie: session=\([^;]*\);.*/\1/p' "$1" | tr -d '\r'
-}
-
-# new_counter BASE: a counter session of one visit; its cookie in C.
-new_counter() {
-	run curl -s -c "$BATS_TEST_TMPDIR/jar" "${1}counter"
-	[[ "$output" == *"Visits: <strong>1</strong>"* ]] || return 1
-	c=$(jar_value "$BATS_TEST_TMPDIR/jar" session)
-	[ -n "$c" ]
-}
-
-# storm A B COOKIE: one curl, 200 counter requests opened at once on the
-# session COOKIE, 100 through each of the web servers A and B; the pages
-# in $BATS_TEST_TMPDIR/a, the statuses in $BATS_TEST_TMPDIR/codes.
-storm() {
+# fronts_storm A B COOKIE: one curl, 200 counter requests opened at once
+# on the session COOKIE, 100 through each of the web servers A and B; the
+# pages in $BATS_TEST_TMPDIR/a, the statuses in $BATS_TEST_TMPDIR/codes.
+fronts_storm() {
 	mkdir "$BATS_TEST_TMPDIR/a"
 	curl --no-progress-meter -Z --parallel-immediate --parallel-max 200 \
 	    -H "Cookie: session=$3" -w '%{http_code}\n' \
@@ -92,9 +69,9 @@ storm() {
 	    > "$BATS_TEST_TMPDIR/codes"
 }
 
-# stored_visits COOKIE: the count the session of COOKIE holds in Redis.
-stored_visits() {
-	rcli get "session:$(name_of "$1")" | sed -n 's/^data visits=//p'
+# visits_of COOKIE: the count the session of COOKIE holds in Redis.
+visits_of() {
+	stored_visits "session:$(session_name_of_cookie "$1")"
 }
 
 # sessile_lines: the lines the programs of both web servers logged.
@@ -111,7 +88,7 @@ sessile_lines() {
 		head=$(login_as "$1" "$jar" "Zoë")
 		[[ "$head" == "HTTP/1.1 303 See Other"* ]]
 		c=$(jar_value "$jar" session)
-		[ "$(rcli exists "session:$(name_of "$c")")" -eq 1 ]
+		[ "$(rcli exists "session:$(session_name_of_cookie "$c")")" -eq 1 ]
 		run curl -s -c "$jar" -b "$jar" "$2"
 		[[ "$output" == *"Logged in as <strong>Zoë</strong>"* ]]
 		[[ "$output" == *"You are logged in."* ]]
@@ -121,7 +98,7 @@ sessile_lines() {
 		head=$(curl -s -D - -o /dev/null -c "$jar" -b "$jar" \
 		    "${2}logout")
 		[[ "$head" == "HTTP/1.1 303 See Other"* ]]
-		[ "$(rcli exists "session:$(name_of "$c")")" -eq 0 ]
+		[ "$(rcli exists "session:$(session_name_of_cookie "$c")")" -eq 0 ]
 		for base in "$1" "$2"; do
 			run curl -s -H "Cookie: session=$c" "$base"
 			[[ "$output" == *"You are not logged in"* ]]
@@ -137,7 +114,7 @@ sessile_lines() {
 	t=$BATS_TEST_TMPDIR
 	new_counter "$(url a)/"
 	rcli config resetstat >/dev/null
-	storm "$(url a)/" "$(url b)/" "$c"
+	fronts_storm "$(url a)/" "$(url b)/" "$c"
 	tries=$(rcli info commandstats |
 	    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')
 	echo "# 200 increments kept in ${tries:-?} writes tried" >&3
@@ -145,7 +122,7 @@ sessile_lines() {
 	[ "$(wc -l < "$t/codes")" -eq 200 ]
 	visits "$t"/a/* | sort -n > "$t/seen"
 	diff <(seq 2 201) "$t/seen"
-	[ "$(stored_visits "$c")" -eq 201 ]
+	[ "$(visits_of "$c")" -eq 201 ]
 	# Both web servers took part.
 	[ "$(visits "$t"/a/a* | wc -l)" -eq 100 ]
 	[ "$(visits "$t"/a/b* | wc -l)" -eq 100 ]
@@ -162,10 +139,10 @@ sessile_lines() {
 	start_lighttpd pa "$F/plain.conf.in" /
 	start_lighttpd pb "$F/plain.conf.in" /
 	new_counter "$(url pa)/"
-	storm "$(url pa)/" "$(url pb)/" "$c"
+	fronts_storm "$(url pa)/" "$(url pb)/" "$c"
 	visits "$t"/a/* | sort -n > "$t/seen"
 	twice=$(uniq -d "$t/seen" | wc -l)
-	kept=$(($(stored_visits "$c") - 1))
+	kept=$(($(visits_of "$c") - 1))
 	echo "# plain write: $kept of 200 increments kept," \
 	    "$twice counts shown more than once" >&3
 	[ "$kept" -lt 200 ]
@@ -191,7 +168,7 @@ sessile_lines() {
 		tok=$(token "$b" "$d/jar")
 		csrf=$(jar_value "$d/jar" session_csrf)
 		[ -n "$old" ] && [ -n "$csrf" ] && [ -n "$tok" ]
-		key=session:$(name_of "$old")
+		key=session:$(session_name_of_cookie "$old")
 		# Its first use (the whole lifetime from now on), then two
 		# hours off its TTL: a page view refreshes it (a touch)
 		# instead of only reading.
@@ -246,9 +223,9 @@ sessile_lines() {
 		done
 		if [ "$k" -gt 0 ]; then
 			diff <(seq "$k") <(sort -n "$d/seen")
-			[ "$(stored_visits "$new")" -eq "$k" ]
+			[ "$(visits_of "$new")" -eq "$k" ]
 		else
-			[ -z "$(stored_visits "$new")" ]
+			[ -z "$(visits_of "$new")" ]
 		fi
 		before=$((before + k)) after=$((after + 6 - k))
 	done

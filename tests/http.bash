@@ -429,3 +429,21 @@ lighttpd_workers() {
 session_name_of_cookie() {
 	printf %s "${1%%.*}" | sha256sum | cut -d' ' -f1
 }
+
+# visits FILE...: the visit counts the counter pages FILE... show.
+visits() {
+	sed -n 's|.*Visits: <strong>\([0-9]*\)</strong>.*|\1|p' "$@"
+}
+
+# cookie_set HEADERS: the session cookie a dumped answer head sets.
+cookie_set() {
+	sed -n 's/^Set-Cookie: session=\([^;]*\);.*/\1/p' "$1" | tr -d '\r'
+}
+
+# new_counter BASE: a counter session of one visit; its cookie in C.
+new_counter() {
+	run curl -s -c "$BATS_TEST_TMPDIR/jar" "${1}counter"
+	[[ "$output" == *"Visits: <strong>1</strong>"* ]] || return 1
+	c=$(jar_value "$BATS_TEST_TMPDIR/jar" session)
+	[ -n "$c" ]
+}

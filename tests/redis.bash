@@ -180,3 +180,8 @@ primary_port() {
 	redis-cli -p "$1" sentinel get-master-addr-by-name mymaster 2>/dev/null |
 	    sed -n 2p
 }
+
+# stored_visits KEY: the count the session under KEY holds.
+stored_visits() {
+	rcli get "$1" | sed -n 's/^data visits=//p'
+}

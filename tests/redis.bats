@@ -51,11 +51,6 @@ redis_keys() {
 	rcli --scan | sort
 }
 
-# name_of SESSION: the hash of a session cookie's id, its key's name.
-name_of() {
-	printf %s "${1%%.*}" | sha256sum | cut -d' ' -f1
-}
-
 @test "the flow as CGI: login, the name on /, logout ends it" {
 	login alice
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
@@ -75,7 +70,7 @@ name_of() {
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as bob
 	keys=$(redis_keys)
-	assert_equal "$keys" "session:$(name_of "$SESSION")"
+	assert_equal "$keys" "session:$(session_name_of_cookie "$SESSION")"
 	[[ $keys =~ ^session:[0-9a-f]{64}$ ]]
 	ttl=$(rcli ttl "$keys")
 	[ "$ttl" -gt 3590 ]
@@ -90,7 +85,7 @@ name_of() {
 @test "SESSION_KEY_PREFIX names every key" {
 	CONFIG+=(SESSION_KEY_PREFIX=app1:s:)
 	login carol
-	assert_equal "$(redis_keys)" "app1:s:$(name_of "$SESSION")"
+	assert_equal "$(redis_keys)" "app1:s:$(session_name_of_cookie "$SESSION")"
 }
 
 @test "anonymous GET / and GET /login send no command to Redis" {
@@ -125,7 +120,7 @@ name_of() {
 	old=$SESSION
 	login henry "session=$old"
 	refute [ "$SESSION" = "$old" ]
-	assert_equal "$(redis_keys)" "session:$(name_of "$SESSION")"
+	assert_equal "$(redis_keys)" "session:$(session_name_of_cookie "$SESSION")"
 	cgi index GET "" HTTP_COOKIE="session=$old"
 	assert_anonymous
 }
@@ -134,7 +129,7 @@ name_of() {
 	CONFIG+=(PERMANENT_SESSION_LIFETIME=6400)
 	login iris
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"	# the first use
-	key=session:$(name_of "$SESSION")
+	key=session:$(session_name_of_cookie "$SESSION")
 	# 400 s behind (1/64 is 100 s): the next read moves it forward.
 	rcli expireat "$key" $(($(date +%s) + 6000)) >/dev/null
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
@@ -180,16 +175,6 @@ counter_burst() {
 	wait "${pids[@]}"
 }
 
-# shown FILE...: the visit counts the counter pages show.
-shown() {
-	sed -n 's|.*Visits: <strong>\([0-9]*\)</strong>.*|\1|p' "$@"
-}
-
-# stored_visits KEY: the count the session under KEY holds.
-stored_visits() {
-	rcli get "$1" | sed -n 's/^data visits=//p'
-}
-
 # assert_each_once FILE: the counts in FILE (one a line) are distinct.
 assert_each_once() {
 	local dup
@@ -202,12 +187,12 @@ assert_each_once() {
 	fcgi counter GET ""
 	cookie_value_of session
 	c=$REPLY
-	key=session:$(name_of "$c")
+	key=session:$(session_name_of_cookie "$c")
 	assert_equal "$(stored_visits "$key")" 1
 	counter_burst 200 "$c"
 	# A write that lost the race ran its view again: no 503.
 	assert_equal "$(grep -l '^Status: 200' "$TMP"/a/* | wc -l)" 200
-	shown "$TMP"/a/* | sort -n > "$TMP/seen"
+	visits "$TMP"/a/* | sort -n > "$TMP/seen"
 	diff <(seq 2 201) "$TMP/seen"
 	assert_equal "$(stored_visits "$key")" 201
 	assert_equal "$(logged_lines counter)" 0
@@ -238,7 +223,7 @@ plain_increments() {
 	start_counter
 	fcgi counter GET ""
 	cookie_value_of session
-	key=session:$(name_of "$REPLY")
+	key=session:$(session_name_of_cookie "$REPLY")
 	plain_increments "$key" 50
 	cat "$TMP"/p/* > "$TMP/seen"
 	kept=$(($(stored_visits "$key") - 1))
@@ -275,7 +260,7 @@ plain_increments() {
 	[ ! -e "$TMP/arm" ] || fail "the proxy dropped no answer"
 	assert_status 200
 	[[ "$BODY" == *"Visits: <strong>2</strong>"* ]]
-	assert_equal "$(stored_visits "session:$(name_of "$c")")" 2
+	assert_equal "$(stored_visits "session:$(session_name_of_cookie "$c")")" 2
 	assert_equal "$(logged_lines counter)" 0
 }
 
@@ -505,7 +490,7 @@ sentinel_list() {
 	fcgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as dave
 	assert_equal "$(redis-cli -p "$rport" exists \
-	    "session:$(name_of "$SESSION")")" 1
+	    "session:$(session_name_of_cookie "$SESSION")")" 1
 	assert_equal "$PID_index $PID_login" "$workers"
 	running "$PID_index"
 	running "$PID_login"
