@@ -2425,3 +2425,17 @@ assert_lock_refused() {
 	assert_logged_in_as alice
 	refute_set_cookie session
 }
+
+# make distcheck builds --without-redis: there this test runs.
+@test "in a build without the Redis store, SESSION_TYPE=redis is refused at start, naming it; the file store works" {
+	! grep -qx '#define HAVE_REDIS 1' "$BUILDDIR/config.h" ||
+	    skip "this build has the Redis store"
+	CONFIG+=(SESSION_TYPE=redis)
+	cgi index GET ""
+	assert_status 500
+	[[ $LOG == *"SESSION_TYPE: redis: this build has no Redis store"* ]]
+	CONFIG=("${CONFIG[@]:0:${#CONFIG[@]}-1}")
+	login zoe
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as zoe
+}
