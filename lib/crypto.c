@@ -21,6 +21,7 @@ static const char *const sigdoms[SIGDOM__MAX] = {
 	"sessile-session",	/* SIGDOM_SESSION */
 	"sessile-csrf",		/* SIGDOM_CSRF */
 	"sessile-flash",	/* SIGDOM_FLASH */
+	"sessile-store",	/* SIGDOM_STORE */
 };
 
 enum sl_err

@@ -178,6 +178,7 @@ enum	sigdom {
 	SIGDOM_SESSION = 0,	/* session id in the cookie */
 	SIGDOM_CSRF,		/* CSRF token */
 	SIGDOM_FLASH,		/* one-time message */
+	SIGDOM_STORE,		/* a session's value in a shared store */
 	SIGDOM__MAX
 };
 
@@ -287,7 +288,8 @@ struct	sweep {
 
 struct	store;
 
-struct store	*store_new(const char *, const struct config *);
+struct store	*store_new(const char *, const struct config *,
+		    struct signer *);
 struct store	*store_file_new(const char *, const char *, mode_t,
 		    unsigned int);
 void		 store_free(struct store *);

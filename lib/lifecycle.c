@@ -54,7 +54,8 @@ ctx_new(const char *name, char *const *envp)
 		    "gets 500: %s", w->cause);
 		return ctx;
 	}
-	if ((ctx->store = store_new(ctx->name, &ctx->cfg)) == NULL) {
+	if ((ctx->store = store_new(ctx->name, &ctx->cfg, &ctx->signer)) ==
+	    NULL) {
 		sl_free(ctx);
 		return NULL;
 	}

@@ -6,9 +6,14 @@
  *
  * Keys: SESSION_KEY_PREFIX and the session's name (the hex SHA-256 the
  * file store names its file by), so that listing the keys gives no
- * cookie away.  Value: one line "written SECONDS" (when it was written:
- * the first use after a login is known by it, session.c), then the text
- * of store-format.c, so that data and limits are the file store's.  The
+ * cookie away.  Value: one line "written SECONDS NONCE" (when it was
+ * written: the first use after a login is known by it, session.c), one
+ * line "tag TAG", then the text of store-format.c, so that data and
+ * limits are the file store's.  TAG is the HMAC (SIGDOM_STORE, under
+ * SECRET_KEY or a fallback) of the session's name and the text: whoever
+ * may write to the Redis but has not the key can make no session, nor
+ * move one to another name; a value that does not verify is no session
+ * (logged), as a corrupt file is.  The
  * key's expiry ends the session: it is set with the value (SET ... PX)
  * and moved by touch (PEXPIRE ... GT, Redis 7: it never shortens one
  * another request just set); a read takes the expiry from the key
@@ -61,6 +66,7 @@
 #define RS_KEY_MAX	(64 + STORE_NAME_LEN + 1)
 #define RS_WRITTEN	"written "
 #define RS_NONCE_LEN	16	/* hex digits */
+#define RS_TAG		"tag "
 
 /*
  * The one script every change runs.  KEYS[1] is the session this request
@@ -107,8 +113,10 @@ struct	rstore {
 	struct store		 base;	/* first: what store.c calls */
 	const char		*who;	/* names log lines */
 	const struct config	*c;
+	struct signer		*sg;	/* tags the values */
 	redisContext		*rc;	/* NULL until first use */
 	int			 fresh;	/* rc made in this call */
+	int			 resent;	/* run() sent it twice */
 	char			 addr[128];	/* for the log */
 	size_t			 sentinel;	/* the one to ask first */
 	char			 begun[STORE_NAME_LEN + 1];	/* "": none */
@@ -116,6 +124,7 @@ struct	rstore {
 	char			 version[41];	/* "": nothing was there */
 	char			 sha[41];	/* of cas_script */
 	struct buf		 text;
+	struct buf		 signed_;	/* the name and the text */
 };
 
 /* One command: its words, as redisCommandArgv() takes them. */
@@ -132,7 +141,7 @@ rs(struct store *st)
 }
 
 struct store *
-rstore_new(const char *who, const struct config *c)
+rstore_new(const char *who, const struct config *c, struct signer *sg)
 {
 	struct rstore	*s;
 
@@ -140,6 +149,7 @@ rstore_new(const char *who, const struct config *c)
 		return NULL;
 	s->who = who;
 	s->c = c;
+	s->sg = sg;
 	if (c->nsentinels > 0)
 		snprintf(s->addr, sizeof(s->addr), "(the primary of %s, not "
 		    "found yet)", c->sentinel_master);
@@ -173,6 +183,7 @@ rstore_free(struct store *st)
 
 	drop(s);
 	buf_free(&s->text);
+	buf_free(&s->signed_);
 	free(s);
 }
 
@@ -441,7 +452,9 @@ run(struct rstore *s, struct why *w, const char *what, const char *name,
 	size_t		 i, got;
 	int		 again;
 
+	s->resent = 0;
 	for (again = 0;; again = 1) {
+		s->resent = again;
 		if ((e = connect_(s, w)) != SL_OK)
 			return e;
 		for (i = 0; i < n; i++)
@@ -525,6 +538,55 @@ remember(struct rstore *s, const char *name, const redisReply *v)
 }
 
 /*
+ * NAME, a newline and the text of D in s->signed_, what the tag covers,
+ * and the text's offset in it; 0 out of memory.
+ */
+static size_t
+to_sign(struct rstore *s, const char *name, const char *text, size_t len,
+    const struct sdata *d)
+{
+	struct buf	*b = &s->signed_;
+	size_t		 n;
+
+	buf_reset(b);
+	buf_adds(b, name);
+	buf_addc(b, '\n');
+	n = b->len;
+	if (d != NULL)
+		store_format(b, d);
+	else
+		buf_add(b, text, len);
+	return b->oom ? 0 : n;
+}
+
+/*
+ * The text after "tag TAG\n" at the front of V (LEN bytes) into *BODY,
+ * when TAG is NAME's and the text's under a key of ours: 1; 0 when it is
+ * not; -1 out of memory.
+ */
+static int
+verify(struct rstore *s, const char *name, const char *v, size_t len,
+    const char **body, size_t *blen)
+{
+	size_t	 t = strlen(RS_TAG), n;
+	int	 good;
+
+	if (len < t + TAG_LEN + 1 || memcmp(v, RS_TAG, t) != 0 ||
+	    v[t + TAG_LEN] != '\n')
+		return 0;
+	*body = v + t + TAG_LEN + 1;
+	*blen = len - (t + TAG_LEN + 1);
+	if ((n = to_sign(s, name, *body, *blen, NULL)) == 0) {
+		buf_wipe(&s->signed_);
+		return -1;
+	}
+	good = signer_verify(s->sg, SIGDOM_STORE, s->signed_.p,
+	    s->signed_.len, v + t, TAG_LEN, NULL) == SL_OK;
+	buf_wipe(&s->signed_);
+	return good;
+}
+
+/*
  * The value V of NAME, expiring at MS (PEXPIRETIME) by the Redis server's
  * clock, which read RNOW (TIME, in ms) when the request's clock read NOW,
  * into D, its times moved to the request's clock: 1 when it is a live
@@ -536,22 +598,31 @@ parse(struct rstore *s, const char *name, const redisReply *v,
     long long ms, long long rnow, struct arena *a, struct sdata *d,
     time_t now)
 {
-	char	*text = NULL;
-	size_t	 n = 0;
-	time_t	 written = 0;
-	int	 good;
+	char		*text = NULL;
+	const char	*body = NULL;
+	size_t		 n = 0, blen = 0;
+	time_t		 written = 0;
+	int		 good, signed_ = 0;
 
-	good = v->len <= STORE_MAX_FILE + 64 &&
+	good = v->len <= STORE_MAX_FILE + 128 &&
 	    (n = written_of(v->str, v->len, &written)) != 0;
-	if (good) {
-		if ((text = arena_alloc(a, v->len - n + 1)) == NULL)
+	if (good && (signed_ = verify(s, name, v->str + n, v->len - n, &body,
+	    &blen)) == -1)
+		return -1;
+	if (good && signed_) {
+		if ((text = arena_alloc(a, blen + 1)) == NULL)
 			return -1;
-		memcpy(text, v->str + n, v->len - n);
-		good = store_parse(text, v->len - n, a, d);
+		memcpy(text, body, blen);
+		good = store_parse(text, blen, a, d);
 	}
-	if (!good) {
+	if (good && !signed_)
+		log_line(s->who, "session store: redis %s: key %s%s does not "
+		    "verify (not written under this SECRET_KEY or its "
+		    "fallbacks): ignored", s->addr, s->c->key_prefix, name);
+	else if (!good)
 		log_line(s->who, "session store: redis %s: key %s%s is "
 		    "corrupt: ignored", s->addr, s->c->key_prefix, name);
+	if (!good || !signed_) {
 		memset(d, 0, sizeof(*d));
 		return 0;
 	}
@@ -710,15 +781,28 @@ change(struct rstore *s, const char *from, const char *name,
 	struct rcmd	 a;
 	redisReply	*r = NULL;
 	char		 kfrom[RS_KEY_MAX], kto[RS_KEY_MAX], ms[32];
-	char		 nonce[RS_NONCE_LEN + 1];
+	char		 nonce[RS_NONCE_LEN + 1], tag[TAG_LEN + 1];
 	unsigned char	 raw[RS_NONCE_LEN / 2];
+	size_t		 n;
 	long long	 ttl = 0;
 	enum sl_err	 e;
 	int		 ok, same = strcmp(from, name) == 0;
 
 	buf_reset(&s->text);
 	if (d != NULL) {
-		store_format(&s->text, d);
+		/* "tag TAG\n" and the text, TAG over the name and the text. */
+		if ((n = to_sign(s, name, NULL, 0, d)) == 0 ||
+		    signer_tag(s->sg, 0, SIGDOM_STORE, s->signed_.p,
+		    s->signed_.len, tag) != SL_OK) {
+			buf_wipe(&s->signed_);
+			return why_cause(w, SL_EINTERNAL, "out of memory, or "
+			    "cannot sign");
+		}
+		buf_adds(&s->text, RS_TAG);
+		buf_adds(&s->text, tag);
+		buf_addc(&s->text, '\n');
+		buf_add(&s->text, s->signed_.p + n, s->signed_.len - n);
+		buf_wipe(&s->signed_);
 		if (s->text.oom) {
 			buf_wipe(&s->text);
 			return why_cause(w, SL_EINTERNAL, "out of memory");
@@ -748,7 +832,16 @@ change(struct rstore *s, const char *from, const char *name,
 		return e;
 	ok = r->type == REDIS_REPLY_STRING ||
 	    (r->type == REDIS_REPLY_INTEGER && r->integer == 1);
-	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0 && s->resent)
+		/* Sent again after its answer was lost, and the session has
+		 * changed: the first send may have run, and then another
+		 * request's change came.  Running the view again could make
+		 * this change twice: 503, nothing more. */
+		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: %s "
+		    "changed after a change sent again on a new connection: "
+		    "whether the first send ran is unknown; not run again",
+		    s->addr, from);
+	else if (r->type == REDIS_REPLY_INTEGER && r->integer == 0)
 		e = conflict(s, from, w);
 	else if (!ok || (d != NULL && (r->type != REDIS_REPLY_STRING ||
 	    r->len != 40)))

@@ -6,7 +6,8 @@
 #ifndef STORE_REDIS_H
 #define STORE_REDIS_H
 
-struct store	*rstore_new(const char *, const struct config *);
+struct store	*rstore_new(const char *, const struct config *,
+		    struct signer *);
 void		 rstore_free(struct store *);
 void		 rstore_close(struct store *);
 void		 rstore_request(struct store *);

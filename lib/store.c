@@ -71,7 +71,8 @@
 #include "store-redis.h"
 #endif
 
-static struct store	*file_new(const char *, const struct config *);
+static struct store	*file_new(const char *, const struct config *,
+			    struct signer *);
 
 /*
  * Each store's table, here rather than in the store's own files so that
@@ -133,17 +134,20 @@ store_file_new(const char *who, const char *dir, mode_t mode,
 	return s;
 }
 
+/* Files need no signature: only the programs' user can write them. */
 static struct store *
-file_new(const char *who, const struct config *c)
+file_new(const char *who, const struct config *c, struct signer *sg)
 {
+	(void)sg;
 	return store_file_new(who, c->session_dir, c->file_mode,
 	    c->file_reserve);
 }
 
-/* The store of the configuration C, or NULL out of memory.  Nothing is
- * opened or connected before its first use. */
+/* The store of the configuration C, or NULL out of memory; SG signs
+ * what a store others can write to keeps.  Nothing is opened or
+ * connected before its first use. */
 struct store *
-store_new(const char *who, const struct config *c)
+store_new(const char *who, const struct config *c, struct signer *sg)
 {
 	struct store	*s;
 	size_t		 i;
@@ -155,7 +159,7 @@ store_new(const char *who, const struct config *c)
 			break;
 	if (i == sizeof(stores) / sizeof(stores[0]))
 		i = 0;
-	if ((s = stores[i]->new(who, c)) != NULL)
+	if ((s = stores[i]->new(who, c, sg)) != NULL)
 		s->ops = stores[i];
 	return s;
 }

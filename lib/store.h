@@ -11,7 +11,8 @@
 
 struct	store_ops {
 	const char	*type;		/* its SESSION_TYPE */
-	struct store	*(*new)(const char *, const struct config *);
+	struct store	*(*new)(const char *, const struct config *,
+			    struct signer *);
 	void		 (*free)(struct store *);
 	void		 (*close)(struct store *);
 	void		 (*request)(struct store *);

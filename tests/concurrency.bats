@@ -194,7 +194,8 @@ counter_storm() {
 	echo "# $rounds rounds: $before updates made before the login," \
 	    "$after after it (in new sessions)" >&3
 	# Both sides of the race were run: the check is not vacuous.
-	[ "$before" -gt 0 ] && [ "$after" -gt 0 ]
+	[ "$before" -gt 0 ]
+	[ "$after" -gt 0 ]
 	[ "$(cat "$H/conc/logs/error.log" "$H/conc/logs/stderr" | grep -c 'sessile\[')" -eq 0 ]
 }
 

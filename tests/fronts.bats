@@ -167,7 +167,9 @@ sessile_lines() {
 		old=$(jar_value "$d/jar" session)
 		tok=$(token "$b" "$d/jar")
 		csrf=$(jar_value "$d/jar" session_csrf)
-		[ -n "$old" ] && [ -n "$csrf" ] && [ -n "$tok" ]
+		[ -n "$old" ]
+		[ -n "$csrf" ]
+		[ -n "$tok" ]
 		key=session:$(session_name_of_cookie "$old")
 		# Its first use (the whole lifetime from now on), then two
 		# hours off its TTL: a page view refreshes it (a touch)
@@ -200,7 +202,8 @@ sessile_lines() {
 		[ "$(wc -l < "$d/codes")" -eq 11 ]
 		grep -q '^HTTP/1.1 303' "$d/h.login"
 		new=$(cookie_set "$d/h.login")
-		[ -n "$new" ] && [ "$new" != "$old" ]
+		[ -n "$new" ]
+		[ "$new" != "$old" ]
 
 		# The old session is gone for good, on both.
 		[ "$(rcli exists "$key")" -eq 0 ]
@@ -232,7 +235,8 @@ sessile_lines() {
 	echo "# $rounds rounds: $before updates made before the login," \
 	    "$after after it (in new sessions)" >&3
 	# Both sides of the race were run: the check is not vacuous.
-	[ "$before" -gt 0 ] && [ "$after" -gt 0 ]
+	[ "$before" -gt 0 ]
+	[ "$after" -gt 0 ]
 	[ -z "$(sessile_lines)" ]
 }
 
