@@ -98,8 +98,10 @@ line() {
 	line "GET /, no cookie" s-redis
 	assert_equal "${FIG[8]}" 0.00
 	assert_equal "${FIG[9]}" 0
+	# One round trip a read; a sliding refresh now and then adds one.
 	line "GET /, one session" s-redis
-	assert_equal "${FIG[8]}" 1.00
+	awk -v t="${FIG[8]}" 'BEGIN { exit !(t >= 1 && t < 1.05) }' ||
+	    fail "round trips a logged-in read: ${FIG[8]}"
 	line "POST /login" s-redis
 	[ "${FIG[9]}" -gt 0 ]
 	grep -q '^  SET: [0-9.]* requests per second' "$BATS_FILE_TMPDIR/out"

@@ -117,14 +117,16 @@ PLAIN
 	grep -q PLAIN_WRITE "$d/store-redis.c" ||
 	    fail "store-redis.c has no cas_script to replace"
 	# shellcheck disable=SC2046
-	cc -DHAVE_CONFIG_H -include "$d/plain.h" -I"$BUILDDIR" \
+	# The build's own flags: a sanitizer build links with its runtime.
+	cc $(mkvar CFLAGS) -DHAVE_CONFIG_H -include "$d/plain.h" -I"$BUILDDIR" \
 	    -I"$SRCDIR/lib" $(mkvar HIREDIS_CFLAGS) $(mkvar GCRYPT_CFLAGS) \
 	    -c "$d/store-redis.c" -o "$d/store-redis.o"
 	cp "$BUILDDIR/lib/.libs/libsessile-core.a" "$d/core.a"
 	ar d "$d/core.a" libsessile_core_la-store-redis.o
 	ar r "$d/core.a" "$d/store-redis.o" 2>/dev/null
 	# shellcheck disable=SC2046
-	cc -o "$d/counter" "$BUILDDIR/examples/counter.o" "$d/core.a" \
+	cc $(mkvar CFLAGS) $(mkvar LDFLAGS) -o "$d/counter" \
+	    "$BUILDDIR/examples/counter.o" "$d/core.a" \
 	    $(mkvar GCRYPT_LIBS) $(mkvar FCGI_LIBS) $(mkvar UNISTRING_LIBS) \
 	    $(mkvar HIREDIS_LIBS)
 }
