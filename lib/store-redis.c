@@ -291,6 +291,20 @@ words(struct rcmd *c, const char *p)
 	word(c, p, strlen(p));
 }
 
+/* A port number, 1 to 65535, and nothing after it; else 0. */
+static int
+port_of(const char *v)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 65535)
+		return 0;
+	return (int)n;
+}
+
 /*
  * What one sentinel SA says the primary is, in HOST and *PORT: 1, or 0
  * with why not in WHY (unreachable, no answer in time, no such name).
@@ -318,8 +332,8 @@ ask_sentinel(const struct rstore *s, const struct redis_addr *sa,
 	else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    r->element[0]->type == REDIS_REPLY_STRING &&
 	    r->element[1]->type == REDIS_REPLY_STRING &&
-	    r->element[0]->len < 64 && (*port = atoi(r->element[1]->str)) > 0 &&
-	    *port < 65536) {
+	    r->element[0]->len < 64 &&
+	    (*port = port_of(r->element[1]->str)) > 0) {
 		memcpy(host, r->element[0]->str, r->element[0]->len + 1);
 		ok = 1;
 	} else
