@@ -2428,6 +2428,7 @@ assert_lock_refused() {
 
 # make distcheck builds --without-redis: there this test runs.
 @test "in a build without the Redis store, SESSION_TYPE=redis is refused at start, naming it; the file store works" {
+	[ -f "$BUILDDIR/config.h" ] || fail "no config.h in $BUILDDIR"
 	! grep -qx '#define HAVE_REDIS 1' "$BUILDDIR/config.h" ||
 	    skip "this build has the Redis store"
 	CONFIG+=(SESSION_TYPE=redis)
