@@ -231,7 +231,12 @@ reply_fail(struct rstore *s, struct why *w, const char *what,
     const char *name, const redisReply *r)
 {
 	enum sl_err	 e = SL_EUNAVAIL;
-	int		 n = r->len > 200 ? 200 : (int)r->len;
+	size_t		 n = 0;
+
+	/* The log gets the error's printable head, never a line of its
+	 * own made by the server. */
+	while (n < r->len && n < 120 && r->str[n] >= ' ' && r->str[n] < 0x7f)
+		n++;
 
 	/* A primary demoted by a failover (READONLY), a replica cut off
 	 * (MASTERDOWN) or one loading its data: another connection, maybe
@@ -250,7 +255,27 @@ reply_fail(struct rstore *s, struct why *w, const char *what,
 	}
 	return why_cause(w, e, "session store: redis %s: %s%s%s: %.*s",
 	    s->addr, what, name != NULL ? " " : "", name != NULL ? name : "",
-	    n, r->str);
+	    (int)n, r->str);
+}
+
+/* An error reply that waiting may mend: a server loading its data, busy
+ * in a script, out of memory, at its limit of clients, cut off from its
+ * primary, or in a failover. */
+static int
+transient(const redisReply *r)
+{
+	static const char *const	 mend[] = { "LOADING", "BUSY", "OOM",
+	    "MASTERDOWN", "TRYAGAIN", "READONLY",
+	    "ERR max number of clients" };
+	size_t				 i, n;
+
+	for (i = 0; i < sizeof(mend) / sizeof(mend[0]); i++) {
+		n = strlen(mend[i]);
+		if (r->len >= n && strncmp(r->str, mend[i], n) == 0 &&
+		    (r->len == n || r->str[n] == ' '))
+			return 1;
+	}
+	return 0;
 }
 
 /* A command of the connection's set-up, whose reply must be OK. */
@@ -263,12 +288,12 @@ setup(struct rstore *s, struct why *w, const char *what, struct rcmd *c)
 	r = redisCommandArgv(s->rc, c->argc, c->argv, c->len);
 	if (r == NULL)
 		return io_fail(s, w, what, NULL);
-	/* Refused, unless by a Redis still loading its data: the set-up's
-	 * fault (a database past the server's, a password wrong), which
-	 * waiting does not mend (500). */
+	/* Refused: by the set-up's fault (a password wrong, a database
+	 * past the server's), which waiting does not mend (500); or by a
+	 * server busy, full of clients, loading its data (503). */
 	if (r->type == REDIS_REPLY_ERROR &&
 	    (e = reply_fail(s, w, what, NULL, r)) == SL_EUNAVAIL &&
-	    strncmp(r->str, "LOADING", 7) != 0)
+	    !transient(r))
 		e = SL_ESTORE;
 	freeReplyObject(r);
 	/* A connection half set up (a SELECT refused) is never used: it
@@ -384,6 +409,13 @@ check_role(struct rstore *s, struct why *w)
 
 	if ((r = redisCommand(s->rc, "ROLE")) == NULL)
 		return io_fail(s, w, "cannot ask its ROLE", NULL);
+	/* ROLE refused to this ACL user is the set-up's fault (500). */
+	if (r->type == REDIS_REPLY_ERROR) {
+		e = reply_fail(s, w, "ROLE refused", NULL, r);
+		freeReplyObject(r);
+		drop(s);
+		return e;
+	}
 	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
 	    r->element[0]->type != REDIS_REPLY_STRING ||
 	    strcmp(r->element[0]->str, "master") != 0) {
@@ -650,16 +682,33 @@ parse(struct rstore *s, const char *name, const redisReply *v,
 	return 1;
 }
 
+/* A whole decimal number of at most 18 digits, or -1. */
+static long long
+number_of(const redisReply *r)
+{
+	char		*end;
+	long long	 n;
+
+	if (r->type != REDIS_REPLY_STRING || r->len < 1 || r->len > 18 ||
+	    r->str[0] < '0' || r->str[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtoll(r->str, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : n;
+}
+
 /* TIME's reply, in ms; -1 when it is not one. */
 static long long
 time_of(const redisReply *r)
 {
+	long long	 sec, usec;
+
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_STRING ||
-	    r->element[1]->type != REDIS_REPLY_STRING)
+	    (sec = number_of(r->element[0])) < 0 ||
+	    (usec = number_of(r->element[1])) < 0 || usec > 999999 ||
+	    sec > 1000000000000LL)
 		return -1;
-	return strtoll(r->element[0]->str, NULL, 10) * 1000 +
-	    strtoll(r->element[1]->str, NULL, 10) / 1000;
+	return sec * 1000 + usec / 1000;
 }
 
 /* One round trip: GET, PEXPIRETIME and TIME; never a write. */
@@ -686,21 +735,30 @@ rstore_read(struct store *st, const char *name, struct arena *a,
 	if ((e = run(s, w, "cannot read", name, c, 3, r, 0)) != SL_OK)
 		return e;
 	remember(s, name, r[0]);
+	rnow = time_of(r[2]);
+	/* Replies of the wrong kind are a server's fault, never a session
+	 * found or not: the connection is not trusted again. */
+	if ((r[0]->type != REDIS_REPLY_STRING &&
+	    r[0]->type != REDIS_REPLY_NIL) ||
+	    r[1]->type != REDIS_REPLY_INTEGER || rnow < 0) {
+		free_replies(r, 3);
+		drop(s);
+		return why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "cannot read %s: unexpected replies to GET, PEXPIRETIME "
+		    "and TIME", s->addr, name);
+	}
 	if (r[0]->type == REDIS_REPLY_STRING) {
 		*found = STORE_DEAD;
-		rnow = time_of(r[2]);
-		if (r[1]->type == REDIS_REPLY_INTEGER && rnow >= 0)
-			switch (parse(s, name, r[0], r[1]->integer, rnow, a,
-			    d, now)) {
-			case 1:
-				*found = STORE_LIVE;
-				break;
-			case -1:
-				free_replies(r, 3);
-				*found = STORE_NONE;
-				return why_cause(w, SL_EINTERNAL,
-				    "out of memory");
-			}
+		switch (parse(s, name, r[0], r[1]->integer, rnow, a, d,
+		    now)) {
+		case 1:
+			*found = STORE_LIVE;
+			break;
+		case -1:
+			free_replies(r, 3);
+			*found = STORE_NONE;
+			return why_cause(w, SL_EINTERNAL, "out of memory");
+		}
 	}
 	free_replies(r, 3);
 	return SL_OK;

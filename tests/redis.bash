@@ -131,12 +131,13 @@ PLAIN
 	    $(mkvar HIREDIS_LIBS)
 }
 
-# start_sentinels N MASTER_PORT DIR: N redis-sentinel processes in DIR/1..N,
-# on free ports, monitoring the primary on MASTER_PORT as "mymaster"
-# (quorum 2, down after one second), until each knows the others and the
-# replica; their ports in SENTINEL_PORTS, their pids in SENTINEL_PIDS.
+# start_sentinels N MASTER_PORT DIR [REPLICAS]: N redis-sentinel processes
+# in DIR/1..N, on free ports, monitoring the primary on MASTER_PORT as
+# "mymaster" (quorum 2, down after one second), until each knows the
+# others and REPLICAS replicas (1 unless told); their ports in
+# SENTINEL_PORTS, their pids in SENTINEL_PIDS.
 start_sentinels() {
-	local n=$1 mport=$2 dir=$3 i port ok
+	local n=$1 mport=$2 dir=$3 replicas=${4:-1} i port ok
 	SENTINEL_PORTS=() SENTINEL_PIDS=()
 	for i in $(seq "$n"); do
 		mkdir -p "$dir/$i"
@@ -157,7 +158,8 @@ start_sentinels() {
 			[ "$(redis-cli -p "$port" sentinel sentinels mymaster \
 			    2>/dev/null | grep -c '^name$')" -eq $((n - 1)) ] &&
 			    [ "$(redis-cli -p "$port" sentinel replicas \
-			    mymaster 2>/dev/null | grep -c '^name$')" -ge 1 ] &&
+			    mymaster 2>/dev/null | grep -c '^name$')" -ge \
+			    "$replicas" ] &&
 			    ok=$((ok + 1))
 		done
 		[ "$ok" -lt "$n" ] || return 0

@@ -16,10 +16,11 @@
 # - Faults: Redis killed (503 with Retry-After, anonymous pages still 200,
 #   then back without restarting the workers), stopped (503 within
 #   SESSION_REDIS_TIMEOUT, never a hang), a wrong password (one log line,
-#   without the password), a write whose answer was lost (sent again, made
-#   once).
+#   without the password, 500), Redis at its limit of clients (503: waiting
+#   mends it), a write whose answer was lost (sent again, made once).
 # - Sentinel: a primary, a replica and three sentinels; the primary
-#   killed, the same workers find the new one.
+#   killed, the same workers find the new one.  ROLE refused to the ACL
+#   user is the set-up's fault (500).
 #
 # Skipped, saying why, in a build without the Redis store (configure
 # --without-redis, or no hiredis) or without redis-server.
@@ -472,6 +473,36 @@ start_redis_on() {
 	rcli -a right-password-1 --no-auth-warning --scan | grep -q '^session:'
 }
 
+@test "Redis at its limit of clients: a 503 with Retry-After (waiting mends it), never a 500; then served again" {
+	line=$(readme_acl pw-limit)
+	# shellcheck disable=SC2086
+	assert_equal "$(rcli $line)" OK
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=redis://sessile:pw-limit@127.0.0.1:$REDIS_PORT/0")
+	rcli config set maxclients 1 >/dev/null
+	# The one client Redis now takes: this shell's.
+	exec {held}<>"/dev/tcp/127.0.0.1/$REDIS_PORT"
+	printf 'PING\r\n' >&"$held"
+	read -r -t 2 pong <&"$held"
+	assert_equal "${pong%$'\r'}" +PONG
+	cgi login GET ""
+	assert_status 200
+	post_login "username=ivan"
+	assert_equal "$CODE" 503
+	header_value Retry-After
+	[ -n "$REPLY" ]
+	assert_logged_once "max number of clients reached"
+	exec {held}>&-
+	for _ in $(seq 100); do
+		rcli ping 2>/dev/null | grep -qx PONG && break
+		sleep 0.02
+	done
+	rcli config set maxclients 10000 >/dev/null
+	login ivan
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as ivan
+}
+
 # ---- Sentinel -----------------------------------------------------------
 
 # sentinel_list: SESSION_REDIS_SENTINELS for the sentinels started.
@@ -534,6 +565,26 @@ sentinel_list() {
 	# What was logged names no session's id.
 	LOG=$(cat "$TMP/index.stderr" "$TMP/login.stderr")
 	assert_log_hides "$old" "$SESSION"
+}
+
+@test "Sentinel: ROLE refused to README's ACL user is a 500 naming it; the +role README asks for mends it" {
+	require redis-sentinel || skip "$MISSING is not installed"
+	start_sentinels 1 "$REDIS_PORT" "$TMP/sentinels" 0
+	line=$(readme_acl pw-role)
+	# shellcheck disable=SC2086
+	assert_equal "$(rcli $line)" OK
+	CONFIG=(SESSION_TYPE=redis SESSION_REDIS_URL=redis://sessile:pw-role@127.0.0.1:1/0
+	    "SESSION_REDIS_SENTINELS=$(sentinel_list)")
+	cgi login GET ""
+	assert_status 200
+	post_login "username=judy"
+	assert_equal "$CODE" 500
+	assert_logged_once "ROLE refused: NOPERM"
+	[ -z "$(redis_keys)" ]
+	assert_equal "$(rcli acl setuser sessile +role)" OK
+	login judy
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as judy
 }
 
 @test "Sentinel: none of them reachable is a 503 naming SESSION_REDIS_SENTINELS" {
