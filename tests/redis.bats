@@ -236,6 +236,42 @@ assert_each_once() {
 	assert_equal "$(logged_lines counter)" 0
 }
 
+# A logout's DEL compares nothing: the session must end.  A write that
+# read the session before it finds it gone, and its view runs again on
+# no session: the key never comes back.
+@test "a logout racing 100 increments of its session: every answer a 200, and the session never comes back" {
+	start_counter
+	start_logged logout
+	fcgi counter GET ""
+	cookie_value_of session
+	c=$REPLY
+	key=session:$(session_name_of_cookie "$c")
+	counter_burst 100 "$c" &
+	burst=$!
+	for _ in $(seq 200); do
+		[ "$(grep -l '^Status: 200' "$TMP"/a/* 2>/dev/null |
+		    wc -l)" -lt 10 ] || break
+		sleep 0.01
+	done
+	fcgi logout GET "" HTTP_COOKIE="session=$c"
+	assert_status 303
+	wait "$burst"
+	assert_equal "$(rcli exists "$key")" 0
+	assert_equal "$(grep -l '^Status: 200' "$TMP"/a/* | wc -l)" 100
+	# Some counted on in the session, some came after its end and
+	# began one of their own: the logout landed within the burst.
+	before=$(visits "$TMP"/a/* | grep -cvx 1)
+	after=$(visits "$TMP"/a/* | grep -cx 1)
+	echo "# $before increments before the logout, $after after" >&3
+	[ "$before" -gt 0 ] && [ "$after" -gt 0 ]
+	# Each of those began its own session; the old one is in none.
+	for f in "$TMP"/a/*; do
+		[ "$(visits "$f")" != 1 ] || [ -n "$(cookie_set "$f")" ] ||
+		    fail "a count of 1 with no new session: $(cat "$f")"
+	done
+	assert_equal "$(logged_lines counter)" 0
+}
+
 # plain_increments KEY N: N increments at once of the session under KEY,
 # each a GET then a SET with redis-cli: what a store without the script
 # does.  Each writes the count it made to $TMP/p/I.
@@ -280,26 +316,67 @@ plain_increments() {
 	require python3 || skip "$MISSING is not installed"
 	pport=$(free_port)
 	"$SRCDIR/tests/dropproxy" "$pport" "$REDIS_PORT" "$TMP/arm" 3>&- &
-	proxy=$!
+	EXTRA_PIDS+=($!)
 	for _ in $(seq 100); do
 		[ ! -s "$TMP/arm.pid" ] || break
 		sleep 0.05
 	done
+	[ -s "$TMP/arm.pid" ] || fail "the proxy did not start"
 	CONFIG=(SESSION_TYPE=redis
 	    "SESSION_REDIS_URL=redis://127.0.0.1:$pport/0")
 	start_counter 1
 	fcgi counter GET ""
 	cookie_value_of session
 	c=$REPLY
+	rcli config resetstat >/dev/null
 	touch "$TMP/arm"
 	fcgi counter GET "" HTTP_COOKIE="session=$c"
-	kill "$proxy"
-	wait "$proxy" 2>/dev/null || true
 	[ ! -e "$TMP/arm" ] || fail "the proxy dropped no answer"
 	assert_status 200
+	# The script ran twice: once with its answer lost, once sent again.
+	assert_equal "$(rcli info commandstats |
+	    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')" 2
 	[[ "$BODY" == *"Visits: <strong>2</strong>"* ]]
 	assert_equal "$(stored_visits "session:$(session_name_of_cookie "$c")")" 2
 	assert_equal "$(logged_lines counter)" 0
+}
+
+# tests/rewriter changes the session's value without pause (each time
+# with a new nonce, so each version differs and still verifies): every
+# write of the counter finds another version than the one it read.  The
+# view runs again, up to REPLAY_MAX (16) times more, then the request is
+# answered 503 (waiting mends it), and none of its writes was made.
+@test "a session changed by others between every read and write: 17 tries, then a 503 with Retry-After, one log line, nothing written" {
+	require python3 || skip "$MISSING is not installed"
+	start_counter 1
+	fcgi counter GET ""
+	cookie_value_of session
+	c=$REPLY
+	key=session:$(session_name_of_cookie "$c")
+	"$SRCDIR/tests/rewriter" "$REDIS_PORT" "$key" "$TMP/stop" \
+	    > "$TMP/rewrites" 3>&- &
+	EXTRA_PIDS+=($!)
+	for _ in $(seq 100); do
+		[ ! -e "$TMP/stop.ready" ] || break
+		sleep 0.05
+	done
+	[ -e "$TMP/stop.ready" ] || fail "the rewriter did not start"
+	rcli config resetstat >/dev/null
+	fcgi counter GET "" HTTP_COOKIE="session=$c"
+	touch "$TMP/stop"
+	assert_status 503
+	header_value Retry-After
+	[ -n "$REPLY" ]
+	assert_equal "$(rcli info commandstats |
+	    sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')" 17
+	LOG=$(cat "$TMP/counter.stderr")
+	assert_logged_once "changed by other requests between this one's read and its write, 17 times: nothing written"
+	assert_log_hides "$c"
+	assert_equal "$(stored_visits "$key")" 1
+	# Left alone, the same session counts on.
+	wait "${EXTRA_PIDS[-1]}"
+	fcgi counter GET "" HTTP_COOKIE="session=$c"
+	[[ "$BODY" == *"Visits: <strong>2</strong>"* ]]
 }
 
 # ---- Ways to reach Redis ----------------------------------------------
