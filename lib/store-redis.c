@@ -51,6 +51,7 @@
 #include <sys/time.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,8 @@ rs(struct store *st)
 struct store *
 rstore_new(const char *who, const struct config *c, struct signer *sg)
 {
-	struct rstore	*s;
+	struct rstore		*s;
+	struct sigaction	 sa;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
@@ -159,6 +161,15 @@ rstore_new(const char *who, const struct config *c, struct signer *sg)
 		snprintf(s->addr, sizeof(s->addr), "%s:%d", c->redis.host,
 		    c->redis.port);
 	sha1_hex(cas_script, sizeof(cas_script) - 1, s->sha);
+	/* hiredis writes with write(2): a connection the server closed
+	 * must be an error to see, not a SIGPIPE that ends the worker.  A
+	 * disposition the program chose is left alone. */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = 0;
+		sigaction(SIGPIPE, &sa, NULL);
+	}
 	return &s->base;
 }
 
@@ -224,6 +235,18 @@ io_fail(struct rstore *s, struct why *w, const char *what, const char *name)
 	return e;
 }
 
+/* How much of the server's text S (LEN bytes) the log gets: its
+ * printable head, at most 120 bytes, never a line of the server's own. */
+static int
+printable(const char *s, size_t len)
+{
+	size_t	 n = 0;
+
+	while (n < len && n < 120 && s[n] >= ' ' && s[n] < 0x7f)
+		n++;
+	return (int)n;
+}
+
 /* An error reply.  One about the credentials is the set-up's (500); any
  * other (OOM, LOADING, READONLY after a failover) may mend (503). */
 static enum sl_err
@@ -231,12 +254,7 @@ reply_fail(struct rstore *s, struct why *w, const char *what,
     const char *name, const redisReply *r)
 {
 	enum sl_err	 e = SL_EUNAVAIL;
-	size_t		 n = 0;
-
-	/* The log gets the error's printable head, never a line of its
-	 * own made by the server. */
-	while (n < r->len && n < 120 && r->str[n] >= ' ' && r->str[n] < 0x7f)
-		n++;
+	int		 n = printable(r->str, r->len);
 
 	/* A primary demoted by a failover (READONLY), a replica cut off
 	 * (MASTERDOWN) or one loading its data: another connection, maybe
@@ -244,6 +262,10 @@ reply_fail(struct rstore *s, struct why *w, const char *what,
 	if (strncmp(r->str, "READONLY", 8) == 0 ||
 	    strncmp(r->str, "MASTERDOWN", 10) == 0 ||
 	    strncmp(r->str, "LOADING", 7) == 0)
+		drop(s);
+	/* A server at its limit of clients closes the connection after
+	 * saying so: it is not written to again. */
+	if (strncmp(r->str, "ERR max number of clients", 25) == 0)
 		drop(s);
 	if (strncmp(r->str, "WRONGPASS", 9) == 0 ||
 	    strncmp(r->str, "NOAUTH", 6) == 0 ||
@@ -255,12 +277,14 @@ reply_fail(struct rstore *s, struct why *w, const char *what,
 	}
 	return why_cause(w, e, "session store: redis %s: %s%s%s: %.*s",
 	    s->addr, what, name != NULL ? " " : "", name != NULL ? name : "",
-	    (int)n, r->str);
+	    n, r->str);
 }
 
-/* An error reply that waiting may mend: a server loading its data, busy
- * in a script, out of memory, at its limit of clients, cut off from its
- * primary, or in a failover. */
+/* An error reply that waiting may mend.  Of those a set-up command can
+ * meet, a server busy in a script or at its limit of clients; the others
+ * (loading, out of memory, cut off from its primary, in a failover) are
+ * listed so that a server which refuses AUTH or SELECT for them one day
+ * is waited for too. */
 static int
 transient(const redisReply *r)
 {
@@ -290,7 +314,7 @@ setup(struct rstore *s, struct why *w, const char *what, struct rcmd *c)
 		return io_fail(s, w, what, NULL);
 	/* Refused: by the set-up's fault (a password wrong, a database
 	 * past the server's), which waiting does not mend (500); or by a
-	 * server busy, full of clients, loading its data (503). */
+	 * server busy or full of clients (503: transient()). */
 	if (r->type == REDIS_REPLY_ERROR &&
 	    (e = reply_fail(s, w, what, NULL, r)) == SL_EUNAVAIL &&
 	    !transient(r))
@@ -362,7 +386,9 @@ ask_sentinel(const struct rstore *s, const struct redis_addr *sa,
 		memcpy(host, r->element[0]->str, r->element[0]->len + 1);
 		ok = 1;
 	} else
-		snprintf(why, 128, "%s:%d: %.80s", sa->host, sa->port,
+		snprintf(why, 128, "%s:%d: %.*s", sa->host, sa->port,
+		    r->type == REDIS_REPLY_ERROR ? printable(r->str,
+		    r->len < 80 ? r->len : 80) : 23,
 		    r->type == REDIS_REPLY_ERROR ? r->str :
 		    "no primary of that name");
 out:
@@ -406,24 +432,25 @@ check_role(struct rstore *s, struct why *w)
 {
 	redisReply	*r;
 	enum sl_err	 e = SL_OK;
+	int		 ok;
 
 	if ((r = redisCommand(s->rc, "ROLE")) == NULL)
 		return io_fail(s, w, "cannot ask its ROLE", NULL);
-	/* ROLE refused to this ACL user is the set-up's fault (500). */
+	/* Refused: to this ACL user (NOPERM) it is the set-up's fault
+	 * (500); any other error as reply_fail() tells. */
 	if (r->type == REDIS_REPLY_ERROR) {
 		e = reply_fail(s, w, "ROLE refused", NULL, r);
 		freeReplyObject(r);
 		drop(s);
 		return e;
 	}
-	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-	    r->element[0]->type != REDIS_REPLY_STRING ||
-	    strcmp(r->element[0]->str, "master") != 0) {
+	ok = r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_STRING;
+	if (!ok || strcmp(r->element[0]->str, "master") != 0) {
 		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: not "
-		    "a primary (ROLE: %s): a failover under way?", s->addr,
-		    r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
-		    r->element[0]->type == REDIS_REPLY_STRING ?
-		    r->element[0]->str : "no answer");
+		    "a primary (ROLE: %.*s): a failover under way?", s->addr,
+		    ok ? printable(r->element[0]->str, r->element[0]->len) :
+		    9, ok ? r->element[0]->str : "no answer");
 		drop(s);
 	}
 	freeReplyObject(r);
@@ -694,7 +721,7 @@ number_of(const redisReply *r)
 		return -1;
 	errno = 0;
 	n = strtoll(r->str, &end, 10);
-	return errno != 0 || *end != '\0' ? -1 : n;
+	return errno != 0 || end != r->str + r->len ? -1 : n;
 }
 
 /* TIME's reply, in ms; -1 when it is not one. */
@@ -734,7 +761,6 @@ rstore_read(struct store *st, const char *name, struct arena *a,
 	words(&c[2], "TIME");
 	if ((e = run(s, w, "cannot read", name, c, 3, r, 0)) != SL_OK)
 		return e;
-	remember(s, name, r[0]);
 	rnow = time_of(r[2]);
 	/* Replies of the wrong kind are a server's fault, never a session
 	 * found or not: the connection is not trusted again. */
@@ -747,6 +773,7 @@ rstore_read(struct store *st, const char *name, struct arena *a,
 		    "cannot read %s: unexpected replies to GET, PEXPIRETIME "
 		    "and TIME", s->addr, name);
 	}
+	remember(s, name, r[0]);
 	if (r[0]->type == REDIS_REPLY_STRING) {
 		*found = STORE_DEAD;
 		switch (parse(s, name, r[0], r[1]->integer, rnow, a, d,

@@ -155,7 +155,8 @@ start_sentinels() {
 	for _ in $(seq 200); do
 		ok=0
 		for port in "${SENTINEL_PORTS[@]}"; do
-			[ "$(redis-cli -p "$port" sentinel sentinels mymaster \
+			[ "$(primary_port "$port")" = "$mport" ] &&
+			    [ "$(redis-cli -p "$port" sentinel sentinels mymaster \
 			    2>/dev/null | grep -c '^name$')" -eq $((n - 1)) ] &&
 			    [ "$(redis-cli -p "$port" sentinel replicas \
 			    mymaster 2>/dev/null | grep -c '^name$')" -ge \
