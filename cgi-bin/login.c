@@ -87,6 +87,7 @@ login_post(struct sl_req *r)
 	}
 	/* A new id at login: whoever knew the old one learns nothing. */
 	if ((e = sl_session_regenerate(r)) != SL_OK ||
+	    (e = sl_session_set_user(r, clean, cleanlen)) != SL_OK ||
 	    (e = sl_session_set(r, "username", clean, cleanlen)) != SL_OK ||
 	    (e = sl_flash_set(r, "You are logged in.")) != SL_OK) {
 		sl_fail(r, e, NULL);

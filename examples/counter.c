@@ -23,7 +23,10 @@ counter_view(struct sl_req *r)
 	n = sl_session_get(r, "visits", NULL);
 	snprintf(buf, sizeof(buf), "%ld",
 	    n == NULL ? 1 : strtol(n, NULL, 10) + 1);
-	if ((e = sl_session_set(r, "visits", buf, strlen(buf))) != SL_OK) {
+	/* Whose it is, for sessile-admin to list and revoke it by. */
+	if ((n == NULL &&
+	    (e = sl_session_set_user(r, "visitor", 7)) != SL_OK) ||
+	    (e = sl_session_set(r, "visits", buf, strlen(buf))) != SL_OK) {
 		sl_fail(r, e, NULL);
 		return;
 	}

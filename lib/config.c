@@ -540,6 +540,7 @@ enum	cvar {
 	CV_SESSION_FILE_MODE,
 	CV_SESSION_FILE_RESERVE,
 	CV_PERMANENT_SESSION_LIFETIME,
+	CV_SESSION_ABSOLUTE_LIFETIME,
 	CV_SESSION_PERMANENT,
 	CV_SESSION_REFRESH_EACH_REQUEST,
 	CV_SESSION_COOKIE_NAME,
@@ -1070,6 +1071,12 @@ static const struct cvardef cvars[CV__MAX] = {
 	    .name = "PERMANENT_SESSION_LIFETIME", .kind = CK_NUM,
 	    .def = "2678400", .min = 1, .max = LIFETIME_MAX,
 	    FIELD(lifetime) },
+	/* Seconds after a session's id was issued (its login) when it
+	 * ends however active it is: OWASP's absolute timeout; 0, none. */
+	[CV_SESSION_ABSOLUTE_LIFETIME] = {
+	    .name = "SESSION_ABSOLUTE_LIFETIME", .kind = CK_NUM,
+	    .def = "0", .min = 0, .max = LIFETIME_MAX,
+	    FIELD(absolute) },
 	[CV_SESSION_PERMANENT] = { .name = "SESSION_PERMANENT",
 	    .kind = CK_BOOL, .def = "true", FIELD(permanent) },
 	[CV_SESSION_REFRESH_EACH_REQUEST] = {

@@ -38,6 +38,7 @@
 #define SESSION_MAX_DATA	(16 * 1024)	/* keys and values, decoded */
 #define SESSION_MAX_KEY		64
 #define SESSION_MAX_KEYS	1024	/* what the reader takes, the writer too */
+#define SESSION_MAX_USER	1024	/* bytes of the name a session belongs to */
 #define FLASH_MAX		256
 #define CSRF_LIFETIME		(2 * 60 * 60)	/* a form has at least this */
 #define CSRF_TOKEN_LIFE		(7 * 24 * 60 * 60)	/* a token at most */
@@ -130,6 +131,7 @@ struct	config {
 	mode_t		 file_mode;
 	unsigned int	 file_reserve;	/* percent: SESSION_FILE_RESERVE */
 	long long	 lifetime;
+	long long	 absolute;	/* SESSION_ABSOLUTE_LIFETIME; 0: none */
 	int		 permanent;
 	int		 refresh;
 	char		*cookie_name;
@@ -267,6 +269,9 @@ struct	entry {
 struct	sdata {
 	time_t		 expires;
 	time_t		 written;	/* store_read(): when it was written */
+	time_t		 created;	/* when its id was issued; 0: unknown */
+	const char	*user;		/* whom it belongs to; NULL: no one */
+	size_t		 userlen;
 	struct entry	*ents;
 	size_t		 nents;
 	size_t		 cap;
@@ -297,6 +302,12 @@ void		 store_close(struct store *);
 void		 store_request(struct store *);
 enum sl_err	 store_read(struct store *, const char *, struct arena *,
 		    struct sdata *, time_t, int *, struct why *);
+enum sl_err	 store_each(struct store *, const char *, size_t, time_t,
+		    int (*)(void *, const char *, const struct sdata *),
+		    void *, struct why *);
+enum sl_err	 store_count(struct store *, time_t, size_t *, struct why *);
+enum sl_err	 store_revoke(struct store *, const char *, time_t, int *,
+		    struct why *);
 enum sl_err	 store_begin(struct store *, const char *, struct why *);
 void		 store_end(struct store *);
 enum sl_err	 store_write(struct store *, const char *,

@@ -215,8 +215,19 @@ enum sl_err	 sl_session_set(struct sl_req *, const char *, const char *,
 /* Remove KEY, returning its value (valid until sl_finish()) or NULL. */
 const char	*sl_session_pop(struct sl_req *, const char *, size_t *);
 
-/* Move the session's data to a new id; the old one is deleted. */
+/* Move the session's data to a new id; the old one is deleted.  The
+ * new id is a new session: its creation time is now. */
 enum sl_err	 sl_session_regenerate(struct sl_req *);
+
+/*
+ * Say whom the session belongs to (at login, after a regenerate): NAME,
+ * LEN bytes, 1 to 1024, no control character.  An operator lists and
+ * revokes sessions by it (sessile-admin(8)).  A session needs no user.
+ */
+enum sl_err	 sl_session_set_user(struct sl_req *, const char *, size_t);
+
+/* Whom the session belongs to (LEN bytes; LEN may be NULL), or NULL. */
+const char	*sl_session_user(struct sl_req *, size_t *);
 
 /*
  * End the session: every key removed, its file removed now on the server

@@ -86,6 +86,36 @@ first_use(const struct sess *s, const struct config *c)
 	    first + c->lifetime;
 }
 
+/*
+ * T, or the end SESSION_ABSOLUTE_LIFETIME sets when it comes sooner:
+ * neither the session's expiry nor its cookie's outlives it.
+ */
+static time_t
+capped(const struct sl_req *r, time_t t)
+{
+	const struct config	*c = &r->ctx->cfg;
+	time_t			 end;
+
+	if (c->absolute == 0)
+		return t;
+	end = r->sess.data.created + (time_t)c->absolute;
+	return end < t ? end : t;
+}
+
+/*
+ * A session read live that SESSION_ABSOLUTE_LIFETIME has ended: made that
+ * long ago, or made before sessions knew when they were made (version 1
+ * of the format), whose end cannot be told.
+ */
+static int
+past_absolute(const struct sl_req *r, const struct sdata *d)
+{
+	const struct config	*c = &r->ctx->cfg;
+
+	return c->absolute > 0 && (d->created == 0 ||
+	    r->now >= d->created + (time_t)c->absolute);
+}
+
 /* Queue the session cookie for ID, or its deletion when ID is NULL. */
 static enum sl_err
 send_cookie(struct sl_req *r, const char *id, time_t expires)
@@ -251,7 +281,7 @@ pick_live(struct sl_req *r, const char **ids, const int *keys, size_t n)
 		if ((e = store_read(st, file, &r->arena, &d, r->now,
 		    &found, &r->why)) != SL_OK)
 			return e;
-		if (found != STORE_LIVE)
+		if (found != STORE_LIVE || past_absolute(r, &d))
 			continue;
 		memcpy(s->stale[s->nstale++], file, sizeof(file));
 		if (live++ == 0)
@@ -359,6 +389,11 @@ load(struct sl_req *r, int lock)
 		return s->err = e;
 	s->exists = found == STORE_LIVE;
 	s->ondisk = found != STORE_NONE;
+	/* Ended by SESSION_ABSOLUTE_LIFETIME: as if it had expired. */
+	if (s->exists && past_absolute(r, &s->data)) {
+		memset(&s->data, 0, sizeof(s->data));
+		s->exists = 0;
+	}
 	s->datalen = data_size(&s->data);
 	if (!s->exists)
 		s->id[0] = '\0';	/* strict: never adopt this id */
@@ -481,6 +516,8 @@ clear(struct sl_req *r)
 	if ((e = load(r, 1)) != SL_OK)
 		return e;
 	r->sess.data.nents = 0;
+	r->sess.data.user = NULL;
+	r->sess.data.userlen = 0;
 	r->sess.datalen = 0;
 	r->sess.modified = 1;
 	return SL_OK;
@@ -499,6 +536,46 @@ rekey(struct sess *s)
 	s->ondisk = 0;
 	s->fresh = 1;
 	new_id(s);
+}
+
+/*
+ * Whom the session belongs to: NAME (LEN bytes, no control character, at
+ * most SESSION_MAX_USER), set at login, kept with the session until it
+ * ends, for an operator to list and revoke the sessions of one user.
+ */
+enum sl_err
+sl_session_set_user(struct sl_req *r, const char *name, size_t len)
+{
+	struct sess	*s = &r->sess;
+	enum sl_err	 e;
+	size_t		 i;
+	char		*v;
+
+	if (len == 0 || len > SESSION_MAX_USER)
+		return why_cause(&r->why, SL_EINTERNAL, "a session's user "
+		    "must be 1 to %d bytes", SESSION_MAX_USER);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return why_cause(&r->why, SL_EINTERNAL, "a session's "
+			    "user may hold no control character");
+	if ((e = load(r, 1)) != SL_OK)
+		return e;
+	if ((v = arena_strndup(&r->arena, name, len)) == NULL)
+		return why_cause(&r->why, SL_EINTERNAL, "out of memory");
+	s->data.user = v;
+	s->data.userlen = len;
+	s->modified = 1;
+	return SL_OK;
+}
+
+const char *
+sl_session_user(struct sl_req *r, size_t *len)
+{
+	if (load(r, 0) != SL_OK || r->sess.data.user == NULL)
+		return NULL;
+	if (len != NULL)
+		*len = r->sess.data.userlen;
+	return r->sess.data.user;
 }
 
 /*
@@ -665,9 +742,10 @@ refresh(struct sl_req *r)
 	 * then ends a whole lifetime after the login that wrote it, as its
 	 * cookie does, not a first lifetime later than that. */
 	if (r->ctx->cfg.refresh)
-		expires = r->now + (time_t)r->ctx->cfg.lifetime;
+		expires = capped(r, r->now + (time_t)r->ctx->cfg.lifetime);
 	else
-		expires = s->data.written + (time_t)r->ctx->cfg.lifetime;
+		expires = capped(r, s->data.written +
+		    (time_t)r->ctx->cfg.lifetime);
 	if (store_touch(st, s->file, expires, r->now, &found, &r->why) !=
 	    SL_OK)
 		goto fail;
@@ -717,9 +795,12 @@ commit_data(struct sl_req *r)
 	/* Strict: new data never goes under a dead id. */
 	if (s->id[0] == '\0')
 		rekey(s);
+	/* A new id is a new session: its life begins now. */
+	if (s->fresh)
+		s->data.created = r->now;
 	created = !s->ondisk;
-	s->data.expires = r->now +
-	    (time_t)(created ? first_lifetime(c) : c->lifetime);
+	s->data.expires = capped(r, r->now +
+	    (time_t)(created ? first_lifetime(c) : c->lifetime));
 	if (s->oldfile[0] != '\0')
 		e = store_replace(st, s->file, &s->data, s->oldfile, &kept,
 		    &r->why);
@@ -736,8 +817,8 @@ commit_data(struct sl_req *r)
 	if (kept)
 		log_line(r->ctx->name, "old session not removed: %s",
 		    r->why.cause);
-	if ((e = send_cookie(r, s->id, r->now + (time_t)c->lifetime)) !=
-	    SL_OK)
+	if ((e = send_cookie(r, s->id, capped(r, r->now +
+	    (time_t)c->lifetime))) != SL_OK)
 		return e;
 	return tidy_cookies(r, 1);
 }
@@ -759,6 +840,7 @@ session_commit(struct sl_req *r)
 	struct sess		*s = &r->sess;
 	const struct config	*c = &r->ctx->cfg;
 	int			 head = r->method == SL_METHOD_HEAD;
+	time_t			 full;
 
 	if (s->abandoned)
 		return SL_OK;
@@ -767,17 +849,20 @@ session_commit(struct sl_req *r)
 	if (!s->loaded)
 		return SL_OK;
 	if (s->modified && !head)
-		return s->data.nents == 0 ? commit_empty(r) : commit_data(r);
+		return s->data.nents == 0 && s->data.user == NULL ?
+		    commit_empty(r) : commit_data(r);
 	if (!s->exists)
 		return tidy_cookies(r, 0);
 	/* The first use after a login gives the whole lifetime, sliding
-	 * expiry or not (FIRST_LIFETIME). */
-	if (!head && (first_use(s, c) || (c->refresh &&
-	    r->now + c->lifetime - s->data.expires > refresh_step(c))) &&
+	 * expiry or not (FIRST_LIFETIME); never past the absolute end,
+	 * and not at all when the expiry is there already. */
+	full = capped(r, r->now + (time_t)c->lifetime);
+	if (!head && full > s->data.expires && (first_use(s, c) ||
+	    (c->refresh && full - s->data.expires > refresh_step(c))) &&
 	    !refresh(r))
 		return SL_OK;
 	if (c->refresh && c->permanent)
-		return send_cookie(r, s->id, r->now + (time_t)c->lifetime);
+		return send_cookie(r, s->id, full);
 	if (s->resign)
 		return send_cookie(r, s->id, s->data.expires);
 	return SL_OK;

@@ -62,5 +62,10 @@ enum sl_err	 fstore_touch(struct store *, const char *, time_t, time_t,
 size_t		 fstore_gc(struct store *, time_t, size_t);
 enum sl_err	 fstore_sweep(struct store *, time_t, size_t, unsigned int,
 		    struct sweep *, struct why *);
+enum sl_err	 fstore_each(struct store *, const char *, size_t, time_t,
+		    int (*)(void *, const char *, const struct sdata *),
+		    void *, struct why *);
+enum sl_err	 fstore_count(struct store *, time_t, size_t *,
+		    struct why *);
 
 #endif /* !STORE_FILE_H */

@@ -7,8 +7,8 @@
  *   session files of another user's, which can never be used, and the
  *   temporary files of writers that crashed.
  * - Only the head of a file is read (store_head()): an expired file is
- *   dead whatever follows, and one that does not start like version 1 is
- *   never taken for an expired one.
+ *   dead whatever follows, and one that does not start like version 2
+ *   or 1 is never taken for an expired one.
  * - Deletions come in small batches: on ext4, creating files is several
  *   times slower for minutes after many deletions (DESIGN.md).
  */
@@ -102,31 +102,45 @@ unread(struct fstore *s, const struct why *why)
  * Look at the head of session file NAME: GC_LIVE, GC_EXPIRED, GC_GONE or
  * GC_CORRUPT, or GC_UNREAD when the system fails to let it be read.  Only
  * the head counts: an expired file is dead whatever follows, and a file
- * that does not start like version 1 (a corrupt one, or one a newer
+ * that does not start like version 2 or 1 (a corrupt one, or one a newer
  * version wrote) is never taken for an expired one.
  */
+static enum gcact	 head_of(struct fstore *, const char *, time_t,
+			    struct why *);
+
 static enum gcact
 head_state(struct fstore *s, const char *name, time_t now)
 {
-	struct stat	 st;
 	struct why	 w;
+	enum gcact	 a;
+
+	why_clear(&w);
+	if ((a = head_of(s, name, now, &w)) == GC_UNREAD)
+		return unread(s, &w);
+	return a;
+}
+
+/* head_state(), the cause of GC_UNREAD in W instead of the log. */
+static enum gcact
+head_of(struct fstore *s, const char *name, time_t now, struct why *w)
+{
+	struct stat	 st;
 	const char	*why;
 	char		 head[64];
 	ssize_t		 n;
 	time_t		 t;
 	int		 fd;
 
-	why_clear(&w);
-	if (fstore_open_session(s, name, &st, &fd, &why, &w) != SL_OK)
-		return unread(s, &w);
+	if (fstore_open_session(s, name, &st, &fd, &why, w) != SL_OK)
+		return GC_UNREAD;
 	if (fd == -1)
 		return why == NULL ? GC_GONE : GC_CORRUPT;
 	while ((n = read(fd, head, sizeof(head))) == -1 && errno == EINTR)
 		continue;
 	if (n == -1) {
-		fstore_fail(s, &w, errno, "cannot read", name);
+		fstore_fail(s, w, errno, "cannot read", name);
 		close(fd);
-		return unread(s, &w);
+		return GC_UNREAD;
 	}
 	close(fd);
 	if (n == 0 || store_head(head, (size_t)n, &t) == 0)
@@ -250,6 +264,32 @@ listing(struct fstore *s)
 	return dir;
 }
 
+/* The directory, which must exist (a walk never makes it: that is the
+ * programs'), listed from its start in *DIR. */
+static enum sl_err
+walk_start(struct fstore *s, DIR **dir, struct why *why)
+{
+	enum sl_err	 e;
+
+	if (s->dirfd == -1 && (e = fstore_open_dir(s, why)) != SL_OK)
+		return e;
+	if ((*dir = listing(s)) == NULL)
+		return fstore_fail(s, why, errno, "cannot read", NULL);
+	return SL_OK;
+}
+
+/* The next name of DIR; NULL at its end, or on a failure, then in *E. */
+static struct dirent *
+walk_next(struct fstore *s, DIR *dir, enum sl_err *e, struct why *why)
+{
+	struct dirent	*de;
+
+	errno = 0;
+	if ((de = readdir(dir)) == NULL && errno != 0)
+		*e = fstore_fail(s, why, errno, "cannot read", NULL);
+	return de;
+}
+
 /*
  * Remove up to MAX expired sessions among the next GC_SCAN_MAX names of the
  * directory, going on where the last pass stopped: the listing stays open
@@ -316,19 +356,11 @@ fstore_sweep(struct store *st, time_t now, size_t batch,
 	enum sl_err	 e = SL_OK;
 
 	memset(sw, 0, sizeof(*sw));
-	/* It must exist: a sweep never makes it (that is the programs'). */
-	if (s->dirfd == -1 && (e = fstore_open_dir(s, why)) != SL_OK)
+	if ((e = walk_start(s, &dir, why)) != SL_OK)
 		return e;
-	if ((dir = listing(s)) == NULL)
-		return fstore_fail(s, why, errno, "cannot read", NULL);
 	for (;;) {
-		errno = 0;
-		if ((de = readdir(dir)) == NULL) {
-			if (errno != 0)
-				e = fstore_fail(s, why, errno, "cannot read",
-				    NULL);
+		if ((de = walk_next(s, dir, &e, why)) == NULL)
 			break;
-		}
 		a = gc_one(s, de->d_name, now, why);
 		if (a == GC_FAIL) {
 			e = SL_ESTORE;
@@ -344,6 +376,78 @@ fstore_sweep(struct store *st, time_t now, size_t batch,
 			inbatch = 0;
 			nap(pause_ms);
 		}
+	}
+	closedir(dir);
+	return e;
+}
+
+/*
+ * Every live session of the directory, or (USER not NULL) of that user
+ * (USERLEN bytes), handed to FN with its name and its data (valid until
+ * FN returns): one walk of the directory, each file read whole.  FN
+ * returns 0 to stop.  Corrupt and foreign files are skipped, as a
+ * request would skip them; a fault of the system ends the walk.
+ */
+enum sl_err
+fstore_each(struct store *st, const char *user, size_t userlen, time_t now,
+    int (*fn)(void *, const char *, const struct sdata *), void *arg,
+    struct why *why)
+{
+	struct fstore	*s = (struct fstore *)st;
+	struct dirent	*de;
+	struct sdata	 d;
+	struct arena	 a;
+	DIR		*dir;
+	enum sl_err	 e = SL_OK;
+	int		 found;
+
+	if ((e = walk_start(s, &dir, why)) != SL_OK)
+		return e;
+	memset(&a, 0, sizeof(a));
+	for (;;) {
+		if ((de = walk_next(s, dir, &e, why)) == NULL)
+			break;
+		if (!is_session_name(de->d_name))
+			continue;
+		arena_reset(&a);
+		if ((e = fstore_read(st, de->d_name, &a, &d, now, &found,
+		    why)) != SL_OK)
+			break;
+		if (found != STORE_LIVE || (user != NULL &&
+		    (d.user == NULL || d.userlen != userlen ||
+		    memcmp(d.user, user, userlen) != 0)))
+			continue;
+		if (!fn(arg, de->d_name, &d))
+			break;
+	}
+	arena_free(&a);
+	closedir(dir);
+	return e;
+}
+
+/* How many live sessions the directory holds: the head of each file. */
+enum sl_err
+fstore_count(struct store *st, time_t now, size_t *n, struct why *why)
+{
+	struct fstore	*s = (struct fstore *)st;
+	struct dirent	*de;
+	DIR		*dir;
+	enum sl_err	 e = SL_OK;
+	enum gcact	 a;
+
+	*n = 0;
+	if ((e = walk_start(s, &dir, why)) != SL_OK)
+		return e;
+	for (;;) {
+		if ((de = walk_next(s, dir, &e, why)) == NULL)
+			break;
+		if (!is_session_name(de->d_name))
+			continue;
+		if ((a = head_of(s, de->d_name, now, why)) == GC_UNREAD) {
+			e = SL_EUNAVAIL;
+			break;
+		}
+		*n += a == GC_LIVE;
 	}
 	closedir(dir);
 	return e;

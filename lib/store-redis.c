@@ -64,7 +64,9 @@
 #include "store.h"
 #include "store-redis.h"
 
-#define RS_KEY_MAX	(64 + STORE_NAME_LEN + 1)
+#define RS_KEY_MAX	(64 + 5 + STORE_NAME_LEN + 1)	/* prefix, "user:" */
+#define RS_ALL		"all"	/* after the prefix: the index of all */
+#define RS_USER		"user:"	/* and the SHA-256 of a user: a user's */
 #define RS_WRITTEN	"written "
 #define RS_NONCE_LEN	16	/* hex digits */
 #define RS_TAG		"tag "
@@ -72,13 +74,23 @@
 /*
  * The one script every change runs.  KEYS[1] is the session this request
  * read, KEYS[2] where the new value goes (KEYS[1], or a login's new name
- * in its place).  ARGV[1] is the version read: the SHA-1 of the value,
- * "" when nothing was there, "*" for no comparison; ARGV[2] "set" or
- * "del"; ARGV[3] the text, ARGV[4] its time to live in ms, ARGV[5] a
- * nonce of this change.  The time the value says it was written, and its
- * expiry (PX), are the Redis server's clock (TIME), the one clock of
- * every web server writing to it.  Returns 0 when the version changed
- * (nothing done); for "set", the new value's version; for "del", 1.
+ * in its place); KEYS[3] the index of every session, KEYS[4] the index
+ * of KEYS[1]'s user and KEYS[5] of the new value's (each KEYS[3] when
+ * there is none, ARGV[6] and ARGV[7] "1" when there is).  ARGV[1] is the
+ * version read: the SHA-1 of the value, "" when nothing was there, "*"
+ * for no comparison; ARGV[2] "set", "del" or "touch"; ARGV[3] the text,
+ * ARGV[4] its time to live in ms, ARGV[5] a nonce of this change; ARGV[8]
+ * and ARGV[9] the names of KEYS[1] and KEYS[2].  The time the value says
+ * it was written, and its expiry (PX), are the Redis server's clock
+ * (TIME), the one clock of every web server writing to it.  Returns 0
+ * when the version changed (nothing done); for "set", the new value's
+ * version; for "del", 1; for "touch", 1, or 0 when the session is gone.
+ *
+ * The indexes are sorted sets of session names scored by their expiry
+ * (ms): every change and touch keeps its session's score, and removes a
+ * few (64) entries whose time has passed, so that they never grow past
+ * the live sessions by much, and never block the server.  A user's index
+ * expires with the last of its sessions.
  *
  * A "set" sent again (its connection closed before the answer came, run()
  * sends it once more on a new one) may find it ran the first time: the
@@ -88,6 +100,32 @@
  * the same change write the same bytes, and the second must fail.)
  */
 static const char	 cas_script[] =
+	"local function prune(idx, now)\n"
+	"  local gone = redis.call('ZRANGE', idx, '-inf', now, 'BYSCORE',\n"
+	"      'LIMIT', 0, 64)\n"
+	"  if #gone > 0 then redis.call('ZREM', idx, unpack(gone)) end\n"
+	"end\n"
+	"local function index(at, now)\n"
+	"  redis.call('ZADD', KEYS[3], at, ARGV[9])\n"
+	"  prune(KEYS[3], now)\n"
+	"  if ARGV[7] == '1' then\n"
+	"    redis.call('ZADD', KEYS[5], at, ARGV[9])\n"
+	"    prune(KEYS[5], now)\n"
+	"    local e = redis.call('PEXPIRETIME', KEYS[5])\n"
+	"    if e == -1 or e < at then\n"
+	"      redis.call('PEXPIREAT', KEYS[5], at)\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"if ARGV[2] == 'touch' then\n"
+	"  redis.call('PEXPIRE', KEYS[1], ARGV[4], 'GT')\n"
+	"  local at = redis.call('PEXPIRETIME', KEYS[1])\n"
+	"  if at < 0 then return 0 end\n"
+	"  index(at, now)\n"
+	"  return 1\n"
+	"end\n"
 	"if ARGV[2] == 'set' then\n"
 	"  local c = redis.call('GET', KEYS[2])\n"
 	"  if c and string.match(c, '^written %d+ (%x+)\\n') == ARGV[5] then\n"
@@ -103,11 +141,15 @@ static const char	 cas_script[] =
 	"end\n"
 	"if ARGV[2] == 'del' or KEYS[2] ~= KEYS[1] then\n"
 	"  redis.call('DEL', KEYS[1])\n"
+	"  redis.call('ZREM', KEYS[3], ARGV[8])\n"
+	"  if ARGV[6] == '1' then redis.call('ZREM', KEYS[4], ARGV[8]) end\n"
+	"elseif ARGV[6] == '1' and (ARGV[7] ~= '1' or KEYS[4] ~= KEYS[5]) then\n"
+	"  redis.call('ZREM', KEYS[4], ARGV[8])\n"
 	"end\n"
 	"if ARGV[2] == 'del' then return 1 end\n"
-	"local w = 'written ' .. redis.call('TIME')[1] .. ' ' .. ARGV[5] ..\n"
-	"    '\\n' .. ARGV[3]\n"
+	"local w = 'written ' .. t[1] .. ' ' .. ARGV[5] .. '\\n' .. ARGV[3]\n"
 	"redis.call('SET', KEYS[2], w, 'PX', ARGV[4])\n"
+	"index(now + tonumber(ARGV[4]), now)\n"
 	"return redis.sha1hex(w)\n";
 
 struct	rstore {
@@ -124,6 +166,10 @@ struct	rstore {
 	int			 known;	/* a version of begun was read */
 	char			 version[41];	/* "": nothing was there */
 	char			 sha[41];	/* of cas_script */
+	/* The session last read or written, and its user's index ("":
+	 * it has no user), for a touch or a removal to keep it. */
+	char			 rname[STORE_NAME_LEN + 1];
+	char			 ruser[RS_KEY_MAX];
 	struct buf		 text;
 	struct buf		 signed_;	/* the name and the text */
 };
@@ -131,8 +177,8 @@ struct	rstore {
 /* One command: its words, as redisCommandArgv() takes them. */
 struct	rcmd {
 	int		 argc;
-	const char	*argv[12];
-	size_t		 len[12];
+	const char	*argv[20];
+	size_t		 len[20];
 };
 
 static struct rstore *
@@ -201,7 +247,7 @@ rstore_free(struct store *st)
 void
 rstore_request(struct store *st)
 {
-	(void)st;
+	rs(st)->rname[0] = '\0';
 }
 
 /* The context's error was SESSION_REDIS_TIMEOUT running out. */
@@ -573,6 +619,40 @@ key_of(const struct rstore *s, const char *name, char key[RS_KEY_MAX])
 	snprintf(key, RS_KEY_MAX, "%s%s", s->c->key_prefix, name);
 }
 
+/* The key of the index of USER's sessions (LEN bytes): the prefix,
+ * "user:" and the hex SHA-256 of the name (no name in a key). */
+static void
+user_key(const struct rstore *s, const char *user, size_t len,
+    char key[RS_KEY_MAX])
+{
+	char	 h[STORE_NAME_LEN + 1];
+
+	sha256_hex(user, len, h);
+	snprintf(key, RS_KEY_MAX, "%s" RS_USER "%s", s->c->key_prefix, h);
+}
+
+/* What a touch or a removal of NAME needs later: whose index holds it. */
+static void
+known_user(struct rstore *s, const char *name, const struct sdata *d)
+{
+	snprintf(s->rname, sizeof(s->rname), "%s", name);
+	if (d != NULL && d->user != NULL)
+		user_key(s, d->user, d->userlen, s->ruser);
+	else
+		s->ruser[0] = '\0';
+}
+
+/* NAME's user's index, when known from this request (read or written):
+ * into KEY, and 1; else 0. */
+static int
+user_of(const struct rstore *s, const char *name, char key[RS_KEY_MAX])
+{
+	if (strcmp(s->rname, name) != 0 || s->ruser[0] == '\0')
+		return 0;
+	memcpy(key, s->ruser, RS_KEY_MAX);
+	return 1;
+}
+
 /* "written SECONDS NONCE\n" at the front of the value: its length, and
  * SECONDS in *T; or 0. */
 static size_t
@@ -780,6 +860,7 @@ rstore_read(struct store *st, const char *name, struct arena *a,
 		    now)) {
 		case 1:
 			*found = STORE_LIVE;
+			known_user(s, name, d);
 			break;
 		case -1:
 			free_replies(r, 3);
@@ -880,12 +961,13 @@ change(struct rstore *s, const char *from, const char *name,
 	struct rcmd	 a;
 	redisReply	*r = NULL;
 	char		 kfrom[RS_KEY_MAX], kto[RS_KEY_MAX], ms[32];
+	char		 kall[RS_KEY_MAX], kold[RS_KEY_MAX], knew[RS_KEY_MAX];
 	char		 nonce[RS_NONCE_LEN + 1], tag[TAG_LEN + 1];
 	unsigned char	 raw[RS_NONCE_LEN / 2];
 	size_t		 n;
 	long long	 ttl = 0;
 	enum sl_err	 e;
-	int		 ok, same = strcmp(from, name) == 0;
+	int		 ok, same = strcmp(from, name) == 0, hasold, hasnew;
 
 	buf_reset(&s->text);
 	if (d != NULL) {
@@ -912,10 +994,20 @@ change(struct rstore *s, const char *from, const char *name,
 	snprintf(ms, sizeof(ms), "%lld", ttl > 1000 ? ttl : 1000);
 	key_of(s, from, kfrom);
 	key_of(s, name, kto);
+	key_of(s, RS_ALL, kall);
+	if (!(hasold = user_of(s, from, kold)))
+		memcpy(kold, kall, sizeof(kall));
+	if ((hasnew = d != NULL && d->user != NULL))
+		user_key(s, d->user, d->userlen, knew);
+	else
+		memcpy(knew, kall, sizeof(kall));
 	memset(&a, 0, sizeof(a));
-	words(&a, "2");
+	words(&a, "5");
 	words(&a, kfrom);
 	words(&a, kto);
+	words(&a, kall);
+	words(&a, kold);
+	words(&a, knew);
 	/* A write under a name not read must find nothing there (a new
 	 * id); a removal of one not read takes whatever is there. */
 	words(&a, version_of(s, from, d != NULL && same ? "" : "*"));
@@ -925,6 +1017,10 @@ change(struct rstore *s, const char *from, const char *name,
 	random_nonce(raw, sizeof(raw));
 	hex_encode(raw, sizeof(raw), nonce);
 	words(&a, nonce);
+	words(&a, hasold ? "1" : "0");
+	words(&a, hasnew ? "1" : "0");
+	words(&a, from);
+	words(&a, name);
 	e = cas(s, name, &a, &r, w);
 	buf_wipe(&s->text);
 	if (e != SL_OK)
@@ -946,13 +1042,17 @@ change(struct rstore *s, const char *from, const char *name,
 	    r->len != 40)))
 		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
 		    "cannot write %s: an unexpected reply", s->addr, name);
-	else if (strcmp(s->begun, from) == 0) {
-		/* What is there now is what this request wrote: a second
-		 * change compares with it. */
-		s->known = 1;
-		if (d != NULL && same)
-			memcpy(s->version, r->str, 40);
-		s->version[d != NULL && same ? 40 : 0] = '\0';
+	else {
+		if (strcmp(s->begun, from) == 0) {
+			/* What is there now is what this request wrote: a
+			 * second change compares with it. */
+			s->known = 1;
+			if (d != NULL && same)
+				memcpy(s->version, r->str, 40);
+			s->version[d != NULL && same ? 40 : 0] = '\0';
+		}
+		if (d != NULL)
+			known_user(s, name, d);
 	}
 	freeReplyObject(r);
 	return e;
@@ -987,23 +1087,35 @@ rstore_discard(struct store *st, const char *name, struct why *w)
 	return change(rs(st), name, name, NULL, w);
 }
 
-/* Whatever is there goes (a logout): no comparison, no script. */
+/* Whatever is there goes (a logout, a revocation): no comparison, no
+ * script; its entries in the indexes go in the same round trip. */
 enum sl_err
 rstore_remove(struct store *st, const char *name, struct why *w)
 {
 	struct rstore	*s = rs(st);
-	struct rcmd	 c;
-	redisReply	*r;
-	char		 key[RS_KEY_MAX];
+	struct rcmd	 c[3];
+	redisReply	*r[3];
+	char		 key[RS_KEY_MAX], kall[RS_KEY_MAX], kuser[RS_KEY_MAX];
+	size_t		 n = 2;
 	enum sl_err	 e;
 
 	key_of(s, name, key);
-	memset(&c, 0, sizeof(c));
-	words(&c, "DEL");
-	words(&c, key);
-	if ((e = run(s, w, "cannot remove", name, &c, 1, &r, 0)) != SL_OK)
+	key_of(s, RS_ALL, kall);
+	memset(c, 0, sizeof(c));
+	words(&c[0], "DEL");
+	words(&c[0], key);
+	words(&c[1], "ZREM");
+	words(&c[1], kall);
+	words(&c[1], name);
+	if (user_of(s, name, kuser)) {
+		words(&c[2], "ZREM");
+		words(&c[2], kuser);
+		words(&c[2], name);
+		n = 3;
+	}
+	if ((e = run(s, w, "cannot remove", name, c, n, r, 0)) != SL_OK)
 		return e;
-	freeReplyObject(r);
+	free_replies(r, n);
 	if (strcmp(s->begun, name) == 0) {
 		s->known = 1;
 		s->version[0] = '\0';
@@ -1012,36 +1124,276 @@ rstore_remove(struct store *st, const char *name, struct why *w)
 }
 
 /*
- * The sliding expiry: PEXPIRE ... GT never shortens the key's expiry (by
- * the server's clock, from now), and EXISTS in the same round trip tells
- * a session gone meanwhile.
+ * The sliding expiry, in the script: PEXPIRE ... GT never shortens the
+ * key's expiry (by the server's clock, from now), and the indexes take
+ * the expiry the key has then.  A session gone meanwhile is left so.
  */
 enum sl_err
 rstore_touch(struct store *st, const char *name, time_t expires, time_t now,
     int *found, struct why *w)
 {
 	struct rstore	*s = rs(st);
-	struct rcmd	 c[2];
-	redisReply	*r[2];
-	char		 key[RS_KEY_MAX], ms[32];
+	struct rcmd	 a;
+	redisReply	*r;
+	char		 key[RS_KEY_MAX], kall[RS_KEY_MAX], kuser[RS_KEY_MAX];
+	char		 ms[32];
 	long long	 ttl;
 	enum sl_err	 e;
+	int		 has;
 
 	*found = STORE_NONE;
 	key_of(s, name, key);
+	key_of(s, RS_ALL, kall);
+	if (!(has = user_of(s, name, kuser)))
+		memcpy(kuser, kall, sizeof(kall));
 	ttl = ((long long)expires - (long long)now) * 1000;
 	snprintf(ms, sizeof(ms), "%lld", ttl > 1000 ? ttl : 1000);
-	memset(c, 0, sizeof(c));
-	words(&c[0], "PEXPIRE");
-	words(&c[0], key);
-	words(&c[0], ms);
-	words(&c[0], "GT");
-	words(&c[1], "EXISTS");
-	words(&c[1], key);
-	if ((e = run(s, w, "cannot refresh", name, c, 2, r, 0)) != SL_OK)
+	memset(&a, 0, sizeof(a));
+	words(&a, "5");
+	words(&a, key);
+	words(&a, key);
+	words(&a, kall);
+	words(&a, kuser);
+	words(&a, kuser);
+	words(&a, "*");
+	words(&a, "touch");
+	words(&a, "");
+	words(&a, ms);
+	words(&a, "");
+	words(&a, has ? "1" : "0");
+	words(&a, has ? "1" : "0");
+	words(&a, name);
+	words(&a, name);
+	if ((e = cas(s, name, &a, &r, w)) != SL_OK)
 		return e;
-	if (r[1]->type == REDIS_REPLY_INTEGER && r[1]->integer == 1)
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
 		*found = STORE_LIVE;
-	free_replies(r, 2);
-	return SL_OK;
+	else if (r->type != REDIS_REPLY_INTEGER || r->integer != 0)
+		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "cannot refresh %s: an unexpected reply", s->addr, name);
+	freeReplyObject(r);
+	return e;
+}
+
+#define RS_BATCH	256	/* sessions read a round trip, by the admin */
+
+/* What rstore_each() works with: the caller's, and its buffers. */
+struct	each {
+	const char	*user;		/* NULL: every session */
+	size_t		 userlen;
+	time_t		 now;
+	int		(*fn)(void *, const char *, const struct sdata *);
+	void		*arg;
+	int		 go;		/* 0 once FN said stop */
+	struct rcmd	 c[2 * RS_BATCH + 1];
+	redisReply	*r[2 * RS_BATCH + 1];
+	char		 keys[RS_BATCH][RS_KEY_MAX];
+	struct arena	 a;
+};
+
+/*
+ * The sessions named by N entries of the index reply NAMES from FIRST
+ * (STEP elements an entry: 2 WITHSCORES), read in one round trip (GET and
+ * PEXPIRETIME each, and TIME), each live one of the user (if any) handed
+ * to FN.
+ */
+static enum sl_err
+each_batch(struct rstore *s, struct each *x, const redisReply *names,
+    size_t step, size_t first, size_t n, struct why *w)
+{
+	const redisReply	*m;
+	struct sdata		 d;
+	char			 name[STORE_NAME_LEN + 1];
+	long long		 rnow;
+	size_t			 i;
+	enum sl_err		 e;
+
+	memset(x->c, 0, (2 * n + 1) * sizeof(x->c[0]));
+	for (i = 0; i < n; i++) {
+		m = names->element[(first + i) * step];
+		key_of(s, m->type == REDIS_REPLY_STRING ? m->str : "",
+		    x->keys[i]);
+		words(&x->c[2 * i], "GET");
+		words(&x->c[2 * i], x->keys[i]);
+		words(&x->c[2 * i + 1], "PEXPIRETIME");
+		words(&x->c[2 * i + 1], x->keys[i]);
+	}
+	words(&x->c[2 * n], "TIME");
+	if ((e = run(s, w, "cannot read", NULL, x->c, 2 * n + 1, x->r, 0)) !=
+	    SL_OK)
+		return e;
+	rnow = time_of(x->r[2 * n]);
+	for (i = 0; i < n && x->go && e == SL_OK; i++) {
+		m = names->element[(first + i) * step];
+		if (m->type != REDIS_REPLY_STRING ||
+		    m->len != STORE_NAME_LEN ||
+		    x->r[2 * i]->type != REDIS_REPLY_STRING ||
+		    x->r[2 * i + 1]->type != REDIS_REPLY_INTEGER || rnow < 0)
+			continue;
+		memcpy(name, m->str, STORE_NAME_LEN + 1);
+		arena_reset(&x->a);
+		switch (parse(s, name, x->r[2 * i], x->r[2 * i + 1]->integer,
+		    rnow, &x->a, &d, x->now)) {
+		case -1:
+			e = why_cause(w, SL_EINTERNAL, "out of memory");
+			break;
+		case 1:
+			if (x->user == NULL || (d.user != NULL &&
+			    d.userlen == x->userlen &&
+			    memcmp(d.user, x->user, x->userlen) == 0))
+				x->go = x->fn(x->arg, name, &d);
+			break;
+		}
+	}
+	free_replies(x->r, 2 * n + 1);
+	return e;
+}
+
+/* The index reply NAMES (2 elements an entry), about to be read on: the
+ * last score in FROM (where the next read begins, inclusive), and in
+ * *TIES how many entries of that score have been seen, to pass over. */
+static void
+next_from(const redisReply *names, char *from, size_t len, size_t *ties)
+{
+	const redisReply	*last;
+	size_t			 n = names->elements / 2, i;
+
+	last = names->element[2 * n - 1];
+	if (last->type != REDIS_REPLY_STRING)
+		return;
+	if (strcmp(from, last->str) != 0)
+		*ties = 0;
+	for (i = n; i > 0; i--) {
+		if (names->element[2 * i - 1]->type != REDIS_REPLY_STRING ||
+		    strcmp(names->element[2 * i - 1]->str, last->str) != 0)
+			break;
+		(*ties)++;
+	}
+	snprintf(from, len, "%s", last->str);
+}
+
+/*
+ * Every live session in the index of all, or of USER (USERLEN bytes),
+ * handed to FN as store_read() would give it, RS_BATCH a round trip.
+ * An entry whose key is gone, or of another user, is passed over.  Never
+ * a scan of the keyspace.
+ *
+ * A user's index is read whole, in one step: a revocation of the user's
+ * sessions misses none that the index held.  The index of all is read
+ * RS_BATCH entries at a time in order of expiry, from the last expiry
+ * seen (ties counted off): a session whose expiry moves meanwhile moves
+ * later in the order, and may be listed twice, never not at all.
+ */
+enum sl_err
+rstore_each(struct store *st, const char *user, size_t userlen, time_t now,
+    int (*fn)(void *, const char *, const struct sdata *), void *arg,
+    struct why *w)
+{
+	struct rstore	*s = rs(st);
+	struct each	*x;
+	struct rcmd	 z;
+	redisReply	*names = NULL;
+	char		 idx[RS_KEY_MAX], from[48] = "-inf", off[24], cnt[24];
+	size_t		 step = user != NULL ? 1 : 2, n, first, ties = 0;
+	enum sl_err	 e = SL_OK;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return why_cause(w, SL_EINTERNAL, "out of memory");
+	x->user = user;
+	x->userlen = userlen;
+	x->now = now;
+	x->fn = fn;
+	x->arg = arg;
+	x->go = 1;
+	if (user != NULL)
+		user_key(s, user, userlen, idx);
+	else
+		key_of(s, RS_ALL, idx);
+	while (x->go && e == SL_OK) {
+		memset(&z, 0, sizeof(z));
+		words(&z, "ZRANGE");
+		words(&z, idx);
+		if (user != NULL) {
+			words(&z, "0");
+			words(&z, "-1");
+		} else {
+			snprintf(off, sizeof(off), "%zu", ties);
+			snprintf(cnt, sizeof(cnt), "%d", RS_BATCH);
+			words(&z, from);
+			words(&z, "+inf");
+			words(&z, "BYSCORE");
+			words(&z, "LIMIT");
+			words(&z, off);
+			words(&z, cnt);
+			words(&z, "WITHSCORES");
+		}
+		if ((e = run(s, w, "cannot read the index", NULL, &z, 1,
+		    &names, 0)) != SL_OK) {
+			names = NULL;	/* run() freed what came */
+			break;
+		}
+		if (names->type != REDIS_REPLY_ARRAY ||
+		    names->elements % step != 0) {
+			e = why_cause(w, SL_EUNAVAIL, "session store: redis "
+			    "%s: cannot read the index: an unexpected reply",
+			    s->addr);
+			break;
+		}
+		n = names->elements / step;
+		for (first = 0; first < n && x->go && e == SL_OK;
+		    first += RS_BATCH)
+			e = each_batch(s, x, names, step, first,
+			    n - first < RS_BATCH ? n - first : RS_BATCH, w);
+		if (user != NULL || n < RS_BATCH)
+			break;
+		next_from(names, from, sizeof(from), &ties);
+		freeReplyObject(names);
+		names = NULL;
+	}
+	if (names != NULL)
+		freeReplyObject(names);
+	arena_free(&x->a);
+	free(x);
+	return e;
+}
+
+/* The live sessions: the entries of the index of all whose expiry, by
+ * the server's clock, is still to come. */
+enum sl_err
+rstore_count(struct store *st, time_t now, size_t *n, struct why *w)
+{
+	struct rstore	*s = rs(st);
+	struct rcmd	 c;
+	redisReply	*r;
+	char		 idx[RS_KEY_MAX], min[32];
+	long long	 rnow;
+	enum sl_err	 e;
+
+	(void)now;
+	*n = 0;
+	memset(&c, 0, sizeof(c));
+	words(&c, "TIME");
+	if ((e = run(s, w, "cannot count", NULL, &c, 1, &r, 0)) != SL_OK)
+		return e;
+	rnow = time_of(r);
+	freeReplyObject(r);
+	if (rnow < 0)
+		return why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "cannot count: an unexpected reply to TIME", s->addr);
+	key_of(s, RS_ALL, idx);
+	snprintf(min, sizeof(min), "(%lld", rnow);
+	memset(&c, 0, sizeof(c));
+	words(&c, "ZCOUNT");
+	words(&c, idx);
+	words(&c, min);
+	words(&c, "+inf");
+	if ((e = run(s, w, "cannot count", NULL, &c, 1, &r, 0)) != SL_OK)
+		return e;
+	if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0)
+		*n = (size_t)r->integer;
+	else
+		e = why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "cannot count: an unexpected reply", s->addr);
+	freeReplyObject(r);
+	return e;
 }

@@ -23,5 +23,10 @@ enum sl_err	 rstore_replace(struct store *, const char *,
 enum sl_err	 rstore_discard(struct store *, const char *, struct why *);
 enum sl_err	 rstore_touch(struct store *, const char *, time_t, time_t,
 		    int *, struct why *);
+enum sl_err	 rstore_each(struct store *, const char *, size_t, time_t,
+		    int (*)(void *, const char *, const struct sdata *),
+		    void *, struct why *);
+enum sl_err	 rstore_count(struct store *, time_t, size_t *,
+		    struct why *);
 
 #endif /* !STORE_REDIS_H */

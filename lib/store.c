@@ -46,6 +46,13 @@
  *   answered; store_sweep() all of them, in batches (sessile-gc).  Neither
  *   ever removes a live session.  A store that expires its own has
  *   neither.
+ * - store_each() hands every live session, or those of one user, to a
+ *   function, with its name and its data (user, creation time, expiry);
+ *   store_count() counts the live sessions.  Neither scans what it need
+ *   not: the file store walks its directory once, Redis reads its indexes
+ *   (sorted sets of names by expiry, one of all and one per user), never
+ *   the keyspace.  store_revoke() ends one session as a logout does, under
+ *   its lock (sessile-admin).
  * - store_request() says a request begins, store_close() lets go of what
  *   the process holds open (a new worker shares nothing with its parent);
  *   whatever a store needs is opened or connected again on first use.
@@ -93,6 +100,8 @@ static const struct store_ops	 store_file_ops = {
 	.touch = fstore_touch,
 	.gc = fstore_gc,
 	.sweep = fstore_sweep,
+	.each = fstore_each,
+	.count = fstore_count,
 };
 
 #ifdef HAVE_REDIS
@@ -111,6 +120,8 @@ static const struct store_ops	 store_redis_ops = {
 	.replace = rstore_replace,
 	.discard = rstore_discard,
 	.touch = rstore_touch,
+	.each = rstore_each,
+	.count = rstore_count,
 };
 #endif
 
@@ -263,4 +274,42 @@ store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
 		return SL_OK;
 	}
 	return s->ops->sweep(s, now, batch, pause_ms, sw, why);
+}
+
+enum sl_err
+store_each(struct store *s, const char *user, size_t userlen, time_t now,
+    int (*fn)(void *, const char *, const struct sdata *), void *arg,
+    struct why *why)
+{
+	return s->ops->each(s, user, userlen, now, fn, arg, why);
+}
+
+enum sl_err
+store_count(struct store *s, time_t now, size_t *n, struct why *why)
+{
+	return s->ops->count(s, now, n, why);
+}
+
+/*
+ * End session NAME now, as a logout would, within store_begin(): no write
+ * begun before brings it back (the file store holds its lock; Redis'
+ * writes compare a version).  *FOUND: whether a live session was there.
+ */
+enum sl_err
+store_revoke(struct store *s, const char *name, time_t now, int *found,
+    struct why *why)
+{
+	struct sdata	 d;
+	struct arena	 a;
+	enum sl_err	 e;
+
+	memset(&a, 0, sizeof(a));
+	*found = STORE_NONE;
+	if ((e = store_begin(s, name, why)) == SL_OK &&
+	    (e = store_read(s, name, &a, &d, now, found, why)) == SL_OK &&
+	    *found != STORE_NONE)
+		e = store_remove(s, name, why);
+	store_end(s);
+	arena_free(&a);
+	return e;
 }

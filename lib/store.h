@@ -33,6 +33,11 @@ struct	store_ops {
 	size_t		 (*gc)(struct store *, time_t, size_t);
 	enum sl_err	 (*sweep)(struct store *, time_t, size_t, unsigned int,
 			    struct sweep *, struct why *);
+	enum sl_err	 (*each)(struct store *, const char *, size_t, time_t,
+			    int (*)(void *, const char *,
+			    const struct sdata *), void *, struct why *);
+	enum sl_err	 (*count)(struct store *, time_t, size_t *,
+			    struct why *);
 };
 
 /* Each store's own state begins with this, and is known only to it. */

@@ -210,14 +210,17 @@ header_shape() {
 
 # Right after the login the expiry is the short first lifetime (ten
 # minutes); the first page gives the whole one (flood.bats).
-@test "the session file holds the username in a versioned text format with its expiry" {
+@test "the session file holds the username in a versioned text format with its expiry, creation time and user" {
 	now=$EPOCHSECONDS
 	login alice
 	file=$(only_session_file)
-	assert_equal "$(sed -n 1p "$file")" "sessile 1"
+	assert_equal "$(sed -n 1p "$file")" "sessile 2"
 	expires=$(file_expires "$file")
 	[ "$expires" -ge $((now + 600)) ]
 	[ "$expires" -le $(($EPOCHSECONDS + 600)) ]
+	created=$(sed -n 3s/^created\ //p "$file")
+	[ "$created" -ge "$now" ] && [ "$created" -le "$EPOCHSECONDS" ]
+	assert_equal "$(sed -n 4p "$file")" "user alice"
 	grep -qx 'data username=alice' "$file"
 	assert_equal "$(tail -n 1 "$file")" end
 }
@@ -225,7 +228,9 @@ header_shape() {
 @test "values in the session file are escaped: one line per field, ASCII only" {
 	login 'Zoë 100% a=b'
 	file=$(only_session_file)
-	assert_equal "$(grep -c '' "$file")" 4
+	# sessile, expires, created, user, data, end.
+	assert_equal "$(grep -c '' "$file")" 6
+	grep -qx 'user Zo%C3%AB%20100%25%20a=b' "$file"
 	grep -qx 'data username=Zo%C3%AB%20100%25%20a=b' "$file"
 	run env LC_ALL=C grep -q '[^ -~]' "$file"
 	assert_failure
@@ -1478,7 +1483,7 @@ assert_unusable_cookie() {
 @test "a session file of another version is no session, logged in one line" {
 	login alice
 	file=$(only_session_file)
-	sed -i '1s/^sessile 1$/sessile 2/' "$file"
+	sed -i '1s/^sessile 2$/sessile 3/' "$file"
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
 	assert_logged_once corrupt
@@ -2424,6 +2429,72 @@ assert_lock_refused() {
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as alice
 	refute_set_cookie session
+}
+
+# ---- SESSION_ABSOLUTE_LIFETIME -------------------------------------------
+
+# A session used every half second, its expiry sliding each time, ends
+# SESSION_ABSOLUTE_LIFETIME after its login all the same; no cookie or
+# file expiry sent on the way goes past that end.
+@test "SESSION_ABSOLUTE_LIFETIME=3: a session used every half second ends 3 s after its login; no Max-Age or expiry outlives it" {
+	CONFIG+=(SESSION_ABSOLUTE_LIFETIME=3 PERMANENT_SESSION_LIFETIME=3600)
+	login alice
+	file=$(only_session_file)
+	created=$(sed -n 's/^created //p' "$file")
+	end=$((created + 3))
+	[ "$(file_expires "$file")" -le "$end" ]
+	maxage=$(cookie_attr session Max-Age)
+	[ "$maxage" -le 3 ]
+	live=0 ended=0
+	for _ in $(seq 12); do
+		t0=$EPOCHSECONDS
+		cgi index GET "" HTTP_COOKIE="session=$SESSION"
+		t1=$EPOCHSECONDS
+		if [[ $BODY == *"Logged in as"* ]]; then
+			[ "$t0" -lt "$end" ] ||
+			    fail "still logged in at $t0, past $end"
+			live=$((live + 1))
+			if maxage=$(cookie_attr session Max-Age); then
+				[ $((t0 + maxage)) -le "$end" ] ||
+				    fail "Max-Age $maxage at $t0 outlives $end"
+			fi
+			[ ! -e "$file" ] || [ "$(file_expires "$file")" -le "$end" ]
+		else
+			assert_anonymous
+			[ "$t1" -ge "$end" ] ||
+			    fail "logged out at $t1, before $end"
+			ended=$((ended + 1))
+			refute_set_cookie session
+		fi
+		sleep 0.5
+	done
+	echo "# $live answers logged in, then $ended not" >&3
+	[ "$live" -ge 4 ] && [ "$ended" -ge 4 ]
+}
+
+@test "SESSION_ABSOLUTE_LIFETIME=0 (the default): a session of format version 1, without a creation time, is read as before; under an absolute lifetime it has ended" {
+	login bob
+	file=$(only_session_file)
+	# What sessile wrote before sessions knew their birth and user.
+	sed -i -e '1s/^sessile 2$/sessile 1/' -e '/^created /d' -e '/^user /d' \
+	    "$file"
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as bob
+	CONFIG+=(SESSION_ABSOLUTE_LIFETIME=86400)
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	refute_set_cookie session
+	# A new login is a session of its own, with its creation time.
+	login bob
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as bob
+}
+
+@test "SESSION_ABSOLUTE_LIFETIME: a bad value is refused at start, naming it" {
+	CONFIG+=(SESSION_ABSOLUTE_LIFETIME=soon)
+	cgi index GET ""
+	assert_status 500
+	[[ $LOG == *SESSION_ABSOLUTE_LIFETIME* ]]
 }
 
 # make distcheck builds --without-redis: there this test runs.

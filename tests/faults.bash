@@ -4,10 +4,14 @@
 # (lib.bash): used by faults.bats (lighttpd) and apache.bats (mod_fcgid);
 # store-faults.bats kills the programs run as plain CGI (kill_writes).
 
-# valid_session_file FILE: a whole version-1 session file, not a torn one.
+# valid_session_file FILE: a whole session file of the version the
+# programs write (2), not a torn one: its head, then created and user
+# (each may be absent, in that order), data lines and end.
 valid_session_file() {
-	awk 'NR == 1 { ok = ($0 == "sessile 1"); next }
+	awk 'NR == 1 { ok = ($0 == "sessile 2"); next }
 	    NR == 2 { ok = ok && ($0 ~ /^expires [0-9]+$/); next }
+	    NR == 3 && /^created [1-9][0-9]*$/ { next }
+	    NR <= 4 && last == "" && /^user [!-~]+$/ { next }
 	    { if (last != "") ok = ok && (last ~ /^data [!-<>-~]+=[!-~]*$/)
 	      last = $0 }
 	    END { exit !(ok && NR >= 3 && last == "end") }' "$1" &&

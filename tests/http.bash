@@ -447,3 +447,33 @@ new_counter() {
 	c=$(jar_value "$BATS_TEST_TMPDIR/jar" session)
 	[ -n "$c" ]
 }
+
+# start_counter [N]: examples/counter under spawn-fcgi, SESSILE_WORKERS=N
+# (4), on this test's store (a copy of the binary, as start_fcgi starts
+# cgi-bin/); what it logs in $TMP/counter.stderr.
+start_counter() {
+	mkdir -p "$TMP/ctr/cgi-bin" "$TMP/ctr/html"
+	cp "$BUILDDIR/examples/counter" "$TMP/ctr/cgi-bin/counter.fcgi"
+	cp "$SRCDIR"/html/* "$SRCDIR/examples/counter.html" "$TMP/ctr/html/"
+	TEMPLATE_DIR=$TMP/ctr/html
+	CONFIG+=("SESSILE_WORKERS=${1:-4}")
+	BUILDDIR=$TMP/ctr start_logged counter
+}
+
+# counter_burst N COOKIE: N requests at once on the counter, through
+# cgi-fcgi; the answers in $TMP/a/1..N.
+counter_burst() {
+	local i
+	local -a pids=()
+	mkdir -p "$TMP/a"
+	for i in $(seq "$1"); do
+		env -i REQUEST_METHOD=GET SCRIPT_NAME=/counter \
+		    HTTP_COOKIE="session=$2" "$CGI_FCGI" -bind \
+		    -connect "127.0.0.1:$PORT_counter" </dev/null \
+		    >"$TMP/a/$i" 2>&1 &
+		pids+=($!)
+	done
+	# Not a bare wait: servers the test started are this shell's
+	# children too.
+	wait "${pids[@]}"
+}

@@ -53,6 +53,12 @@ redis_keys() {
 	rcli --scan | sort
 }
 
+# session_keys [PREFIX]: the keys of sessions (PREFIX, "session:" unless
+# told, and a name), without the indexes.
+session_keys() {
+	redis_keys | grep -E "^${1:-session:}[0-9a-f]{64}\$" || true
+}
+
 @test "the flow as CGI: login, the name on /, logout ends it" {
 	login alice
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
@@ -71,12 +77,22 @@ redis_keys() {
 	# The first use after the login gives the whole lifetime.
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as bob
-	keys=$(redis_keys)
-	assert_equal "$keys" "session:$(session_name_of_cookie "$SESSION")"
+	name=$(session_name_of_cookie "$SESSION")
+	user=session:user:$(printf %s bob | sha256sum | cut -c1-64)
+	# The session, the index of all and its user's index: no more.
+	assert_equal "$(redis_keys)" "$(printf '%s\n' "session:$name" \
+	    session:all "$user" | sort)"
+	keys=$(session_keys)
 	[[ $keys =~ ^session:[0-9a-f]{64}$ ]]
 	ttl=$(rcli ttl "$keys")
 	[ "$ttl" -gt 3590 ]
 	[ "$ttl" -le 3600 ]
+	# Each index holds the session, scored by its expiry (ms); the
+	# user's index lives as long as its last session.
+	at=$(rcli pexpiretime "$keys")
+	assert_equal "$(rcli zrange session:all 0 -1 withscores | tr '\n' ' ')" "$name $at "
+	assert_equal "$(rcli zrange "$user" 0 -1 withscores | tr '\n' ' ')" "$name $at "
+	assert_equal "$(rcli pexpiretime "$user")" "$at"
 	# Neither the id nor its tag in any key or value.
 	id=${SESSION%%.*}
 	all=$(rcli --scan; rcli get "$keys")
@@ -87,7 +103,9 @@ redis_keys() {
 @test "SESSION_KEY_PREFIX names every key" {
 	CONFIG+=(SESSION_KEY_PREFIX=app1:s:)
 	login carol
-	assert_equal "$(redis_keys)" "app1:s:$(session_name_of_cookie "$SESSION")"
+	name=$(session_name_of_cookie "$SESSION")
+	assert_equal "$(redis_keys)" "$(printf '%s\n' "app1:s:$name" app1:s:all \
+	    "app1:s:user:$(printf %s carol | sha256sum | cut -c1-64)" | sort)"
 }
 
 @test "anonymous GET / and GET /login send no command to Redis" {
@@ -122,7 +140,12 @@ redis_keys() {
 	old=$SESSION
 	login henry "session=$old"
 	refute [ "$SESSION" = "$old" ]
-	assert_equal "$(redis_keys)" "session:$(session_name_of_cookie "$SESSION")"
+	name=$(session_name_of_cookie "$SESSION")
+	assert_equal "$(session_keys)" "session:$name"
+	# The indexes lost the old one in the same step.
+	assert_equal "$(rcli zrange session:all 0 -1)" "$name"
+	assert_equal "$(rcli zrange "session:user:$(printf %s henry |
+	    sha256sum | cut -c1-64)" 0 -1)" "$name"
 	cgi index GET "" HTTP_COOKIE="session=$old"
 	assert_anonymous
 }
@@ -151,6 +174,28 @@ redis_keys() {
 # The value carries an HMAC of its key's name and its text under
 # SECRET_KEY: whoever can write to the Redis, without the key, makes no
 # session and moves none.
+@test "SESSION_ABSOLUTE_LIFETIME=3: the key's TTL, the index's score and the cookie never go past the end; then the session has ended" {
+	CONFIG+=(SESSION_ABSOLUTE_LIFETIME=3 PERMANENT_SESSION_LIFETIME=3600)
+	login gail
+	key=session:$(session_name_of_cookie "$SESSION")
+	created=$(rcli get "$key" | sed -n 's/^created //p')
+	[ "$(cookie_attr session Max-Age)" -le 3 ]
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as gail
+	# The TTL is whole seconds from the write, on the server's clock:
+	# the key may outlast the end by less than one (the session does not).
+	[ "$(rcli pexpiretime "$key")" -lt $(((created + 4) * 1000)) ]
+	[ "$(rcli zscore session:all "${key#session:}")" -lt $(((created + 4) * 1000)) ]
+	assert_equal "$(rcli zscore session:all "${key#session:}")" \
+	    "$(rcli pexpiretime "$key")"
+	while [ "$EPOCHSECONDS" -lt $((created + 3)) ]; do
+		sleep 0.2
+	done
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	refute_set_cookie session
+}
+
 @test "a value not signed under the key is no session: changed, or moved to another key; one signed under a fallback still is" {
 	login bob
 	bob=$SESSION kb=session:$(session_name_of_cookie "$bob")
@@ -184,35 +229,6 @@ redis_keys() {
 }
 
 # ---- No update lost ---------------------------------------------------
-
-# start_counter [N]: examples/counter under spawn-fcgi, SESSILE_WORKERS=N
-# (4), on this test's Redis (a copy of the binary, as start_fcgi starts
-# cgi-bin/); what it logs in $TMP/counter.stderr.
-start_counter() {
-	mkdir -p "$TMP/ctr/cgi-bin" "$TMP/ctr/html"
-	cp "$BUILDDIR/examples/counter" "$TMP/ctr/cgi-bin/counter.fcgi"
-	cp "$SRCDIR"/html/* "$SRCDIR/examples/counter.html" "$TMP/ctr/html/"
-	TEMPLATE_DIR=$TMP/ctr/html
-	CONFIG+=("SESSILE_WORKERS=${1:-4}")
-	BUILDDIR=$TMP/ctr start_logged counter
-}
-
-# counter_burst N COOKIE: N requests at once on the counter, through
-# cgi-fcgi; the answers in $TMP/a/1..N.
-counter_burst() {
-	local i
-	local -a pids=()
-	mkdir -p "$TMP/a"
-	for i in $(seq "$1"); do
-		env -i REQUEST_METHOD=GET SCRIPT_NAME=/counter \
-		    HTTP_COOKIE="session=$2" "$CGI_FCGI" -bind \
-		    -connect "127.0.0.1:$PORT_counter" </dev/null \
-		    >"$TMP/a/$i" 2>&1 &
-		pids+=($!)
-	done
-	# Not a bare wait: redis-server is this shell's child too.
-	wait "${pids[@]}"
-}
 
 # assert_each_once FILE: the counts in FILE (one a line) are distinct.
 assert_each_once() {
@@ -444,7 +460,8 @@ whole_life() {
 	CONFIG=(SESSION_TYPE=redis
 	    "SESSION_REDIS_URL=unix://$TMP/redis-unix/redis.sock?db=5")
 	REQUEST=cgi login frank
-	assert_equal "$(rcli -n 5 dbsize)" 1
+	# The session and its two indexes.
+	assert_equal "$(rcli -n 5 dbsize)" 3
 	assert_equal "$(rcli -n 0 dbsize)" 0
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_logged_in_as frank

@@ -29,7 +29,9 @@
 #include "tap.h"
 
 #define EXPIRES	1767225600	/* 2026-01-01 */
-#define HEAD	"sessile 1\nexpires 1767225600\n"
+#define HEAD	"sessile 1\nexpires 1767225600\n"	/* read, not written */
+#define HEAD2	"sessile 2\nexpires 1767225600\n"
+#define CREATED	1764633600	/* 2025-12-02 */
 
 /* Keys at and past SESSION_MAX_KEY. */
 #define KEY64	\
@@ -162,14 +164,32 @@ test_format(void)
 	d.ents = &e;
 	d.nents = 1;
 	store_format(&b, &d);
-	ok(b.p != NULL && strcmp(b.p, HEAD "data username=alice%20b%25\n"
-	    "end\n") == 0, "store_format writes version 1: magic, expiry, "
+	ok(b.p != NULL && strcmp(b.p, HEAD2 "data username=alice%20b%25\n"
+	    "end\n") == 0, "store_format writes version 2: magic, expiry, "
 	    "escaped data, end");
 	buf_reset(&b);
 	d.nents = 0;
 	store_format(&b, &d);
-	ok(b.p != NULL && strcmp(b.p, HEAD "end\n") == 0,
+	ok(b.p != NULL && strcmp(b.p, HEAD2 "end\n") == 0,
 	    "store_format of an empty session");
+	buf_reset(&b);
+	d.created = CREATED;
+	d.user = "Zo\xc3\xab 100%";
+	d.userlen = strlen(d.user);
+	d.ents = &e;
+	d.nents = 1;
+	store_format(&b, &d);
+	ok(b.p != NULL && strcmp(b.p, HEAD2 "created 1764633600\n"
+	    "user Zo%C3%AB%20100%25\n" "data username=alice%20b%25\n"
+	    "end\n") == 0, "store_format writes the creation time and the "
+	    "user, escaped, before the data");
+	ok(store_parse(b.p, b.len, &a, &back) && back.created == CREATED &&
+	    back.userlen == d.userlen &&
+	    memcmp(back.user, d.user, d.userlen) == 0 && back.nents == 1,
+	    "store_parse reads them back");
+	d.created = 0;
+	d.user = NULL;
+	d.userlen = 0;
 
 	/* Every byte value, '%', '=', blanks, empty values, line breaks. */
 	buf_reset(&b);
@@ -201,7 +221,23 @@ static const struct corrupt_test {
 	const char	*why;
 } corrupt_tests[] = {
 	{ S(""), "an empty file" },
-	{ S("sessile 2\nexpires 1767225600\nend\n"), "version 2" },
+	{ S("sessile 3\nexpires 1767225600\nend\n"), "version 3" },
+	{ S(HEAD "created 1764633600\nend\n"), "version 1 with created" },
+	{ S(HEAD "user alice\nend\n"), "version 1 with a user" },
+	{ S(HEAD2 "created 0\nend\n"), "created 0" },
+	{ S(HEAD2 "created soon\nend\n"), "a non-digit created" },
+	{ S(HEAD2 "created \nend\n"), "an empty created" },
+	{ S(HEAD2 "user \nend\n"), "an empty user" },
+	{ S(HEAD2 "user a b\nend\n"), "a raw blank in the user" },
+	{ S(HEAD2 "user a%zz\nend\n"), "a bad %XX in the user" },
+	{ S(HEAD2 "user a%09b\nend\n"), "a tab in the user" },
+	{ S(HEAD2 "user a%0Ab\nend\n"), "a line break in the user" },
+	{ S(HEAD2 "user alice\ncreated 1764633600\nend\n"),
+	    "the user before created" },
+	{ S(HEAD2 "user alice\nuser bob\nend\n"), "two users" },
+	{ S(HEAD2 "created 1764633600\ncreated 1764633600\nend\n"),
+	    "created twice" },
+	{ S(HEAD2 "data a=1\nuser alice\nend\n"), "the user after data" },
 	{ S("sessile 10\nexpires 1767225600\nend\n"), "version 10" },
 	{ S("Sessile 1\nexpires 1767225600\nend\n"), "the magic in capitals" },
 	{ S("flask 1\nexpires 1767225600\nend\n"), "another magic" },
@@ -263,6 +299,27 @@ test_parse_corrupt(void)
 	/* The limits, at and past the edge. */
 	ok(store_parse(S("sessile 1\nexpires 0\nend\n"), &a, &d) &&
 	    d.expires == 0 && d.nents == 0, "store_parse accepts expiry 0");
+	ok(store_parse(S(HEAD "data username=alice\nend\n"), &a, &d) &&
+	    d.created == 0 && d.user == NULL && d.nents == 1,
+	    "store_parse reads version 1: created unknown, no user");
+	ok(store_parse(S(HEAD2 "user alice\nend\n"), &a, &d) &&
+	    d.created == 0 && d.userlen == 5 && d.nents == 0,
+	    "store_parse reads version 2 with a user and no creation time");
+	memset(&b, 0, sizeof(b));
+	buf_adds(&b, HEAD2 "user ");
+	for (i = 0; i < SESSION_MAX_USER; i++)
+		buf_addc(&b, 'u');
+	buf_adds(&b, "\nend\n");
+	ok(store_parse(b.p, b.len, &a, &d) && d.userlen == SESSION_MAX_USER,
+	    "store_parse accepts a user of %d bytes", SESSION_MAX_USER);
+	buf_reset(&b);
+	buf_adds(&b, HEAD2 "user ");
+	for (i = 0; i <= SESSION_MAX_USER; i++)
+		buf_addc(&b, 'u');
+	buf_adds(&b, "\nend\n");
+	ok(!store_parse(b.p, b.len, &a, &d),
+	    "store_parse refuses a user of %d bytes", SESSION_MAX_USER + 1);
+	buf_free(&b);
 	ok(store_parse(S(HEAD "data " KEY64 "=1\nend\n"), &a, &d) &&
 	    d.nents == 1 && d.ents[0].keylen == 64,
 	    "store_parse accepts a key of 64 bytes");
@@ -1006,7 +1063,7 @@ static const struct sweep_test {
 	    F_REMOVED },
 	{ "an expired head on a corrupt body", NULL, K_TEXT, 0,
 	    "sessile 1\nexpires 1\ndata\n", F_REMOVED },
-	{ "another version", NULL, K_TEXT, 0, "sessile 2\nexpires 1\nend\n",
+	{ "another version", NULL, K_TEXT, 0, "sessile 3\nexpires 1\nend\n",
 	    F_CORRUPT },
 	{ "an empty file", NULL, K_TEXT, 0, "", F_CORRUPT },
 	{ "no magic", NULL, K_TEXT, 0, "expires 1\nend\n", F_CORRUPT },
