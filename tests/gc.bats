@@ -173,7 +173,7 @@ put() {
 	login alice
 	d=$SESSION_FILE_DIR
 	printf 'garbage\n' >"$d/${NAME_A:0:63}1"
-	printf 'sessile 2\nexpires 1\nend\n' >"$d/${NAME_A:0:63}2"
+	printf 'sessile 3\nexpires 1\nend\n' >"$d/${NAME_A:0:63}2"
 	: >"$d/${NAME_A:0:63}3"
 	printf 'sessile 1\nexpires x1\nend\n' >"$d/${NAME_A:0:63}4"
 	printf 'sessile 1\nexpires 1' >"$d/${NAME_A:0:63}5"
@@ -528,4 +528,18 @@ gc_waits_for_writer() {
 	assert_status 200
 	refute_set_cookie session
 	[ ! -e "$file" ] || fail "the refresh wrote the ended session again"
+}
+
+@test "-d overrides SESSION_FILE_DIR, which is then not read: a relative one does not fail it; -d relative is a usage error" {
+	login alice
+	run --separate-stderr env -i SESSION_FILE_DIR=relative/dir "$GC" -p 0 \
+	    -v -d "$SESSION_FILE_DIR"
+	[ "$status" -eq 0 ] || fail "exited $status: $stderr"
+	[[ $output == *"1 files"* ]]
+	run --separate-stderr env -i SESSION_FILE_DIR=relative/dir "$GC" -p 0
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"SESSION_FILE_DIR: not an absolute path"* ]]
+	run --separate-stderr env -i "$GC" -d relative/dir
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"-d relative/dir: not an absolute path"* ]]
 }

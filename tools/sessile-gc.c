@@ -75,17 +75,15 @@ main(int argc, char *argv[])
 		    strcmp(dir, "redis") == 0 ? "redis" : "(not filesystem)");
 		return 1;
 	}
-	/* The programs' variable and default; no key is needed. */
-	if ((dir = getenv("SESSION_FILE_DIR")) == NULL)
-		dir = SESSION_FILE_DIR_DEFAULT;
-	else if (*dir != '/') {
-		fprintf(stderr, "sessile-gc: SESSION_FILE_DIR: not an "
-		    "absolute path\n");
-		return 1;
-	}
+	dir = NULL;
 	while ((c = getopt(argc, argv, "d:hn:p:v")) != -1) {
 		switch (c) {
 		case 'd':
+			if (*optarg != '/') {
+				fprintf(stderr, "sessile-gc: -d %s: not an "
+				    "absolute path\n", optarg);
+				return 2;
+			}
 			dir = optarg;
 			break;
 		case 'h':
@@ -107,6 +105,15 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		return usage(stderr);
+	/* The programs' variable and default, unless -d overrides it (then
+	 * it is not read at all); no key is needed. */
+	if (dir == NULL && (dir = getenv("SESSION_FILE_DIR")) == NULL)
+		dir = SESSION_FILE_DIR_DEFAULT;
+	else if (*dir != '/') {
+		fprintf(stderr, "sessile-gc: SESSION_FILE_DIR: not an "
+		    "absolute path\n");
+		return 1;
+	}
 
 	/* The file store: Redis expires its own. */
 	if ((s = store_file_new("sessile-gc", dir, 0600, 0)) == NULL) {

@@ -1,0 +1,339 @@
+#!/usr/bin/env bats
+# admin.bats: sessile-admin, on the file store and on Redis (a real
+# redis-server of each test's own, on a free loopback port), configured
+# by the programs' own environment.  Sessions are made by logging in
+# through the CGI programs; what they list is checked against the
+# cookies, what they revoke by the next request of each cookie.
+#
+# - list, list --user, count, revoke NAME..., revoke --user: the fields,
+#   the times, what each leaves logged in;
+# - a user revoked while 100 increments of the user's session run
+#   (examples/counter, which says whose its sessions are): every answer
+#   200, and the revoked session never back;
+# - usage errors (2), faults (1, one line on stderr);
+# - 100,000 sessions (tests/mksessions writes them through the store
+#   interface, signed and indexed as the programs' own): list, count and
+#   revoke --user are right, and the time each took is printed.
+
+load lib
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	common_setup
+	ADMIN=$BUILDDIR/tools/sessile-admin
+	EXTRA_PIDS=()
+}
+
+teardown() {
+	local pid
+	stop_fcgi
+	for pid in "${EXTRA_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	stop_redis
+}
+
+# on_redis: the test's store is a redis-server of its own.
+on_redis() {
+	have_redis_store || skip "$REDIS_MISSING"
+	start_redis "$TMP/redis"
+	CONFIG=(SESSION_TYPE=redis
+	    "SESSION_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0")
+}
+
+# admin ARG...: sessile-admin in the programs' environment: $status,
+# $output (standard output), $stderr.
+admin() {
+	config_env
+	run --separate-stderr env -i "${CONFIG_ENV[@]}" "$ADMIN" "$@"
+}
+
+# assert_admin_ok: it exited 0 and said nothing on stderr.
+assert_admin_ok() {
+	[ "$status" -eq 0 ] || fail "sessile-admin exited $status: $stderr" ||
+	    return
+	[ -z "$stderr" ] || fail "sessile-admin wrote on stderr: $stderr"
+}
+
+# assert_fault WORDS: it exited 1 with one line on stderr holding WORDS.
+assert_fault() {
+	[ "$status" -eq 1 ] || fail "exited $status, not 1: $stderr" || return
+	[ "$(grep -c '' <<<"$stderr")" -eq 1 ] ||
+	    fail "not one line on stderr: $stderr" || return
+	[[ $stderr == *"$1"* ]] || fail "stderr does not name $1: $stderr"
+}
+
+# iso T: Unix time T as sessile-admin prints it.
+iso() {
+	date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# ---- list, count, revoke, on each store --------------------------------
+
+# Three sessions, two of alice's; each command, what it leaves.
+list_count_revoke() {
+	t0=$EPOCHSECONDS
+	login alice
+	a1=$SESSION
+	login bob
+	b=$SESSION
+	login alice
+	a2=$SESSION
+	t1=$EPOCHSECONDS
+	n1=$(session_name_of_cookie "$a1") n2=$(session_name_of_cookie "$a2")
+	nb=$(session_name_of_cookie "$b")
+
+	admin list
+	assert_admin_ok
+	echo "$output" | sed 's/^/# /' >&3
+	assert_equal "$(cut -f1 <<<"$output" | sort)" \
+	    "$(printf '%s\n' "$n1" "$n2" "$nb" | sort)"
+	assert_equal "$(grep -c '' <<<"$output")" 3
+	while IFS=$'\t' read -r name user created expires rest; do
+		[ -z "$rest" ] || fail "more than four fields: $rest"
+		case $name in
+		"$nb") assert_equal "$user" bob ;;
+		*) assert_equal "$user" alice ;;
+		esac
+		[[ $created > "$(iso $((t0 - 1)))" || $created == "$(iso $((t0 - 1)))" ]]
+		[[ $created < "$(iso $((t1 + 1)))" || $created == "$(iso $((t1 + 1)))" ]]
+		[[ $expires =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+		[[ $expires > "$created" ]]
+	done <<<"$output"
+
+	admin list --user alice
+	assert_admin_ok
+	assert_equal "$(cut -f1 <<<"$output" | sort)" \
+	    "$(printf '%s\n' "$n1" "$n2" | sort)"
+	admin list --user nobody
+	assert_admin_ok
+	[ -z "$output" ]
+	admin count
+	assert_admin_ok
+	assert_equal "$output" 3
+
+	admin revoke "$n1"
+	assert_admin_ok
+	cgi index GET "" HTTP_COOKIE="session=$a1"
+	assert_anonymous
+	cgi index GET "" HTTP_COOKIE="session=$a2"
+	assert_logged_in_as alice
+	admin revoke "$n1"
+	assert_fault "$n1: no such session"
+
+	admin revoke --user alice
+	assert_admin_ok
+	assert_equal "$output" 1
+	cgi index GET "" HTTP_COOKIE="session=$a2"
+	assert_anonymous
+	cgi index GET "" HTTP_COOKIE="session=$b"
+	assert_logged_in_as bob
+	admin count
+	assert_equal "$output" 1
+	admin list
+	assert_equal "$(cut -f1,2 <<<"$output")" "$nb"$'\tbob'
+}
+
+@test "files: list, list --user, count, revoke NAME and revoke --user, each as DESIGN says" {
+	list_count_revoke
+}
+
+@test "Redis: list, list --user, count, revoke NAME and revoke --user, each as DESIGN says; the indexes follow" {
+	on_redis
+	list_count_revoke
+	# alice's index is gone with her sessions; bob's holds his.
+	assert_equal "$(rcli exists "session:user:$(printf %s alice |
+	    sha256sum | cut -c1-64)")" 0
+	assert_equal "$(rcli zrange "session:user:$(printf %s bob |
+	    sha256sum | cut -c1-64)" 0 -1)" "$nb"
+	assert_equal "$(rcli zrange session:all 0 -1)" "$nb"
+}
+
+@test "Redis: a logout takes the session out of both indexes; so does a login over it" {
+	on_redis
+	login carol
+	old=$SESSION
+	login carol "session=$old"
+	admin list --user carol
+	assert_equal "$(cut -f1 <<<"$output")" "$(session_name_of_cookie "$SESSION")"
+	cgi logout GET "" HTTP_COOKIE="session=$SESSION"
+	assert_status 303
+	admin count
+	assert_equal "$output" 0
+	[ -z "$(rcli --scan)" ]
+}
+
+# A session of format version 1 (no user, no creation time) is listed
+# with "-" in those fields.
+@test "files: a session written before sessions knew their user is listed with - for its user and creation time" {
+	login dave
+	file=$(only_session_file)
+	sed -i -e '1s/^sessile 2$/sessile 1/' -e '/^created /d' -e '/^user /d' \
+	    "$file"
+	admin list
+	assert_admin_ok
+	IFS=$'\t' read -r name user created expires <<<"$output"
+	assert_equal "$name" "${file##*/}"
+	assert_equal "$user" -
+	assert_equal "$created" -
+	assert_equal "$expires" "$(iso "$(file_expires "$file")")"
+	admin list --user dave
+	[ -z "$output" ]
+}
+
+# ---- Revoking while the user's requests run ----------------------------
+
+# The counter says its sessions are "visitor"'s.  Requests in flight on
+# the session when it is revoked either ran before (their count is
+# gone with it) or find it gone and begin one of their own: none brings
+# it back, none fails.
+revoke_during_burst() {
+	start_counter
+	fcgi counter GET ""
+	cookie_value_of session
+	c=$REPLY
+	name=$(session_name_of_cookie "$c")
+	counter_burst 100 "$c" 3>&- &
+	burst=$!
+	EXTRA_PIDS+=("$burst")
+	for _ in $(seq 200); do
+		[ "$(grep -l '^Status: 200' "$TMP"/a/* 2>/dev/null |
+		    wc -l)" -lt 10 ] || break
+		sleep 0.01
+	done
+	admin revoke --user visitor
+	assert_admin_ok
+	[ "$output" -ge 1 ]
+	wait "$burst"
+	assert_equal "$(grep -l '^Status: 200' "$TMP"/a/* | wc -l)" 100
+	before=$(visits "$TMP"/a/* | grep -cvx 1 || true)
+	after=$(visits "$TMP"/a/* | grep -cx 1 || true)
+	echo "# $before increments before the revocation, $after after" >&3
+	((before > 0 && after > 0)) ||
+	    fail "the revocation was not within the burst: $before, $after"
+	fcgi counter GET "" HTTP_COOKIE="session=$c"
+	[[ "$BODY" == *"Visits: <strong>1</strong>"* ]] ||
+	    fail "the revoked session came back: $BODY"
+	admin list
+	refute grep -q "^$name" <<<"$output"
+	assert_equal "$(logged_lines counter)" 0
+}
+
+@test "files: revoke --user while 100 increments of the user's session run: all answered 200, the session never back" {
+	revoke_during_burst
+	[ ! -e "$SESSION_FILE_DIR/$name" ]
+}
+
+@test "Redis: revoke --user while 100 increments of the user's session run: all answered 200, the session never back" {
+	on_redis
+	revoke_during_burst
+	assert_equal "$(rcli exists "session:$name")" 0
+}
+
+# ---- Usage and faults ---------------------------------------------------
+
+@test "usage errors exit 2, saying how to use it" {
+	for args in "" "frob" "list extra" "list --user" "list --user ''" \
+	    "count extra" "revoke" "revoke --user" "revoke --user a b" \
+	    "revoke nothex" "revoke 0123abc" "-d relative list" \
+	    "-x list"; do
+		eval "admin $args"
+		[ "$status" -eq 2 ] ||
+		    fail "'$args' exited $status, not 2: $stderr"
+		[ -n "$stderr" ] || fail "'$args' said nothing on stderr"
+	done
+	admin revoke ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"64 lowercase hex digits"* ]]
+	run "$ADMIN" -h
+	[ "$status" -eq 0 ]
+	[[ $output == usage:* ]]
+}
+
+@test "faults exit 1 with one line: no key, no such directory, a store that cannot be reached" {
+	unset SECRET_KEY
+	admin count
+	assert_fault SECRET_KEY
+	SECRET_KEY=$(random_key)
+	SESSION_FILE_DIR=$TMP/missing
+	admin list
+	assert_fault "$TMP/missing"
+	CONFIG=(SESSION_TYPE=redis "SESSION_REDIS_URL=redis://127.0.0.1:$(free_port)/0")
+	if have_redis_store; then
+		admin count
+		assert_fault "session store: redis"
+	fi
+}
+
+@test "-d overrides SESSION_FILE_DIR, which is then not read: a relative one does not fail it" {
+	login erin
+	admin count
+	assert_equal "$output" 1
+	dir=$SESSION_FILE_DIR
+	SESSION_FILE_DIR=relative/dir
+	admin -d "$dir" count
+	assert_admin_ok
+	assert_equal "$output" 1
+	admin count
+	assert_fault SESSION_FILE_DIR
+}
+
+# ---- 100,000 sessions ----------------------------------------------------
+
+# N sessions of users filler0..filler(N-1), and 3 of "many": through
+# the store interface, as logins write them.
+fill_sessions() {
+	config_env
+	env -i "${CONFIG_ENV[@]}" "$BUILDDIR/tests/mksessions" "$1" ||
+	    fail "mksessions $1 failed"
+	env -i "${CONFIG_ENV[@]}" "$BUILDDIR/tests/mksessions" 3 many ||
+	    fail "mksessions 3 many failed"
+}
+
+# timed VAR ARG...: admin ARG..., the milliseconds it took in VAR.
+timed() {
+	local var=$1 t0
+	shift
+	t0=$(date +%s%N)
+	admin "$@"
+	printf -v "$var" '%d' $((($(date +%s%N) - t0) / 1000000))
+}
+
+at_scale() {
+	mkdir -p "$SESSION_FILE_DIR"
+	chmod 700 "$SESSION_FILE_DIR"
+	fill_sessions 100000
+	timed list_ms list
+	assert_admin_ok
+	assert_equal "$(grep -c '' <<<"$output")" 100003
+	assert_equal "$(grep -c $'\tfiller4242\t' <<<"$output")" 1
+	timed count_ms count
+	assert_admin_ok
+	assert_equal "$output" 100003
+	timed user_ms list --user many
+	assert_equal "$(grep -c '' <<<"$output")" 3
+	timed revoke_ms revoke --user many
+	assert_admin_ok
+	assert_equal "$output" 3
+	admin count
+	assert_equal "$output" 100000
+	echo "# $1, 100,003 sessions: list $list_ms ms, count $count_ms ms," \
+	    "list --user $user_ms ms, revoke --user (3) $revoke_ms ms" >&3
+}
+
+@test "files: 100,000 sessions: list, count and revoke --user are right; their times" {
+	at_scale files
+}
+
+@test "Redis: 100,000 sessions: list, count and revoke --user are right, from the indexes; their times" {
+	on_redis
+	at_scale Redis
+	# revoke --user read the user's index, never the keyspace.
+	rcli config resetstat >/dev/null
+	admin revoke --user filler7
+	assert_equal "$output" 1
+	stats=$(rcli info commandstats | grep -c '^cmdstat_\(scan\|keys\)' || true)
+	assert_equal "$stats" 0
+}
