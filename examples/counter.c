@@ -23,8 +23,9 @@ counter_view(struct sl_req *r)
 	n = sl_session_get(r, "visits", NULL);
 	snprintf(buf, sizeof(buf), "%ld",
 	    n == NULL ? 1 : strtol(n, NULL, 10) + 1);
-	/* Whose it is, for sessile-admin to list and revoke it by. */
-	if ((n == NULL &&
+	/* Whose it is, for sessile-admin to list and revoke it by: a
+	 * visitor's, unless a login said whose. */
+	if ((sl_session_user(r, NULL) == NULL &&
 	    (e = sl_session_set_user(r, "visitor", 7)) != SL_OK) ||
 	    (e = sl_session_set(r, "visits", buf, strlen(buf))) != SL_OK) {
 		sl_fail(r, e, NULL);

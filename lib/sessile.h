@@ -215,14 +215,16 @@ enum sl_err	 sl_session_set(struct sl_req *, const char *, const char *,
 /* Remove KEY, returning its value (valid until sl_finish()) or NULL. */
 const char	*sl_session_pop(struct sl_req *, const char *, size_t *);
 
-/* Move the session's data to a new id; the old one is deleted.  The
- * new id is a new session: its creation time is now. */
+/* Move the session's data to a new id; the old one is deleted.  It
+ * keeps its creation time (a new session's is now). */
 enum sl_err	 sl_session_regenerate(struct sl_req *);
 
 /*
  * Say whom the session belongs to (at login, after a regenerate): NAME,
- * LEN bytes, 1 to 1024, no control character.  An operator lists and
- * revokes sessions by it (sessile-admin(8)).  A session needs no user.
+ * LEN bytes, 1 to 1024, no control character; the session's creation
+ * time, which SESSION_ABSOLUTE_LIFETIME counts from, becomes now.  An
+ * operator lists and revokes sessions by it (sessile-admin(8)).  A
+ * session needs no user.
  */
 enum sl_err	 sl_session_set_user(struct sl_req *, const char *, size_t);
 

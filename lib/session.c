@@ -541,7 +541,8 @@ rekey(struct sess *s)
 /*
  * Whom the session belongs to: NAME (LEN bytes, no control character, at
  * most SESSION_MAX_USER), set at login, kept with the session until it
- * ends, for an operator to list and revoke the sessions of one user.
+ * ends, for an operator to list and revoke the sessions of one user.  It
+ * marks a login: the session's creation time becomes now.
  */
 enum sl_err
 sl_session_set_user(struct sl_req *r, const char *name, size_t len)
@@ -564,6 +565,8 @@ sl_session_set_user(struct sl_req *r, const char *name, size_t len)
 		return why_cause(&r->why, SL_EINTERNAL, "out of memory");
 	s->data.user = v;
 	s->data.userlen = len;
+	/* A login: the session's absolute life begins now. */
+	s->data.created = r->now;
 	s->modified = 1;
 	return SL_OK;
 }
@@ -795,8 +798,11 @@ commit_data(struct sl_req *r)
 	/* Strict: new data never goes under a dead id. */
 	if (s->id[0] == '\0')
 		rekey(s);
-	/* A new id is a new session: its life begins now. */
-	if (s->fresh)
+	/* A new session's life begins now; a live one given a new id
+	 * (sl_session_regenerate()) keeps its birth, so that rotating ids
+	 * never moves SESSION_ABSOLUTE_LIFETIME's end: a login sets it
+	 * anew (sl_session_set_user()). */
+	if (s->fresh && s->data.created == 0)
 		s->data.created = r->now;
 	created = !s->ondisk;
 	s->data.expires = capped(r, r->now +

@@ -784,7 +784,10 @@ parse(struct rstore *s, const char *name, const redisReply *v,
 		memset(d, 0, sizeof(*d));
 		return 0;
 	}
-	d->expires = now + (time_t)((ms - rnow) / 1000);
+	/* Rounded up: a session whose key lives into a second is live in
+	 * it, and an expiry read back is never one second short of the
+	 * one written (which would look like a refresh to make). */
+	d->expires = now + (time_t)((ms - rnow + 999) / 1000);
 	d->written = now - (time_t)(rnow / 1000 - (long long)written);
 	return 1;
 }
@@ -1146,7 +1149,9 @@ rstore_touch(struct store *st, const char *name, time_t expires, time_t now,
 	key_of(s, RS_ALL, kall);
 	if (!(has = user_of(s, name, kuser)))
 		memcpy(kuser, kall, sizeof(kall));
-	ttl = ((long long)expires - (long long)now) * 1000;
+	/* From the second it is sent, as a write's (change()). */
+	(void)now;
+	ttl = ((long long)expires - (long long)time(NULL)) * 1000;
 	snprintf(ms, sizeof(ms), "%lld", ttl > 1000 ? ttl : 1000);
 	memset(&a, 0, sizeof(a));
 	words(&a, "5");

@@ -120,8 +120,15 @@ list_count_revoke() {
 	assert_anonymous
 	cgi index GET "" HTTP_COOKIE="session=$a2"
 	assert_logged_in_as alice
-	admin revoke "$n1"
-	assert_fault "$n1: no such session"
+	# One gone already, one live: the live one ends, the other is
+	# named in the one line, and the exit is 1.
+	admin revoke "$n1" "$n2"
+	assert_fault "no such session: $n1"
+	[[ $stderr != *"$n2"* ]]
+	cgi index GET "" HTTP_COOKIE="session=$a2"
+	assert_anonymous
+	login alice
+	a2=$SESSION
 
 	admin revoke --user alice
 	assert_admin_ok
@@ -207,9 +214,13 @@ revoke_during_burst() {
 	assert_admin_ok
 	[ "$output" -ge 1 ]
 	wait "$burst"
-	assert_equal "$(grep -l '^Status: 200' "$TMP"/a/* | wc -l)" 100
-	before=$(visits "$TMP"/a/* | grep -cvx 1 || true)
-	after=$(visits "$TMP"/a/* | grep -cx 1 || true)
+	# And more on the cookie, surely after it: each finds no session.
+	mv "$TMP/a" "$TMP/first"
+	counter_burst 20 "$c"
+	assert_equal "$(grep -l '^Status: 200' "$TMP"/first/* "$TMP"/a/* |
+	    wc -l)" 120
+	before=$(visits "$TMP"/first/* "$TMP"/a/* | grep -cvx 1 || true)
+	after=$(visits "$TMP"/first/* "$TMP"/a/* | grep -cx 1 || true)
 	echo "# $before increments before the revocation, $after after" >&3
 	((before > 0 && after > 0)) ||
 	    fail "the revocation was not within the burst: $before, $after"
@@ -278,6 +289,10 @@ revoke_during_burst() {
 	assert_equal "$output" 1
 	admin count
 	assert_fault SESSION_FILE_DIR
+	# A directory that is not there is a fault, and is not made.
+	admin -d "$TMP/typo" revoke "$(session_name_of_cookie "$SESSION")"
+	assert_fault "$TMP/typo"
+	[ ! -e "$TMP/typo" ]
 }
 
 # ---- 100,000 sessions ----------------------------------------------------

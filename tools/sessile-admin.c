@@ -16,6 +16,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,26 +187,27 @@ count_sessions(struct store *s, time_t now)
 	return 0;
 }
 
-/* End each of NAMES[0..N); a name with no live session is said so, and
- * the exit is 1, once every other is ended. */
+/* End each of NAMES[0..N); those with no live session are named in one
+ * line, and the exit is 1, once every other is ended. */
 static int
 revoke_names(struct store *s, char **names, size_t n, time_t now)
 {
 	struct why	 why;
-	size_t		 i;
-	int		 found, rc = 0;
+	size_t		 i, missing = 0;
+	int		 found;
 
 	for (i = 0; i < n; i++) {
 		why_clear(&why);
 		if (store_revoke(s, names[i], now, &found, &why) != SL_OK)
 			return fault(why.cause);
 		if (found != STORE_LIVE) {
-			fprintf(stderr, PROG ": %s: no such session\n",
-			    names[i]);
-			rc = 1;
+			fprintf(stderr, "%s%s", missing++ == 0 ? PROG ": no "
+			    "such session: " : " ", names[i]);
 		}
 	}
-	return rc;
+	if (missing > 0)
+		fputc('\n', stderr);
+	return missing > 0;
 }
 
 /* Every session of USER: gathered in one walk (or one read of its
@@ -242,6 +245,7 @@ main(int argc, char *argv[])
 {
 	struct config	 cfg;
 	struct signer	 sg;
+	struct stat	 st;
 	struct store	*s;
 	struct why	 why;
 	const char	*dir = NULL, *user = NULL, *cmd;
@@ -312,8 +316,15 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return fault("out of memory");
 	}
+	/* The file store makes its directory on first use, as the programs
+	 * do: here a missing one (a typo in -d) is a fault, never made. */
 	now = time(NULL);
-	if (strcmp(cmd, "list") == 0)
+	if (strcmp(cfg.store_type, "filesystem") == 0 &&
+	    stat(cfg.session_dir, &st) == -1) {
+		fprintf(stderr, PROG ": %s: %s\n", cfg.session_dir,
+		    strerror(errno));
+		rc = 1;
+	} else if (strcmp(cmd, "list") == 0)
 		rc = list_sessions(s, user, now);
 	else if (strcmp(cmd, "count") == 0)
 		rc = count_sessions(s, now);
