@@ -166,10 +166,12 @@ struct	rstore {
 	int			 known;	/* a version of begun was read */
 	char			 version[41];	/* "": nothing was there */
 	char			 sha[41];	/* of cas_script */
-	/* The session last read or written, and its user's index ("":
-	 * it has no user), for a touch or a removal to keep it. */
+	/* The session last read or written, and its user (ruserlen 0:
+	 * none), for a touch or a removal to keep the user's index: the
+	 * index's key is made only then, not on every read. */
 	char			 rname[STORE_NAME_LEN + 1];
-	char			 ruser[RS_KEY_MAX];
+	char			 ruser[SESSION_MAX_USER];
+	size_t			 ruserlen;
 	struct buf		 text;
 	struct buf		 signed_;	/* the name and the text */
 };
@@ -636,10 +638,11 @@ static void
 known_user(struct rstore *s, const char *name, const struct sdata *d)
 {
 	snprintf(s->rname, sizeof(s->rname), "%s", name);
-	if (d != NULL && d->user != NULL)
-		user_key(s, d->user, d->userlen, s->ruser);
-	else
-		s->ruser[0] = '\0';
+	s->ruserlen = 0;
+	if (d != NULL && d->user != NULL && d->userlen <= sizeof(s->ruser)) {
+		memcpy(s->ruser, d->user, d->userlen);
+		s->ruserlen = d->userlen;
+	}
 }
 
 /* NAME's user's index, when known from this request (read or written):
@@ -647,9 +650,9 @@ known_user(struct rstore *s, const char *name, const struct sdata *d)
 static int
 user_of(const struct rstore *s, const char *name, char key[RS_KEY_MAX])
 {
-	if (strcmp(s->rname, name) != 0 || s->ruser[0] == '\0')
+	if (strcmp(s->rname, name) != 0 || s->ruserlen == 0)
 		return 0;
-	memcpy(key, s->ruser, RS_KEY_MAX);
+	user_key(s, s->ruser, s->ruserlen, key);
 	return 1;
 }
 
