@@ -306,6 +306,7 @@ enum sl_err	 store_each(struct store *, const char *, size_t, time_t,
 		    int (*)(void *, const char *, const struct sdata *),
 		    void *, struct why *);
 enum sl_err	 store_count(struct store *, time_t, size_t *, struct why *);
+int		 store_ended(const struct sdata *, long long, time_t);
 enum sl_err	 store_revoke(struct store *, const char *, time_t, int *,
 		    struct why *);
 enum sl_err	 store_begin(struct store *, const char *, struct why *);

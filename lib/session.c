@@ -102,18 +102,11 @@ capped(const struct sl_req *r, time_t t)
 	return end < t ? end : t;
 }
 
-/*
- * A session read live that SESSION_ABSOLUTE_LIFETIME has ended: made that
- * long ago, or made before sessions knew when they were made (version 1
- * of the format), whose end cannot be told.
- */
+/* A session read live that SESSION_ABSOLUTE_LIFETIME has ended. */
 static int
 past_absolute(const struct sl_req *r, const struct sdata *d)
 {
-	const struct config	*c = &r->ctx->cfg;
-
-	return c->absolute > 0 && (d->created == 0 ||
-	    r->now >= d->created + (time_t)c->absolute);
+	return store_ended(d, r->ctx->cfg.absolute, r->now);
 }
 
 /* Queue the session cookie for ID, or its deletion when ID is NULL. */

@@ -1200,14 +1200,14 @@ struct	each {
 };
 
 /*
- * The sessions named by N entries of the index reply NAMES from FIRST
- * (STEP elements an entry: 2 WITHSCORES), read in one round trip (GET and
+ * The sessions named by the N entries of the index reply NAMES (name and
+ * score each, WITHSCORES), read in one round trip (GET and
  * PEXPIRETIME each, and TIME), each live one of the user (if any) handed
  * to FN.
  */
 static enum sl_err
 each_batch(struct rstore *s, struct each *x, const redisReply *names,
-    size_t step, size_t first, size_t n, struct why *w)
+    size_t n, struct why *w)
 {
 	const redisReply	*m;
 	struct sdata		 d;
@@ -1218,7 +1218,7 @@ each_batch(struct rstore *s, struct each *x, const redisReply *names,
 
 	memset(x->c, 0, (2 * n + 1) * sizeof(x->c[0]));
 	for (i = 0; i < n; i++) {
-		m = names->element[(first + i) * step];
+		m = names->element[2 * i];
 		key_of(s, m->type == REDIS_REPLY_STRING ? m->str : "",
 		    x->keys[i]);
 		words(&x->c[2 * i], "GET");
@@ -1232,7 +1232,7 @@ each_batch(struct rstore *s, struct each *x, const redisReply *names,
 		return e;
 	rnow = time_of(x->r[2 * n]);
 	for (i = 0; i < n && x->go && e == SL_OK; i++) {
-		m = names->element[(first + i) * step];
+		m = names->element[2 * i];
 		if (m->type != REDIS_REPLY_STRING ||
 		    m->len != STORE_NAME_LEN ||
 		    x->r[2 * i]->type != REDIS_REPLY_STRING ||
@@ -1286,11 +1286,13 @@ next_from(const redisReply *names, char *from, size_t len, size_t *ties)
  * An entry whose key is gone, or of another user, is passed over.  Never
  * a scan of the keyspace.
  *
- * A user's index is read whole, in one step: a revocation of the user's
- * sessions misses none that the index held.  The index of all is read
- * RS_BATCH entries at a time in order of expiry, from the last expiry
- * seen (ties counted off): a session whose expiry moves meanwhile moves
- * later in the order, and may be listed twice, never not at all.
+ * Either index is read RS_BATCH entries a round trip, in order of
+ * expiry, from the last expiry seen (ties counted off), so that no reply
+ * is larger than that however many sessions a user has: a session whose
+ * expiry moves meanwhile moves later in the order, and may be handed over
+ * twice.  One removed meanwhile at the very expiry the read stopped at
+ * may make it pass over one of the same expiry: sessile-admin's revoke
+ * --user reads the user's index again until it finds none to end.
  */
 enum sl_err
 rstore_each(struct store *st, const char *user, size_t userlen, time_t now,
@@ -1302,7 +1304,7 @@ rstore_each(struct store *st, const char *user, size_t userlen, time_t now,
 	struct rcmd	 z;
 	redisReply	*names = NULL;
 	char		 idx[RS_KEY_MAX], from[48] = "-inf", off[24], cnt[24];
-	size_t		 step = user != NULL ? 1 : 2, n, first, ties = 0;
+	size_t		 n, ties = 0;
 	enum sl_err	 e = SL_OK;
 
 	if ((x = calloc(1, sizeof(*x))) == NULL)
@@ -1321,38 +1323,37 @@ rstore_each(struct store *st, const char *user, size_t userlen, time_t now,
 		memset(&z, 0, sizeof(z));
 		words(&z, "ZRANGE");
 		words(&z, idx);
-		if (user != NULL) {
-			words(&z, "0");
-			words(&z, "-1");
-		} else {
-			snprintf(off, sizeof(off), "%zu", ties);
-			snprintf(cnt, sizeof(cnt), "%d", RS_BATCH);
-			words(&z, from);
-			words(&z, "+inf");
-			words(&z, "BYSCORE");
-			words(&z, "LIMIT");
-			words(&z, off);
-			words(&z, cnt);
-			words(&z, "WITHSCORES");
-		}
+		snprintf(off, sizeof(off), "%zu", ties);
+		snprintf(cnt, sizeof(cnt), "%d", RS_BATCH);
+		words(&z, from);
+		words(&z, "+inf");
+		words(&z, "BYSCORE");
+		words(&z, "LIMIT");
+		words(&z, off);
+		words(&z, cnt);
+		words(&z, "WITHSCORES");
 		if ((e = run(s, w, "cannot read the index", NULL, &z, 1,
 		    &names, 0)) != SL_OK) {
 			names = NULL;	/* run() freed what came */
 			break;
 		}
 		if (names->type != REDIS_REPLY_ARRAY ||
-		    names->elements % step != 0) {
+		    names->elements % 2 != 0) {
 			e = why_cause(w, SL_EUNAVAIL, "session store: redis "
 			    "%s: cannot read the index: an unexpected reply",
 			    s->addr);
 			break;
 		}
-		n = names->elements / step;
-		for (first = 0; first < n && x->go && e == SL_OK;
-		    first += RS_BATCH)
-			e = each_batch(s, x, names, step, first,
-			    n - first < RS_BATCH ? n - first : RS_BATCH, w);
-		if (user != NULL || n < RS_BATCH)
+		n = names->elements / 2;
+		if (n > RS_BATCH) {
+			e = why_cause(w, SL_EUNAVAIL, "session store: redis "
+			    "%s: cannot read the index: an unexpected reply",
+			    s->addr);
+			break;
+		}
+		if (n > 0)
+			e = each_batch(s, x, names, n, w);
+		if (n < RS_BATCH)
 			break;
 		next_from(names, from, sizeof(from), &ties);
 		freeReplyObject(names);

@@ -276,6 +276,19 @@ store_sweep(struct store *s, time_t now, size_t batch, unsigned int pause_ms,
 	return s->ops->sweep(s, now, batch, pause_ms, sw, why);
 }
 
+/*
+ * Whether session D, read live, has ended at NOW by an absolute lifetime
+ * of ABSOLUTE seconds (0: none): made that long ago, or made before
+ * sessions knew when they were made (version 1 of the format), whose end
+ * cannot be told.
+ */
+int
+store_ended(const struct sdata *d, long long absolute, time_t now)
+{
+	return absolute > 0 && (d->created == 0 ||
+	    now >= d->created + (time_t)absolute);
+}
+
 enum sl_err
 store_each(struct store *s, const char *user, size_t userlen, time_t now,
     int (*fn)(void *, const char *, const struct sdata *), void *arg,

@@ -10,6 +10,10 @@
 # - a user revoked while 100 increments of the user's session run
 #   (examples/counter, which says whose its sessions are): every answer
 #   200, and the revoked session never back;
+# - a user found by the name as login stores it and as typed; sessions an
+#   absolute lifetime has ended neither listed nor counted; a name that
+#   is not plain text listed escaped; a user's Redis index read a page at
+#   a time;
 # - usage errors (2), faults (1, one line on stderr);
 # - 100,000 sessions (tests/mksessions writes them through the store
 #   interface, signed and indexed as the programs' own): list, count and
@@ -190,6 +194,95 @@ list_count_revoke() {
 	[ -z "$output" ]
 }
 
+# ---- Names, ends, and what a line may hold ------------------------------
+
+# A user is looked up as login stores the name (trimmed, NFC) and as
+# typed: "Zoë" typed decomposed, with blanks about it, finds the session
+# of login's "Zoë"; a name another program stored decomposed is found as
+# it was stored.  A revocation that ends nothing prints 0 and says so.
+user_names() {
+	nfc=$'Zo\xc3\xab' nfd=$'Zoe\xcc\x88'
+	login "$nfc"
+	n1=$(session_name_of_cookie "$SESSION")
+	admin list --user " $nfd "
+	assert_admin_ok
+	assert_equal "$(cut -f1,2 <<<"$output")" "$n1"$'\t'"$nfc"
+	config_env
+	env -i "${CONFIG_ENV[@]}" "$BUILDDIR/tests/mksessions" 1 "$nfd" ||
+	    fail "mksessions failed"
+	admin list --user "$nfc"
+	assert_equal "$(cut -f1 <<<"$output")" "$n1"
+	admin list --user "$nfd"
+	assert_equal "$(grep -c '' <<<"$output")" 2
+	admin revoke --user "$nfd"
+	assert_admin_ok
+	assert_equal "$output" 2
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	admin revoke --user "$nfd"
+	[ "$status" -eq 0 ]
+	assert_equal "$output" 0
+	assert_equal "$stderr" "sessile-admin: no live session of user $nfd"
+}
+
+@test "files: a user is found by the name as login stores it and as typed; revoking none says so" {
+	user_names
+}
+
+@test "Redis: a user is found by the name as login stores it and as typed; revoking none says so" {
+	on_redis
+	user_names
+}
+
+# A session that SESSION_ABSOLUTE_LIFETIME has ended is not live: not
+# listed, not counted, not revoked, as the programs no longer use it,
+# though the store still holds it until its expiry.
+absolute_ends() {
+	login frank
+	t=$EPOCHSECONDS
+	login grace
+	while ((EPOCHSECONDS < t + 2)); do sleep 0.1; done
+	CONFIG+=(SESSION_ABSOLUTE_LIFETIME=1)
+	admin list
+	assert_admin_ok
+	[ -z "$output" ] || fail "ended sessions listed: $output"
+	admin count
+	assert_equal "$output" 0
+	admin list --user grace
+	[ -z "$output" ]
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+	CONFIG=("${CONFIG[@]/SESSION_ABSOLUTE_LIFETIME=1/SESSION_ABSOLUTE_LIFETIME=3600}")
+	admin count
+	assert_equal "$output" 2
+	admin list --user grace
+	assert_equal "$(cut -f1 <<<"$output")" "$(session_name_of_cookie "$SESSION")"
+}
+
+@test "files: sessions an absolute lifetime has ended are neither listed nor counted" {
+	absolute_ends
+}
+
+@test "Redis: sessions an absolute lifetime has ended are neither listed nor counted" {
+	on_redis
+	absolute_ends
+}
+
+# A user's name is one field of one line, safe on a terminal, whatever
+# another program stored (sl_session_set_user() refuses C0 controls and
+# DEL, the format too): text as it is; a backslash, a C1 control and
+# what is not UTF-8 as \xHH.
+@test "a user's name that holds a backslash, a C1 control or bytes that are not UTF-8 is listed escaped" {
+	config_env
+	env -i "${CONFIG_ENV[@]}" "$BUILDDIR/tests/mksessions" 1 \
+	    $'b\\c\xc2\x85d\xffe\xc3\xbc' || fail "mksessions failed"
+	admin list
+	assert_admin_ok
+	IFS=$'\t' read -r name user created expires rest <<<"$output"
+	[ -z "$rest" ] || fail "more than four fields: $output"
+	assert_equal "$user" 'b\x5cc\xc2\x85d\xffe'$'\xc3\xbc'
+}
+
 # ---- Revoking while the user's requests run ----------------------------
 
 # The counter says its sessions are "visitor"'s.  Requests in flight on
@@ -258,6 +351,11 @@ revoke_during_burst() {
 	admin revoke ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"64 lowercase hex digits"* ]]
+	# Redis has no directory for -d to name.
+	CONFIG=(SESSION_TYPE=redis)
+	admin -d "$TMP" count
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"-d: SESSION_TYPE=redis has no session directory"* ]]
 	run "$ADMIN" -h
 	[ "$status" -eq 0 ]
 	[[ $output == usage:* ]]
@@ -351,4 +449,26 @@ at_scale() {
 	assert_equal "$output" 1
 	stats=$(rcli info commandstats | grep -c '^cmdstat_\(scan\|keys\)' || true)
 	assert_equal "$stats" 0
+}
+
+# A user's index is read a page (256 entries) a round trip, never whole:
+# 600 sessions of one user take at least 3 reads, and all are found.
+@test "Redis: a user with 600 sessions: listed and revoked a page of the index at a time, none missed" {
+	on_redis
+	config_env
+	env -i "${CONFIG_ENV[@]}" "$BUILDDIR/tests/mksessions" 600 many ||
+	    fail "mksessions failed"
+	rcli config resetstat >/dev/null
+	admin list --user many
+	assert_admin_ok
+	assert_equal "$(cut -f1 <<<"$output" | sort -u | grep -c '')" 600
+	zr=$(rcli info commandstats | sed -n 's/^cmdstat_zrange:calls=\([0-9]*\),.*/\1/p')
+	((zr >= 3)) || fail "the index was read in $zr replies"
+	admin revoke --user many
+	assert_admin_ok
+	assert_equal "$output" 600
+	assert_equal "$(rcli exists "session:user:$(printf %s many |
+	    sha256sum | cut -c1-64)")" 0
+	admin count
+	assert_equal "$output" 0
 }

@@ -12,7 +12,10 @@
  * error.  A session is revoked as a logout ends it, under its lock, so
  * no write in flight brings it back; its cookie then reads as "not logged
  * in".  On the file store a listing walks the directory once; on Redis
- * it reads the indexes, never the keyspace (store_each()).
+ * it reads the indexes, never the keyspace (store_each()).  A session
+ * that SESSION_ABSOLUTE_LIFETIME has ended is not live: it is neither
+ * listed nor counted.  A user's name is looked up as login stores it
+ * (trimmed, NFC) and as given, where the two differ.
  */
 #include "config.h"
 
@@ -25,16 +28,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <unistr.h>
+
 #include "extern.h"
 
 #define PROG	"sessile-admin"
+#define ROUNDS	4	/* reads of a user's Redis index, by revoke --user */
+#define USER_MAX	4096	/* characters of a name to look up */
 
 extern char	**environ;
 
-struct	names {
-	char		(*v)[STORE_NAME_LEN + 1];
-	size_t		 n, cap;
+/* What a walk of the store hands on to: the live sessions at NOW. */
+struct	walk {
+	long long	 absolute;	/* SESSION_ABSOLUTE_LIFETIME */
+	time_t		 now;
+	size_t		 n;		/* sessions handed on */
 	int		 oom;
+	char		(*v)[STORE_NAME_LEN + 1];	/* gather()'s */
+	size_t		 cap;
 };
 
 static int
@@ -65,31 +76,74 @@ iso(time_t t, char out[32])
 		snprintf(out, 32, "-");
 }
 
+/*
+ * USER (LEN bytes) as one field of a line: UTF-8 text as it is; a
+ * backslash, a control character (C0, DEL, C1) and each byte of what is
+ * not UTF-8 as \xHH, so that no name can break a line, a field or a
+ * terminal.
+ */
+static void
+put_user(const char *user, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)user, *end = p + len;
+	ucs4_t		 c;
+	int		 n, i;
+
+	while (p < end) {
+		n = u8_mbtoucr(&c, p, (size_t)(end - p));
+		if (n > 0 && c >= 0x20 && c != '\\' &&
+		    !(c >= 0x7f && c <= 0x9f)) {
+			fwrite(p, 1, (size_t)n, stdout);
+			p += n;
+			continue;
+		}
+		for (i = 0; i < (n > 0 ? n : 1); i++)
+			printf("\\x%02x", p[i]);
+		p += n > 0 ? n : 1;
+	}
+}
+
 /* One line of the listing: name, user, created, expires, by tabs. */
 static int
 print_one(void *arg, const char *name, const struct sdata *d)
 {
-	char	 created[32], expires[32];
+	struct walk	*wk = arg;
+	char		 created[32], expires[32];
 
-	(void)arg;
+	if (store_ended(d, wk->absolute, wk->now))
+		return 1;
+	wk->n++;
 	iso(d->created, created);
 	iso(d->expires, expires);
+	printf("%s\t", name);
 	if (d->user != NULL)
-		printf("%s\t%.*s\t%s\t%s\n", name, (int)d->userlen, d->user,
-		    created, expires);
+		put_user(d->user, d->userlen);
 	else
-		printf("%s\t-\t%s\t%s\n", name, created, expires);
+		putchar('-');
+	printf("\t%s\t%s\n", created, expires);
 	return !ferror(stdout);
 }
 
-/* The names of a user's sessions, gathered before any is revoked. */
+/* A live session, counted. */
+static int
+count_one(void *arg, const char *name, const struct sdata *d)
+{
+	struct walk	*wk = arg;
+
+	(void)name;
+	wk->n += !store_ended(d, wk->absolute, wk->now);
+	return 1;
+}
+
+/* The names of a user's live sessions, gathered before any is revoked. */
 static int
 gather(void *arg, const char *name, const struct sdata *d)
 {
-	struct names	*ns = arg;
+	struct walk	*ns = arg;
 	void		*p;
 
-	(void)d;
+	if (store_ended(d, ns->absolute, ns->now))
+		return 1;
 	if (ns->n == ns->cap) {
 		ns->cap = ns->cap ? 2 * ns->cap : 64;
 		if ((p = reallocarray(ns->v, ns->cap, sizeof(*ns->v))) ==
@@ -159,30 +213,81 @@ env_free(char **env, const char *dir)
 	free(env);
 }
 
+/*
+ * The names under which USER is looked up, in V and LEN, how many in the
+ * return: as login stores it (trimmed, NFC: text_clean()) and as given,
+ * where that differs; as given only, when login would refuse it (another
+ * program may store such names: sl_session_set_user()).  -1: out of
+ * memory.
+ */
 static int
-list_sessions(struct store *s, const char *user, time_t now)
+users_of(const char *user, const char *v[2], size_t len[2], char **clean,
+    struct why *w)
+{
+	size_t		 n;
+	enum sl_err	 e;
+
+	*clean = NULL;
+	v[0] = user;
+	len[0] = strlen(user);
+	if ((e = text_clean(user, len[0], USER_MAX, clean, &n, w)) != SL_OK)
+		return e == SL_EBADREQ ? 1 : -1;
+	if (n == len[0] && memcmp(*clean, user, n) == 0)
+		return 1;
+	v[1] = v[0];
+	len[1] = len[0];
+	v[0] = *clean;
+	len[0] = n;
+	return 2;
+}
+
+/* Each session of every one of the N names V (LEN bytes each), or every
+ * session when N is 0, handed to FN with WK. */
+static enum sl_err
+walk_users(struct store *s, const char *const *v, const size_t *len,
+    int n, int (*fn)(void *, const char *, const struct sdata *),
+    struct walk *wk, struct why *w)
+{
+	enum sl_err	 e = SL_OK;
+	int		 i;
+
+	if (n == 0)
+		return store_each(s, NULL, 0, wk->now, fn, wk, w);
+	for (i = 0; i < n && e == SL_OK && !wk->oom; i++)
+		e = store_each(s, v[i], len[i], wk->now, fn, wk, w);
+	return e;
+}
+
+static int
+list_sessions(struct store *s, const char *const *v, const size_t *len,
+    int n, struct walk *wk)
 {
 	struct why	 why;
 
 	why_clear(&why);
-	if (store_each(s, user, user != NULL ? strlen(user) : 0, now,
-	    print_one, NULL, &why) != SL_OK)
+	if (walk_users(s, v, len, n, print_one, wk, &why) != SL_OK)
 		return fault(why.cause);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return fault(strerror(errno));
 	return 0;
 }
 
+/* The live sessions: from the store's own count (on Redis, its index)
+ * unless an absolute lifetime may have ended some, then one by one. */
 static int
-count_sessions(struct store *s, time_t now)
+count_sessions(struct store *s, struct walk *wk)
 {
 	struct why	 why;
-	size_t		 n;
+	enum sl_err	 e;
 
 	why_clear(&why);
-	if (store_count(s, now, &n, &why) != SL_OK)
+	if (wk->absolute > 0)
+		e = store_each(s, NULL, 0, wk->now, count_one, wk, &why);
+	else
+		e = store_count(s, wk->now, &wk->n, &why);
+	if (e != SL_OK)
 		return fault(why.cause);
-	if (printf("%zu\n", n) < 0 || fflush(stdout) != 0)
+	if (printf("%zu\n", wk->n) < 0 || fflush(stdout) != 0)
 		return fault(strerror(errno));
 	return 0;
 }
@@ -210,34 +315,52 @@ revoke_names(struct store *s, char **names, size_t n, time_t now)
 	return missing > 0;
 }
 
-/* Every session of USER: gathered in one walk (or one read of its
- * index), then each ended under its lock; prints how many were. */
+/*
+ * Every session of the user, under any of its N names V: gathered in one
+ * walk (or one read of its index), then each ended under its lock; prints
+ * how many were, and says so on stderr when none was.  On Redis, where a
+ * read of an index that changes meanwhile may pass over an entry
+ * (rstore_each()), the index is read again, up to ROUNDS times, until a
+ * read finds none to end; the file store's one walk sees every file that
+ * was there when it began and is still there.
+ */
 static int
-revoke_user(struct store *s, const char *user, time_t now)
+revoke_user(struct store *s, const char *const *v, const size_t *len,
+    int n, struct walk *wk, int rounds)
 {
-	struct names	 ns;
 	struct why	 why;
-	size_t		 i, ended = 0;
-	int		 found, rc = 0;
+	size_t		 i, ended = 0, now_ended;
+	int		 found, rc = 0, round;
 
-	memset(&ns, 0, sizeof(ns));
-	why_clear(&why);
-	if (store_each(s, user, strlen(user), now, gather, &ns, &why) !=
-	    SL_OK)
-		rc = fault(why.cause);
-	else if (ns.oom)
-		rc = fault("out of memory");
-	for (i = 0; i < ns.n && rc == 0; i++) {
+	for (round = 0; round < rounds && rc == 0; round++) {
+		wk->n = 0;
 		why_clear(&why);
-		if (store_revoke(s, ns.v[i], now, &found, &why) != SL_OK)
+		if (walk_users(s, v, len, n, gather, wk, &why) != SL_OK)
 			rc = fault(why.cause);
-		else
-			ended += found == STORE_LIVE;
+		else if (wk->oom)
+			rc = fault("out of memory");
+		for (i = 0, now_ended = 0; i < wk->n && rc == 0; i++) {
+			why_clear(&why);
+			if (store_revoke(s, wk->v[i], wk->now, &found, &why) !=
+			    SL_OK)
+				rc = fault(why.cause);
+			else
+				now_ended += found == STORE_LIVE;
+		}
+		ended += now_ended;
+		if (now_ended == 0)
+			break;
 	}
-	free(ns.v);
-	if (rc == 0 && (printf("%zu\n", ended) < 0 || fflush(stdout) != 0))
-		rc = fault(strerror(errno));
-	return rc;
+	free(wk->v);
+	if (rc != 0)
+		return rc;
+	if (printf("%zu\n", ended) < 0 || fflush(stdout) != 0)
+		return fault(strerror(errno));
+	if (ended == 0) {
+		fprintf(stderr, PROG ": no live session of user %s\n",
+		    v[n - 1]);
+	}
+	return 0;
 }
 
 int
@@ -248,10 +371,11 @@ main(int argc, char *argv[])
 	struct stat	 st;
 	struct store	*s;
 	struct why	 why;
-	const char	*dir = NULL, *user = NULL, *cmd;
-	char		**env;
-	time_t		 now;
-	int		 c, i, rc;
+	struct walk	 wk;
+	const char	*dir = NULL, *user = NULL, *cmd, *users[2];
+	char		**env, *clean = NULL;
+	size_t		 userlen[2];
+	int		 c, i, rc, nusers = 0;
 
 	while ((c = getopt(argc, argv, "+d:h")) != -1) {
 		switch (c) {
@@ -299,39 +423,58 @@ main(int argc, char *argv[])
 		return usage(stderr);
 
 	why_clear(&why);
-	if ((env = env_with(dir)) == NULL)
+	if (user != NULL &&
+	    (nusers = users_of(user, users, userlen, &clean, &why)) < 0)
 		return fault("out of memory");
+	if ((env = env_with(dir)) == NULL) {
+		free(clean);
+		return fault("out of memory");
+	}
 	if (crypto_init(&why) != SL_OK ||
 	    config_load(&cfg, env, &why) != SL_OK) {
 		env_free(env, dir);
+		free(clean);
 		return fault(why.cause);
 	}
 	env_free(env, dir);
+	if (dir != NULL && strcmp(cfg.store_type, "filesystem") != 0) {
+		fprintf(stderr, PROG ": -d: SESSION_TYPE=%s has no session "
+		    "directory\n", cfg.store_type);
+		config_free(&cfg);
+		free(clean);
+		return 2;
+	}
 	if (signer_init(&sg, &cfg, &why) != SL_OK) {
 		config_free(&cfg);
+		free(clean);
 		return fault(why.cause);
 	}
 	if ((s = store_new(PROG, &cfg, &sg)) == NULL) {
 		signer_free(&sg);
 		config_free(&cfg);
+		free(clean);
 		return fault("out of memory");
 	}
 	/* The file store makes its directory on first use, as the programs
 	 * do: here a missing one (a typo in -d) is a fault, never made. */
-	now = time(NULL);
+	memset(&wk, 0, sizeof(wk));
+	wk.absolute = cfg.absolute;
+	wk.now = time(NULL);
 	if (strcmp(cfg.store_type, "filesystem") == 0 &&
 	    stat(cfg.session_dir, &st) == -1) {
 		fprintf(stderr, PROG ": %s: %s\n", cfg.session_dir,
 		    strerror(errno));
 		rc = 1;
 	} else if (strcmp(cmd, "list") == 0)
-		rc = list_sessions(s, user, now);
+		rc = list_sessions(s, users, userlen, nusers, &wk);
 	else if (strcmp(cmd, "count") == 0)
-		rc = count_sessions(s, now);
+		rc = count_sessions(s, &wk);
 	else if (user != NULL)
-		rc = revoke_user(s, user, now);
+		rc = revoke_user(s, users, userlen, nusers, &wk,
+		    strcmp(cfg.store_type, "redis") == 0 ? ROUNDS : 1);
 	else
-		rc = revoke_names(s, argv + 1, (size_t)argc - 1, now);
+		rc = revoke_names(s, argv + 1, (size_t)argc - 1, wk.now);
+	free(clean);
 	store_free(s);
 	signer_free(&sg);
 	config_free(&cfg);
