@@ -4,13 +4,15 @@
  * next request reads back (store_parse() refuses a file past the limits
  * as corrupt, which would log the visitor out): so the writer enforces
  * every limit the reader does, with SL_ETOOLARGE, and changes nothing
- * when it refuses.
+ * when it refuses.  And a rotation of the id keeps the session's user
+ * and creation time.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "extern.h"
 #include "../memio.h"
@@ -105,6 +107,50 @@ limit(struct sl_ctx *ctx, const char *what, size_t keys, size_t vallen,
 	    "all %zu keys", what, want);
 }
 
+/*
+ * A login a while ago (its request's clock set back, within the first
+ * lifetime a login's session has before its first use), then a request that
+ * rotates the id: the session under the new id keeps its user and the
+ * creation time of the login, so that SESSION_ABSOLUTE_LIFETIME counts
+ * from the login however often the id rotates.
+ */
+static void
+regenerate_keeps_created(struct sl_ctx *ctx)
+{
+	struct sl_req	*r;
+	const char	*u;
+	time_t		 then;
+	size_t		 len = 0;
+
+	env[4] = NULL;
+	r = memio_request(ctx, env, "", 0);
+	then = r->now - 300;
+	r->now = then;
+	ok(sl_session_set_user(r, "zoe", 3) == SL_OK &&
+	    r->sess.data.created == then, "a login sets the creation time");
+	sl_redirect(r, "");
+	sl_finish(r);
+	ok(take_cookie(ctx), "the login's session is saved");
+
+	r = memio_request(ctx, env, "", 0);
+	ok(sl_session_regenerate(r) == SL_OK, "the id rotates");
+	sl_redirect(r, "");
+	sl_finish(r);
+	ok(take_cookie(ctx), "the new id is sent");
+
+	env[0] = "REQUEST_METHOD=GET";
+	r = memio_request(ctx, env, "", 0);
+	u = sl_session_user(r, &len);
+	ok(u != NULL && len == 3 && memcmp(u, "zoe", 3) == 0,
+	    "the new id's session keeps its user");
+	ok(r->sess.data.created == then, "and the login's creation time, "
+	    "%lld seconds ago (got %lld)", (long long)(r->now - then),
+	    (long long)(r->now - r->sess.data.created));
+	sl_redirect(r, "");
+	sl_finish(r);
+	env[0] = "REQUEST_METHOD=POST";
+}
+
 int
 main(void)
 {
@@ -125,6 +171,7 @@ main(void)
 	limit(ctx, "large values", 40, 1000, 'v', 16);
 	/* Values that take three bytes each in the file ('%XX'). */
 	limit(ctx, "values escaped on disk", 40, 2000, '\n', 8);
+	regenerate_keeps_created(ctx);
 
 	sl_free(ctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
