@@ -12,6 +12,8 @@
 
 load lib
 
+bats_require_minimum_version 1.5.0
+
 APACHE=/usr/sbin/apache2
 MODULES=/usr/lib/apache2/modules
 
@@ -1345,3 +1347,53 @@ fcgid_workers() {
 	expect_body 'Logged in as'
 }
 
+
+# ---- The operator's commands, as README runs them -----------------------
+
+# as_user USER COMMAND...: COMMAND as USER, with the programs' variables
+# (apache-fcgid.conf's FcgidInitialEnv) and nothing else.
+as_user() {
+	local user=$1
+	shift
+	runuser -u "$user" -- env -i "SECRET_KEY_FILE=$A/key" \
+	    "SESSION_FILE_DIR=$SESSIONS" "$@"
+}
+
+# README's layout for lighttpd's and Apache's own programs: www-data owns
+# the session directory, and sessile-gc and sessile-admin run as www-data
+# with the programs' variables.  They reach the sessions Apache's programs
+# made: admin lists and revokes one, gc removes an expired one and keeps
+# the live.  As another user (the shipped units' sessile), each is refused
+# with one line naming the cause, and removes nothing.
+@test "mod_fcgid, programs as www-data: sessile-admin and sessile-gc run as www-data manage the sessions; as another user they are refused" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root, to run commands as www-data"
+	use fcgid
+	cp "$BUILDDIR/tools/sessile-admin" "$BUILDDIR/tools/sessile-gc" "$A/"
+	chmod a+rx "$A/sessile-admin" "$A/sessile-gc"
+	curl_login mallory
+	name=$(session_name_of_cookie "$SESSION")
+	old=$(printf '%064d' 7)
+	as_user www-data sh -c 'sed "s/^expires .*/expires 1000/" "$1" |
+	    install -m 600 /dev/stdin "$2"' sh "$SESSIONS/$name" \
+	    "$SESSIONS/$old"
+
+	run -1 --separate-stderr as_user nobody "$A/sessile-gc" -d "$SESSIONS"
+	[ "$(grep -c '' <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
+	[[ $stderr == *"$SESSIONS"* ]] || fail "the cause is not named: $stderr"
+	run -1 --separate-stderr as_user nobody "$A/sessile-admin" list
+	[ "$(grep -c '' <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
+	[ -e "$SESSIONS/$old" ] && [ -e "$SESSIONS/$name" ]
+
+	run -0 --separate-stderr as_user www-data "$A/sessile-gc" -d "$SESSIONS"
+	[ -z "$stderr" ] || fail "sessile-gc said: $stderr"
+	[ ! -e "$SESSIONS/$old" ] || fail "the expired session is kept"
+	run -0 --separate-stderr as_user www-data "$A/sessile-admin" list \
+	    --user mallory
+	assert_equal "$(cut -f1,2 <<<"$output")" "$name"$'\tmallory'
+	run -0 --separate-stderr as_user www-data "$A/sessile-admin" revoke \
+	    --user mallory
+	assert_equal "$output" 1
+	request -b "$J" "$B"
+	expect_anonymous
+	[ ! -e "$SESSIONS/$name" ]
+}
