@@ -307,6 +307,9 @@ enum sl_err	 store_each(struct store *, const char *, size_t, time_t,
 		    void *, struct why *);
 enum sl_err	 store_count(struct store *, time_t, size_t *, struct why *);
 int		 store_ended(const struct sdata *, long long, time_t);
+size_t		 store_unreadable(struct store *, int);
+void		 store_unusable(struct store *, const char *, const char *,
+		    ...) __attribute__((format(__printf__, 3, 4)));
 enum sl_err	 store_revoke(struct store *, const char *, time_t, int *,
 		    struct why *);
 enum sl_err	 store_begin(struct store *, const char *, struct why *);

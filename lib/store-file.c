@@ -377,8 +377,8 @@ fstore_read(struct store *st0, const char *name, struct arena *a,
 	close(fd);
 	*found = STORE_DEAD;
 	if (len != (size_t)st.st_size || !store_parse(text, len, a, d)) {
-		log_line(s->who, "session file %s/%s is corrupt: ignored",
-		    s->dir, name);
+		store_unusable(&s->base, s->who, "session file %s/%s is "
+		    "corrupt: ignored", s->dir, name);
 		memset(d, 0, sizeof(*d));
 		return SL_OK;
 	}

@@ -772,12 +772,14 @@ parse(struct rstore *s, const char *name, const redisReply *v,
 		good = store_parse(text, blen, a, d);
 	}
 	if (good && !signed_)
-		log_line(s->who, "session store: redis %s: key %s%s does not "
-		    "verify (not written under this SECRET_KEY or its "
-		    "fallbacks): ignored", s->addr, s->c->key_prefix, name);
+		store_unusable(&s->base, s->who, "session store: redis %s: "
+		    "key %s%s does not verify (not written under this "
+		    "SECRET_KEY or its fallbacks): ignored", s->addr,
+		    s->c->key_prefix, name);
 	else if (!good)
-		log_line(s->who, "session store: redis %s: key %s%s is "
-		    "corrupt: ignored", s->addr, s->c->key_prefix, name);
+		store_unusable(&s->base, s->who, "session store: redis %s: "
+		    "key %s%s is corrupt: ignored", s->addr, s->c->key_prefix,
+		    name);
 	if (!good || !signed_) {
 		memset(d, 0, sizeof(*d));
 		return 0;

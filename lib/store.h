@@ -43,6 +43,8 @@ struct	store_ops {
 /* Each store's own state begins with this, and is known only to it. */
 struct	store {
 	const struct store_ops	*ops;
+	size_t			 unreadable;	/* corrupt, or not verifying */
+	int			 quiet;		/* those not logged one by one */
 };
 
 #endif /* !STORE_H */

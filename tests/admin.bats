@@ -283,6 +283,33 @@ absolute_ends() {
 	assert_equal "$user" 'b\x5cc\xc2\x85d\xffe'$'\xc3\xbc'
 }
 
+# Sessions that cannot be used are left out and counted in one line on
+# stderr, not logged one by one (100,000 under a wrong key would be
+# 100,000 lines): a corrupt file; Redis values signed under another key.
+@test "files: a corrupt session is left out, and said in one line" {
+	login ivan
+	login judy
+	echo garbage >"$SESSION_FILE_DIR/$(session_name_of_cookie "$SESSION")"
+	admin list
+	[ "$status" -eq 0 ]
+	assert_equal "$(cut -f2 <<<"$output")" ivan
+	assert_equal "$stderr" "sessile-admin: 1 session could not be read (corrupt, or not written under this SECRET_KEY or its fallbacks) and is left out"
+}
+
+@test "Redis: sessions written under another SECRET_KEY are left out, and said in one line" {
+	on_redis
+	login ivan
+	login judy
+	SECRET_KEY=$(random_key)
+	admin list
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	assert_equal "$stderr" "sessile-admin: 2 sessions could not be read (corrupt, or not written under this SECRET_KEY or its fallbacks) and are left out"
+	admin revoke --user judy
+	assert_equal "$output" 0
+	assert_equal "$(grep -c '' <<<"$stderr")" 2
+}
+
 # ---- Revoking while the user's requests run ----------------------------
 
 # The counter says its sessions are "visitor"'s.  Requests in flight on

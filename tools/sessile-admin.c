@@ -14,7 +14,9 @@
  * in".  On the file store a listing walks the directory once; on Redis
  * it reads the indexes, never the keyspace (store_each()).  A session
  * that SESSION_ABSOLUTE_LIFETIME has ended is not live: it is neither
- * listed nor counted.  A user's name is looked up as login stores it
+ * listed nor counted.  Those that cannot be read (corrupt, or a Redis
+ * value that does not verify: another SECRET_KEY) are left out, and
+ * counted in one line on stderr.  A user's name is looked up as login stores it
  * (trimmed, NFC) and as given, where the two differ.
  */
 #include "config.h"
@@ -374,7 +376,7 @@ main(int argc, char *argv[])
 	struct walk	 wk;
 	const char	*dir = NULL, *user = NULL, *cmd, *users[2];
 	char		**env, *clean = NULL;
-	size_t		 userlen[2];
+	size_t		 userlen[2], n;
 	int		 c, i, rc, nusers = 0;
 
 	while ((c = getopt(argc, argv, "+d:h")) != -1) {
@@ -457,6 +459,8 @@ main(int argc, char *argv[])
 	}
 	/* The file store makes its directory on first use, as the programs
 	 * do: here a missing one (a typo in -d) is a fault, never made. */
+	/* Sessions that cannot be used are said in one line, not each. */
+	store_unreadable(s, 1);
 	memset(&wk, 0, sizeof(wk));
 	wk.absolute = cfg.absolute;
 	wk.now = time(NULL);
@@ -474,6 +478,11 @@ main(int argc, char *argv[])
 		    strcmp(cfg.store_type, "redis") == 0 ? ROUNDS : 1);
 	else
 		rc = revoke_names(s, argv + 1, (size_t)argc - 1, wk.now);
+	if ((n = store_unreadable(s, 1)) > 0)
+		fprintf(stderr, PROG ": %zu session%s could not be read "
+		    "(corrupt, or not written under this SECRET_KEY or its "
+		    "fallbacks) and %s left out\n", n, n == 1 ? "" : "s",
+		    n == 1 ? "is" : "are");
 	free(clean);
 	store_free(s);
 	signer_free(&sg);
