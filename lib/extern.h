@@ -220,6 +220,7 @@ int	 utf8_valid(const char *, size_t);
 
 /* text.c: a line of user text by Unicode's rules. */
 
+int		 text_char_ok(uint32_t);
 enum sl_err	 text_clean(const char *, size_t, size_t, char **, size_t *,
 		    struct why *);
 

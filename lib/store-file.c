@@ -352,8 +352,8 @@ fstore_read(struct store *st0, const char *name, struct arena *a,
 		return e;
 	if (fd == -1) {
 		if (why != NULL) {
-			log_line(s->who, "session file %s/%s %s: ignored",
-			    s->dir, name, why);
+			store_unusable(&s->base, s->who, "session file %s/%s "
+			    "%s: ignored", s->dir, name, why);
 			*found = STORE_DEAD;
 		}
 		return SL_OK;

@@ -25,11 +25,14 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "extern.h"
+#include "store.h"
 
 #define STORE_MAGIC	"sessile 2\n"
 #define STORE_MAGIC_1	"sessile 1\n"	/* same length */
@@ -262,4 +265,34 @@ store_format(struct buf *b, const struct sdata *d)
 		encode(b, e->val, e->vallen);
 	}
 	buf_adds(b, "end\n");
+}
+
+/*
+ * Sessions read so far that could not be used (corrupt, or a Redis value
+ * that does not verify): store_unreadable() counts them, each one logged
+ * as read unless QUIET, for a caller (sessile-admin) that says how many
+ * in one line.
+ */
+size_t
+store_unreadable(struct store *s, int quiet)
+{
+	s->quiet = quiet;
+	return s->unreadable;
+}
+
+/* One of those, read by a store whose log lines are named WHO: FMT says
+ * which, and why. */
+void
+store_unusable(struct store *s, const char *who, const char *fmt, ...)
+{
+	char	 line[LOG_LINE_MAX];
+	va_list	 ap;
+
+	s->unreadable++;
+	if (s->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_line(who, "%s", line);
 }

@@ -53,6 +53,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1259,18 +1260,19 @@ each_batch(struct rstore *s, struct each *x, const redisReply *names,
 	return e;
 }
 
-/* The index reply NAMES (2 elements an entry), about to be read on: the
- * last score in FROM (where the next read begins, inclusive), and in
- * *TIES how many entries of that score have been seen, to pass over. */
-static void
+/* The index reply NAMES (2 elements an entry, at least one), about to be
+ * read on: the last score in FROM (where the next read begins,
+ * inclusive), and in *TIES how many entries of that score have been
+ * seen, to pass over.  0 when the reply has no score there. */
+static int
 next_from(const redisReply *names, char *from, size_t len, size_t *ties)
 {
 	const redisReply	*last;
 	size_t			 n = names->elements / 2, i;
 
 	last = names->element[2 * n - 1];
-	if (last->type != REDIS_REPLY_STRING)
-		return;
+	if (last->type != REDIS_REPLY_STRING || last->len >= len)
+		return 0;
 	if (strcmp(from, last->str) != 0)
 		*ties = 0;
 	for (i = n; i > 0; i--) {
@@ -1280,6 +1282,7 @@ next_from(const redisReply *names, char *from, size_t len, size_t *ties)
 		(*ties)++;
 	}
 	snprintf(from, len, "%s", last->str);
+	return 1;
 }
 
 /*
@@ -1292,9 +1295,9 @@ next_from(const redisReply *names, char *from, size_t len, size_t *ties)
  * expiry, from the last expiry seen (ties counted off), so that no reply
  * is larger than that however many sessions a user has: a session whose
  * expiry moves meanwhile moves later in the order, and may be handed over
- * twice.  One removed meanwhile at the very expiry the read stopped at
- * may make it pass over one of the same expiry: sessile-admin's revoke
- * --user reads the user's index again until it finds none to end.
+ * twice.  One removed or moved on meanwhile at the very expiry the read
+ * stopped at may make it pass over one of the same expiry: sessile-admin's
+ * revoke --user reads the user's index again until a read finds none.
  */
 enum sl_err
 rstore_each(struct store *st, const char *user, size_t userlen, time_t now,
@@ -1339,15 +1342,10 @@ rstore_each(struct store *st, const char *user, size_t userlen, time_t now,
 			names = NULL;	/* run() freed what came */
 			break;
 		}
-		if (names->type != REDIS_REPLY_ARRAY ||
-		    names->elements % 2 != 0) {
-			e = why_cause(w, SL_EUNAVAIL, "session store: redis "
-			    "%s: cannot read the index: an unexpected reply",
-			    s->addr);
-			break;
-		}
-		n = names->elements / 2;
-		if (n > RS_BATCH) {
+		n = names->type == REDIS_REPLY_ARRAY &&
+		    names->elements % 2 == 0 ? names->elements / 2 : SIZE_MAX;
+		if (n > RS_BATCH || (n == RS_BATCH &&
+		    !next_from(names, from, sizeof(from), &ties))) {
 			e = why_cause(w, SL_EUNAVAIL, "session store: redis "
 			    "%s: cannot read the index: an unexpected reply",
 			    s->addr);
@@ -1357,7 +1355,6 @@ rstore_each(struct store *st, const char *user, size_t userlen, time_t now,
 			e = each_batch(s, x, names, n, w);
 		if (n < RS_BATCH)
 			break;
-		next_from(names, from, sizeof(from), &ties);
 		freeReplyObject(names);
 		names = NULL;
 	}

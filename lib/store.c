@@ -67,9 +67,7 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -289,36 +287,6 @@ store_ended(const struct sdata *d, long long absolute, time_t now)
 {
 	return absolute > 0 && (d->created == 0 ||
 	    now >= d->created + (time_t)absolute);
-}
-
-/*
- * Sessions read so far that could not be used (corrupt, or a Redis value
- * that does not verify): store_unreadable() counts them, each one logged
- * as read unless QUIET, for a caller (sessile-admin) that says how many
- * in one line.
- */
-size_t
-store_unreadable(struct store *s, int quiet)
-{
-	s->quiet = quiet;
-	return s->unreadable;
-}
-
-/* One of those, read by a store whose log lines are named WHO: FMT says
- * which, and why. */
-void
-store_unusable(struct store *s, const char *who, const char *fmt, ...)
-{
-	char	 line[LOG_LINE_MAX];
-	va_list	 ap;
-
-	s->unreadable++;
-	if (s->quiet)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	log_line(who, "%s", line);
 }
 
 enum sl_err

@@ -58,6 +58,14 @@ code_point_why(ucs4_t c)
 	return NULL;
 }
 
+/* Whether code point C may be in a name: shown as itself, safe on a
+ * terminal (sessile-admin escapes the others). */
+int
+text_char_ok(uint32_t c)
+{
+	return code_point_why((ucs4_t)c) == NULL;
+}
+
 /*
  * The rules on each code point of S (valid UTF-8), then blank, then the
  * length in code points.

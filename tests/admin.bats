@@ -196,10 +196,11 @@ list_count_revoke() {
 
 # ---- Names, ends, and what a line may hold ------------------------------
 
-# A user is looked up as login stores the name (trimmed, NFC) and as
-# typed: "Zoë" typed decomposed, with blanks about it, finds the session
-# of login's "Zoë"; a name another program stored decomposed is found as
-# it was stored.  A revocation that ends nothing prints 0 and says so.
+# A user is looked up by the name as typed, and when that has no
+# session, as login stores it (trimmed, NFC): "Zoë" typed decomposed with
+# blanks about it finds login's "Zoë".  A program may store names of its
+# own, and "Zoë" decomposed is then another user, whom only that name
+# finds.  A revocation that ends nothing prints 0 and says so.
 user_names() {
 	nfc=$'Zo\xc3\xab' nfd=$'Zoe\xcc\x88'
 	login "$nfc"
@@ -213,10 +214,15 @@ user_names() {
 	admin list --user "$nfc"
 	assert_equal "$(cut -f1 <<<"$output")" "$n1"
 	admin list --user "$nfd"
-	assert_equal "$(grep -c '' <<<"$output")" 2
+	assert_equal "$(cut -f2 <<<"$output")" "$nfd"
 	admin revoke --user "$nfd"
 	assert_admin_ok
-	assert_equal "$output" 2
+	assert_equal "$output" 1
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_logged_in_as "$nfc"
+	admin revoke --user " $nfd "
+	assert_admin_ok
+	assert_equal "$output" 1
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
 	admin revoke --user "$nfd"
@@ -225,22 +231,22 @@ user_names() {
 	assert_equal "$stderr" "sessile-admin: no live session of user $nfd"
 }
 
-@test "files: a user is found by the name as login stores it and as typed; revoking none says so" {
+@test "files: a user is found by the name as typed, else as login stores it; revoking none says so" {
 	user_names
 }
 
-@test "Redis: a user is found by the name as login stores it and as typed; revoking none says so" {
+@test "Redis: a user is found by the name as typed, else as login stores it; revoking none says so" {
 	on_redis
 	user_names
 }
 
 # A session that SESSION_ABSOLUTE_LIFETIME has ended is not live: not
-# listed, not counted, not revoked, as the programs no longer use it,
-# though the store still holds it until its expiry.
+# listed, not counted, not revoked by user, as the programs no longer use
+# it, though the store still holds it until its expiry.
 absolute_ends() {
 	login frank
-	t=$EPOCHSECONDS
 	login grace
+	t=$EPOCHSECONDS
 	while ((EPOCHSECONDS < t + 2)); do sleep 0.1; done
 	CONFIG+=(SESSION_ABSOLUTE_LIFETIME=1)
 	admin list
@@ -250,6 +256,8 @@ absolute_ends() {
 	assert_equal "$output" 0
 	admin list --user grace
 	[ -z "$output" ]
+	admin revoke --user grace
+	assert_equal "$output" 0
 	cgi index GET "" HTTP_COOKIE="session=$SESSION"
 	assert_anonymous
 	CONFIG=("${CONFIG[@]/SESSION_ABSOLUTE_LIFETIME=1/SESSION_ABSOLUTE_LIFETIME=3600}")
@@ -268,19 +276,25 @@ absolute_ends() {
 	absolute_ends
 }
 
-# A user's name is one field of one line, safe on a terminal, whatever
-# another program stored (sl_session_set_user() refuses C0 controls and
-# DEL, the format too): text as it is; a backslash, a C1 control and
-# what is not UTF-8 as \xHH.
-@test "a user's name that holds a backslash, a C1 control or bytes that are not UTF-8 is listed escaped" {
+# A user's name is one field of one line, safe on a terminal and showing
+# what it is, whatever another program stored (sl_session_set_user()
+# refuses C0 controls and DEL, the format too): text as it is; a
+# backslash, a C1 control, a bidi override, a zero-width joiner and what
+# is not UTF-8 as \xHH; a user named "-" is not "no user".
+@test "a user's name that holds a backslash, controls, invisible characters or bytes that are not UTF-8 is listed escaped" {
 	config_env
 	env -i "${CONFIG_ENV[@]}" "$BUILDDIR/tests/mksessions" 1 \
-	    $'b\\c\xc2\x85d\xffe\xc3\xbc' || fail "mksessions failed"
+	    $'b\\c\xc2\x85d\xffe\xc3\xbc\xe2\x80\xaef\xe2\x80\x8dg' ||
+	    fail "mksessions failed"
 	admin list
 	assert_admin_ok
 	IFS=$'\t' read -r name user created expires rest <<<"$output"
 	[ -z "$rest" ] || fail "more than four fields: $output"
-	assert_equal "$user" 'b\x5cc\xc2\x85d\xffe'$'\xc3\xbc'
+	assert_equal "$user" 'b\x5cc\xc2\x85d\xffe'$'\xc3\xbc''\xe2\x80\xaef\xe2\x80\x8dg'
+	env -i "${CONFIG_ENV[@]}" "$BUILDDIR/tests/mksessions" 1 - ||
+	    fail "mksessions failed"
+	admin list --user -
+	assert_equal "$(cut -f2 <<<"$output")" '\x2d'
 }
 
 # Sessions that cannot be used are left out and counted in one line on
@@ -293,7 +307,7 @@ absolute_ends() {
 	admin list
 	[ "$status" -eq 0 ]
 	assert_equal "$(cut -f2 <<<"$output")" ivan
-	assert_equal "$stderr" "sessile-admin: 1 session could not be read (corrupt, or not written under this SECRET_KEY or its fallbacks) and is left out"
+	assert_equal "$stderr" "sessile-admin: 1 session could not be read (corrupt, not the programs' own, or not written under this SECRET_KEY or its fallbacks)"
 }
 
 @test "Redis: sessions written under another SECRET_KEY are left out, and said in one line" {
@@ -304,7 +318,7 @@ absolute_ends() {
 	admin list
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
-	assert_equal "$stderr" "sessile-admin: 2 sessions could not be read (corrupt, or not written under this SECRET_KEY or its fallbacks) and are left out"
+	assert_equal "$stderr" "sessile-admin: 2 sessions could not be read (corrupt, not the programs' own, or not written under this SECRET_KEY or its fallbacks)"
 	admin revoke --user judy
 	assert_equal "$output" 0
 	assert_equal "$(grep -c '' <<<"$stderr")" 2

@@ -1351,11 +1351,12 @@ fcgid_workers() {
 # ---- The operator's commands, as README runs them -----------------------
 
 # as_user USER COMMAND...: COMMAND as USER, with the programs' variables
-# (apache-fcgid.conf's FcgidInitialEnv) and nothing else.
+# (apache-fcgid.conf's FcgidInitialEnv) and nothing else; KEY, when set,
+# names the key file in place of theirs.
 as_user() {
 	local user=$1
 	shift
-	runuser -u "$user" -- env -i "SECRET_KEY_FILE=$A/key" \
+	runuser -u "$user" -- env -i "SECRET_KEY_FILE=${KEY:-$A/key}" \
 	    "SESSION_FILE_DIR=$SESSIONS" "$@"
 }
 
@@ -1380,8 +1381,13 @@ as_user() {
 	run -1 --separate-stderr as_user nobody "$A/sessile-gc" -d "$SESSIONS"
 	[ "$(grep -c '' <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
 	[[ $stderr == *"$SESSIONS"* ]] || fail "the cause is not named: $stderr"
+	# Even with a key it may read, the store is not its.
+	KEY=$A/key-for-all
+	install -m 444 "$A/key" "$KEY"
 	run -1 --separate-stderr as_user nobody "$A/sessile-admin" list
+	KEY=
 	[ "$(grep -c '' <<<"$stderr")" -eq 1 ] || fail "not one line: $stderr"
+	[[ $stderr == *"$SESSIONS"* ]] || fail "the cause is not named: $stderr"
 	[ -e "$SESSIONS/$old" ] && [ -e "$SESSIONS/$name" ]
 
 	run -0 --separate-stderr as_user www-data "$A/sessile-gc" -d "$SESSIONS"

@@ -42,9 +42,12 @@ extern char	**environ;
 
 /* What a walk of the store hands on to: the live sessions at NOW. */
 struct	walk {
+	struct store	*s;
 	long long	 absolute;	/* SESSION_ABSOLUTE_LIFETIME */
 	time_t		 now;
 	size_t		 n;		/* sessions handed on */
+	size_t		 bad;		/* unreadable, in the worst walk */
+	time_t		 made_by;	/* gather() only those made by then */
 	int		 oom;
 	char		(*v)[STORE_NAME_LEN + 1];	/* gather()'s */
 	size_t		 cap;
@@ -79,28 +82,33 @@ iso(time_t t, char out[32])
 }
 
 /*
- * USER (LEN bytes) as one field of a line: UTF-8 text as it is; a
- * backslash, a control character (C0, DEL, C1) and each byte of what is
- * not UTF-8 as \xHH, so that no name can break a line, a field or a
- * terminal.
+ * USER (LEN bytes) on F as one field of a line: UTF-8 text that a name
+ * may hold as it is (text_char_ok()); a backslash, every code point login
+ * refuses (controls, line separators, format and invisible characters,
+ * private-use and unassigned ones) and each byte of what is not UTF-8 as
+ * \xHH, so that no name can break a line or a field, act on a terminal,
+ * or hide what it is.  A name that is "-" is \x2d: "-" is no user's.
  */
 static void
-put_user(const char *user, size_t len)
+put_user(FILE *f, const char *user, size_t len)
 {
 	const uint8_t	*p = (const uint8_t *)user, *end = p + len;
 	ucs4_t		 c;
 	int		 n, i;
 
+	if (len == 1 && user[0] == '-') {
+		fputs("\\x2d", f);
+		return;
+	}
 	while (p < end) {
 		n = u8_mbtoucr(&c, p, (size_t)(end - p));
-		if (n > 0 && c >= 0x20 && c != '\\' &&
-		    !(c >= 0x7f && c <= 0x9f)) {
-			fwrite(p, 1, (size_t)n, stdout);
+		if (n > 0 && c != '\\' && text_char_ok(c)) {
+			fwrite(p, 1, (size_t)n, f);
 			p += n;
 			continue;
 		}
 		for (i = 0; i < (n > 0 ? n : 1); i++)
-			printf("\\x%02x", p[i]);
+			fprintf(f, "\\x%02x", p[i]);
 		p += n > 0 ? n : 1;
 	}
 }
@@ -119,22 +127,11 @@ print_one(void *arg, const char *name, const struct sdata *d)
 	iso(d->expires, expires);
 	printf("%s\t", name);
 	if (d->user != NULL)
-		put_user(d->user, d->userlen);
+		put_user(stdout, d->user, d->userlen);
 	else
 		putchar('-');
 	printf("\t%s\t%s\n", created, expires);
 	return !ferror(stdout);
-}
-
-/* A live session, counted. */
-static int
-count_one(void *arg, const char *name, const struct sdata *d)
-{
-	struct walk	*wk = arg;
-
-	(void)name;
-	wk->n += !store_ended(d, wk->absolute, wk->now);
-	return 1;
 }
 
 /* The names of a user's live sessions, gathered before any is revoked. */
@@ -144,7 +141,8 @@ gather(void *arg, const char *name, const struct sdata *d)
 	struct walk	*ns = arg;
 	void		*p;
 
-	if (store_ended(d, ns->absolute, ns->now))
+	if (store_ended(d, ns->absolute, ns->now) ||
+	    (ns->made_by != 0 && d->created > ns->made_by))
 		return 1;
 	if (ns->n == ns->cap) {
 		ns->cap = ns->cap ? 2 * ns->cap : 64;
@@ -217,10 +215,11 @@ env_free(char **env, const char *dir)
 
 /*
  * The names under which USER is looked up, in V and LEN, how many in the
- * return: as login stores it (trimmed, NFC: text_clean()) and as given,
- * where that differs; as given only, when login would refuse it (another
- * program may store such names: sl_session_set_user()).  -1: out of
- * memory.
+ * return: as given, then as login stores it (trimmed, NFC: text_clean())
+ * where that differs and login would take it.  The first that has a live
+ * session is the one (walk_users()): a program that stores names of its
+ * own (sl_session_set_user()) may have "bob" and "bob " as two users.
+ * -1: out of memory.
  */
 static int
 users_of(const char *user, const char *v[2], size_t len[2], char **clean,
@@ -236,60 +235,91 @@ users_of(const char *user, const char *v[2], size_t len[2], char **clean,
 		return e == SL_EBADREQ ? 1 : -1;
 	if (n == len[0] && memcmp(*clean, user, n) == 0)
 		return 1;
-	v[1] = v[0];
-	len[1] = len[0];
-	v[0] = *clean;
-	len[0] = n;
+	v[1] = *clean;
+	len[1] = n;
 	return 2;
 }
 
-/* Each session of every one of the N names V (LEN bytes each), or every
- * session when N is 0, handed to FN with WK. */
+/*
+ * Hand FN with WK every session, when N is 0, or the sessions of the
+ * first of the N names V (LEN bytes each) that has any, from *WHICH on
+ * (-1: the first; then set to the one that had sessions).  WK->bad: the
+ * most sessions one walk could not read.
+ */
 static enum sl_err
-walk_users(struct store *s, const char *const *v, const size_t *len,
-    int n, int (*fn)(void *, const char *, const struct sdata *),
+walk_users(const char *const *v, const size_t *len, int n, int *which,
+    int (*fn)(void *, const char *, const struct sdata *),
     struct walk *wk, struct why *w)
 {
-	enum sl_err	 e = SL_OK;
+	size_t		 before, start;
+	enum sl_err	 e;
 	int		 i;
 
-	if (n == 0)
-		return store_each(s, NULL, 0, wk->now, fn, wk, w);
-	for (i = 0; i < n && e == SL_OK && !wk->oom; i++)
-		e = store_each(s, v[i], len[i], wk->now, fn, wk, w);
-	return e;
+	for (i = *which < 0 ? 0 : *which; i < (n > 0 ? n : 1); i++) {
+		before = store_unreadable(wk->s, 1);
+		start = wk->n;
+		e = store_each(wk->s, n > 0 ? v[i] : NULL, n > 0 ? len[i] : 0,
+		    wk->now, fn, wk, w);
+		if (store_unreadable(wk->s, 1) - before > wk->bad)
+			wk->bad = store_unreadable(wk->s, 1) - before;
+		if (e != SL_OK || wk->oom || wk->n > start || *which >= 0) {
+			if (e == SL_OK && wk->n > start)
+				*which = i;
+			return e;
+		}
+	}
+	return SL_OK;
 }
 
 static int
-list_sessions(struct store *s, const char *const *v, const size_t *len,
-    int n, struct walk *wk)
+list_sessions(const char *const *v, const size_t *len, int n,
+    struct walk *wk)
 {
 	struct why	 why;
+	int		 which = -1;
 
 	why_clear(&why);
-	if (walk_users(s, v, len, n, print_one, wk, &why) != SL_OK)
+	if (walk_users(v, len, n, &which, print_one, wk, &why) != SL_OK)
 		return fault(why.cause);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return fault(strerror(errno));
 	return 0;
 }
 
-/* The live sessions: from the store's own count (on Redis, its index)
- * unless an absolute lifetime may have ended some, then one by one. */
 static int
-count_sessions(struct store *s, struct walk *wk)
+by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * The live sessions: from the store's own count (on Redis, its index)
+ * unless an absolute lifetime may have ended some, then one by one, each
+ * once (a walk of the Redis index may hand one over twice).
+ */
+static int
+count_sessions(struct walk *wk)
 {
 	struct why	 why;
-	enum sl_err	 e;
+	size_t		 i, n = 0;
+	int		 which = -1;
 
 	why_clear(&why);
-	if (wk->absolute > 0)
-		e = store_each(s, NULL, 0, wk->now, count_one, wk, &why);
-	else
-		e = store_count(s, wk->now, &wk->n, &why);
-	if (e != SL_OK)
-		return fault(why.cause);
-	if (printf("%zu\n", wk->n) < 0 || fflush(stdout) != 0)
+	if (wk->absolute == 0) {
+		if (store_count(wk->s, wk->now, &n, &why) != SL_OK)
+			return fault(why.cause);
+	} else {
+		if (walk_users(NULL, NULL, 0, &which, gather, wk, &why) !=
+		    SL_OK)
+			return fault(why.cause);
+		if (wk->oom)
+			return fault("out of memory");
+		qsort(wk->v, wk->n, sizeof(*wk->v), by_name);
+		for (i = 0; i < wk->n; i++)
+			n += i == 0 || strcmp(wk->v[i], wk->v[i - 1]) != 0;
+		free(wk->v);
+	}
+	if (printf("%zu\n", n) < 0 || fflush(stdout) != 0)
 		return fault(strerror(errno));
 	return 0;
 }
@@ -318,40 +348,42 @@ revoke_names(struct store *s, char **names, size_t n, time_t now)
 }
 
 /*
- * Every session of the user, under any of its N names V: gathered in one
- * walk (or one read of its index), then each ended under its lock; prints
- * how many were, and says so on stderr when none was.  On Redis, where a
- * read of an index that changes meanwhile may pass over an entry
- * (rstore_each()), the index is read again, up to ROUNDS times, until a
- * read finds none to end; the file store's one walk sees every file that
- * was there when it began and is still there.
+ * Every session of the user (under the first of its N names V that has
+ * any): gathered in one walk (or one read of its index), then each ended
+ * under its lock; prints how many were, and says so on stderr when none
+ * was.  On Redis, where a read of an index that changes meanwhile may
+ * pass over an entry (rstore_each()), the index is read again after the
+ * revocations, up to ROUNDS reads in all, until a read finds none made
+ * by the second the command began (logins after it are not what it was
+ * asked to end, and cannot keep it going).  The file store's one walk
+ * sees every file that was there when it began and is still there.
  */
 static int
-revoke_user(struct store *s, const char *const *v, const size_t *len,
-    int n, struct walk *wk, int rounds)
+revoke_user(const char *const *v, const size_t *len, int n,
+    struct walk *wk, int rounds)
 {
 	struct why	 why;
-	size_t		 i, ended = 0, now_ended;
-	int		 found, rc = 0, round;
+	size_t		 i, ended = 0;
+	int		 found, rc = 0, round, which = -1;
 
-	for (round = 0; round < rounds && rc == 0; round++) {
+	for (round = 1; round <= rounds && rc == 0; round++) {
 		wk->n = 0;
+		wk->made_by = round > 1 ? wk->now : 0;
 		why_clear(&why);
-		if (walk_users(s, v, len, n, gather, wk, &why) != SL_OK)
+		if (walk_users(v, len, n, &which, gather, wk, &why) != SL_OK)
 			rc = fault(why.cause);
 		else if (wk->oom)
 			rc = fault("out of memory");
-		for (i = 0, now_ended = 0; i < wk->n && rc == 0; i++) {
+		if (rc != 0 || wk->n == 0)
+			break;
+		for (i = 0; i < wk->n && rc == 0; i++) {
 			why_clear(&why);
-			if (store_revoke(s, wk->v[i], wk->now, &found, &why) !=
-			    SL_OK)
+			if (store_revoke(wk->s, wk->v[i], wk->now, &found,
+			    &why) != SL_OK)
 				rc = fault(why.cause);
 			else
-				now_ended += found == STORE_LIVE;
+				ended += found == STORE_LIVE;
 		}
-		ended += now_ended;
-		if (now_ended == 0)
-			break;
 	}
 	free(wk->v);
 	if (rc != 0)
@@ -359,8 +391,9 @@ revoke_user(struct store *s, const char *const *v, const size_t *len,
 	if (printf("%zu\n", ended) < 0 || fflush(stdout) != 0)
 		return fault(strerror(errno));
 	if (ended == 0) {
-		fprintf(stderr, PROG ": no live session of user %s\n",
-		    v[n - 1]);
+		fprintf(stderr, PROG ": no live session of user ");
+		put_user(stderr, v[0], len[0]);
+		fputc('\n', stderr);
 	}
 	return 0;
 }
@@ -374,7 +407,7 @@ main(int argc, char *argv[])
 	struct store	*s;
 	struct why	 why;
 	struct walk	 wk;
-	const char	*dir = NULL, *user = NULL, *cmd, *users[2];
+	const char	*dir = NULL, *user = NULL, *cmd, *type, *users[2];
 	char		**env, *clean = NULL;
 	size_t		 userlen[2], n;
 	int		 c, i, rc, nusers = 0;
@@ -424,6 +457,15 @@ main(int argc, char *argv[])
 	} else
 		return usage(stderr);
 
+	/* Redis has no directory for -d to name: said before anything of
+	 * the configuration is read, as every other usage error. */
+	if (dir != NULL && (type = getenv("SESSION_TYPE")) != NULL &&
+	    strcmp(type, "filesystem") != 0) {
+		fprintf(stderr, PROG ": -d: SESSION_TYPE=%s has no session "
+		    "directory\n", strcmp(type, "redis") == 0 ? "redis" :
+		    "(not filesystem)");
+		return 2;
+	}
 	why_clear(&why);
 	if (user != NULL &&
 	    (nusers = users_of(user, users, userlen, &clean, &why)) < 0)
@@ -439,13 +481,6 @@ main(int argc, char *argv[])
 		return fault(why.cause);
 	}
 	env_free(env, dir);
-	if (dir != NULL && strcmp(cfg.store_type, "filesystem") != 0) {
-		fprintf(stderr, PROG ": -d: SESSION_TYPE=%s has no session "
-		    "directory\n", cfg.store_type);
-		config_free(&cfg);
-		free(clean);
-		return 2;
-	}
 	if (signer_init(&sg, &cfg, &why) != SL_OK) {
 		config_free(&cfg);
 		free(clean);
@@ -457,32 +492,36 @@ main(int argc, char *argv[])
 		free(clean);
 		return fault("out of memory");
 	}
-	/* The file store makes its directory on first use, as the programs
-	 * do: here a missing one (a typo in -d) is a fault, never made. */
 	/* Sessions that cannot be used are said in one line, not each. */
 	store_unreadable(s, 1);
 	memset(&wk, 0, sizeof(wk));
+	wk.s = s;
 	wk.absolute = cfg.absolute;
 	wk.now = time(NULL);
+	/* The file store makes its directory on first use, as the programs
+	 * do: here a missing one (a typo in -d) is a fault, never made. */
 	if (strcmp(cfg.store_type, "filesystem") == 0 &&
 	    stat(cfg.session_dir, &st) == -1) {
 		fprintf(stderr, PROG ": %s: %s\n", cfg.session_dir,
 		    strerror(errno));
 		rc = 1;
 	} else if (strcmp(cmd, "list") == 0)
-		rc = list_sessions(s, users, userlen, nusers, &wk);
+		rc = list_sessions(users, userlen, nusers, &wk);
 	else if (strcmp(cmd, "count") == 0)
-		rc = count_sessions(s, &wk);
+		rc = count_sessions(&wk);
 	else if (user != NULL)
-		rc = revoke_user(s, users, userlen, nusers, &wk,
+		rc = revoke_user(users, userlen, nusers, &wk,
 		    strcmp(cfg.store_type, "redis") == 0 ? ROUNDS : 1);
-	else
+	else {
 		rc = revoke_names(s, argv + 1, (size_t)argc - 1, wk.now);
-	if ((n = store_unreadable(s, 1)) > 0)
+		wk.bad = store_unreadable(s, 1);
+	}
+	/* A fault is one line; this is said only when all went well. */
+	if (rc == 0 && (n = wk.bad) > 0)
 		fprintf(stderr, PROG ": %zu session%s could not be read "
-		    "(corrupt, or not written under this SECRET_KEY or its "
-		    "fallbacks) and %s left out\n", n, n == 1 ? "" : "s",
-		    n == 1 ? "is" : "are");
+		    "(corrupt, not the programs' own, or not written under "
+		    "this SECRET_KEY or its fallbacks)\n", n,
+		    n == 1 ? "" : "s");
 	free(clean);
 	store_free(s);
 	signer_free(&sg);
