@@ -111,6 +111,55 @@ run_lighttpd() {
 	}
 }
 
+# start_nginx NAME SNIPPET APPROOT [tls]: nginx (master and one worker)
+# in the foreground on a free port, with SNIPPET (conf/nginx.conf.in)
+# filled and included in its server block; the programs it passes to are
+# started apart (spawn_programs).  Its workers run as the user running
+# the suite, whose directories they must enter.  Sets the instance's URL
+# in $H/NAME/url (and the https one in url-tls).
+start_nginx() {
+	local name=$1 in=$2 root=$3 tls=${4:-} d="$H/$1" port tport
+	fill_for_instance "$in" "$d/sessile.conf" "$name" "$root"
+	mkdir -p "$d/tmp"
+	port=$(free_port)
+	{
+		echo 'daemon off;'
+		echo 'worker_processes 1;'
+		[ "$(id -u)" -ne 0 ] || echo 'user root root;'
+		echo "pid $d/run/nginx.pid;"
+		echo "error_log $d/logs/error.log info;"
+		echo 'events { worker_connections 512; }'
+		echo 'http {'
+		echo '	access_log off;'
+		for t in client_body fastcgi proxy uwsgi scgi; do
+			echo "	${t}_temp_path $d/tmp/$t;"
+		done
+		echo '	server {'
+		echo "		listen 127.0.0.1:$port;"
+		if [ -n "$tls" ]; then
+			self_signed "$d"
+			tport=$(free_port)
+			echo "		listen 127.0.0.1:$tport ssl;"
+			echo "		ssl_certificate $d/cert.pem;"
+			echo "		ssl_certificate_key $d/key.pem;"
+			echo "https://127.0.0.1:$tport" > "$d/url-tls"
+		fi
+		echo "		root $d/www;"
+		echo "		include $d/sessile.conf;"
+		echo '	}'
+		echo '}'
+	} > "$d/nginx.conf"
+	echo "http://127.0.0.1:$port" > "$d/url"
+	"${NGINX:-/usr/sbin/nginx}" -p "$d" -c "$d/nginx.conf" \
+	    -e "$d/logs/error.log" \
+	    2>"$d/logs/stderr" &
+	remember $!
+	wait_http "http://127.0.0.1:$port/" || {
+		cat "$d/logs/stderr" "$d/logs/error.log" >&2
+		return 1
+	}
+}
+
 # spawn_programs NAME APPROOT: the three programs on Unix sockets in the
 # instance's run dir, started outside the web server by spawn-fcgi, each
 # with its SESSILE_WORKERS as in README's example.

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# The suite behind a real nginx, conf/nginx.conf.in included in its server
+# block: nginx passes /, /login and /logout with fastcgi_pass to the
+# programs, started apart by spawn-fcgi on Unix sockets (as the
+# sessile@.socket units would), at / on http and https, and under /app/.
+# Each nginx runs in the foreground on loopback ports, with its
+# configuration, logs and temporary files in the suite's directory, and
+# is driven over HTTP by curl with a cookie jar; it is stopped by its pid.
+
+load lib
+
+NGINX=${NGINX:-/usr/sbin/nginx}
+
+setup() {
+	skip_if_missing
+}
+
+setup_file() {
+	export MISSING=
+	[ -x "$NGINX" ] || { MISSING=nginx; return 0; }
+	require curl openssl "${SPAWN_FCGI:-spawn-fcgi}" || return 0
+	instance nginx
+	spawn_programs nginx /
+	start_nginx nginx "$SRCDIR/conf/nginx.conf.in" / tls
+	instance nginx-app
+	spawn_programs nginx-app /app/
+	start_nginx nginx-app "$SRCDIR/conf/nginx.conf.in" /app/
+}
+
+teardown_file() {
+	stop_servers
+}
+
+@test "nginx: login, index, flash, logout" {
+	check_flow nginx /
+}
+
+@test "nginx: HEAD has headers and no body" {
+	check_head nginx /
+}
+
+@test "nginx: PUT and DELETE get 405 with Allow; TRACE echoes no cookie" {
+	check_405 nginx /
+	check_trace nginx /
+}
+
+@test "nginx: a Range request gets the whole page, 200" {
+	check_range nginx /
+}
+
+@test "nginx: a body over MAX_CONTENT_LENGTH gets 413, and nothing is stored" {
+	check_413 nginx /
+}
+
+@test "nginx: two Cookie headers still carry the session (joined by the snippet), beside one that does not verify" {
+	check_cookie_headers nginx /
+}
+
+@test "nginx: a cookie planted for the parent domain takes over no session" {
+	check_planted_cookie nginx /
+}
+
+@test "nginx: Secure cookies on https (HTTPS=on), not on http" {
+	check_secure nginx
+}
+
+# HTTPS=on is what makes the request's own origin https: a form posted
+# over https from that origin logs in, one claiming the http origin of
+# the same host and port does not.
+@test "nginx, https: the origin of a login is the https one nginx says it is" {
+	base=$(cat "$H/nginx/url-tls")/
+	jar=$BATS_TEST_TMPDIR/jar
+	tok=$(token "$base" "$jar")
+	run curl -sk -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+	    -H "Origin: ${base%/}" --data-urlencode "csrf_token=$tok" \
+	    --data username=alice "${base}login"
+	[ "$output" = 303 ]
+	tok=$(token "$base" "$jar")
+	run curl -sk -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+	    -H "Origin: http://${base#https://}" --data-urlencode \
+	    "csrf_token=$tok" --data username=alice "${base%/}/login"
+	[ "$output" = 403 ]
+}
+
+@test "nginx: a chunked POST, without Content-Length, logs in" {
+	base=$(url nginx)/
+	jar=$BATS_TEST_TMPDIR/jar
+	tok=$(token "$base" "$jar")
+	run curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+	    -H 'Transfer-Encoding: chunked' --data-urlencode "csrf_token=$tok" \
+	    --data username=carol "${base}login"
+	[ "$output" = 303 ]
+	run curl -s -b "$jar" "$base"
+	[[ "$output" == *"Logged in as <strong>carol</strong>"* ]]
+}
+
+@test "nginx: an anonymous visit stores nothing" {
+	before=$(count_session_files "$H/nginx/sessions")
+	run curl -s "$(url nginx)/"
+	[[ "$output" == *"You are not logged in"* ]]
+	run curl -s "$(url nginx)/login"
+	[[ "$output" == *'name="csrf_token"'* ]]
+	[ "$(count_session_files "$H/nginx/sessions")" -eq "$before" ]
+}
+
+@test "nginx: other URLs are not the suite" {
+	for path in /login/x /index.html /logoutx /loginx; do
+		run curl -s -o /dev/null -w '%{http_code}' "$(url nginx)$path"
+		[ "$output" = 404 ] || fail "$path: $output, not 404"
+	done
+}
+
+@test "nginx: a cross-site login gets 403, and nothing is stored" {
+	jar="$BATS_TEST_TMPDIR/jar"
+	before=$(count_session_files "$H/nginx/sessions")
+	tok=$(token "$(url nginx)/" "$jar")
+	run curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+	    -H "Origin: https://evil.example" --data-urlencode "csrf_token=$tok" \
+	    --data "username=mallory" "$(url nginx)/login"
+	[ "$output" = 403 ]
+	[ "$(count_session_files "$H/nginx/sessions")" -eq "$before" ]
+}
+
+@test "nginx under /app/: login, index, flash, logout" {
+	check_flow nginx-app /app/
+}
+
+@test "nginx under /app/: HEAD, 405 and 413 too; a planted cookie takes over nothing" {
+	check_head nginx-app /app/
+	check_405 nginx-app /app/
+	check_413 nginx-app /app/
+	check_planted_cookie nginx-app /app/
+}
+
+@test "nginx under /app/: the root of the site is not the suite" {
+	run curl -s -w '%{http_code}' "$(url nginx-app)/"
+	[[ "$output" == *40[34] ]]
+	[[ "$output" != *"logged in"* ]]
+	for path in /login /logout; do
+		run curl -s -o /dev/null -w '%{http_code}' "$(url nginx-app)$path"
+		[ "$output" = 404 ] || fail "$path: $output, not 404"
+	done
+}
