@@ -333,6 +333,7 @@ int		 store_parse(const char *, size_t, struct arena *,
 		    struct sdata *);
 void		 store_format(struct buf *, const struct sdata *);
 int		 store_key_valid(const char *, size_t);
+int		 store_name_valid(const char *, size_t);
 size_t		 store_head(const char *, size_t, time_t *);
 
 /* template.c: html/ templates, built in or from TEMPLATE_DIR. */

@@ -37,6 +37,22 @@
 #define STORE_MAGIC	"sessile 2\n"
 #define STORE_MAGIC_1	"sessile 1\n"	/* same length */
 
+/* A session's name, LEN bytes of S: the 64 lowercase hex digits of the
+ * SHA-256 of its id (a file's name, a Redis key's tail, an index entry). */
+int
+store_name_valid(const char *s, size_t len)
+{
+	size_t	 i;
+
+	if (len != STORE_NAME_LEN)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 int
 store_key_valid(const char *k, size_t len)
 {

@@ -53,7 +53,7 @@ is_hex(const char *p, size_t len)
 static int
 is_session_name(const char *n)
 {
-	return is_hex(n, STORE_NAME_LEN) && n[STORE_NAME_LEN] == '\0';
+	return store_name_valid(n, strnlen(n, STORE_NAME_LEN + 1));
 }
 
 /* A name store_write() gives its temporary files: ".tmp-NAME-NONCE". */

@@ -1199,14 +1199,25 @@ struct	each {
 	struct rcmd	 c[2 * RS_BATCH + 1];
 	redisReply	*r[2 * RS_BATCH + 1];
 	char		 keys[RS_BATCH][RS_KEY_MAX];
+	const redisReply *names[RS_BATCH];	/* the entries read */
 	struct arena	 a;
 };
 
+/* Whether R is Redis' refusal of a command on a key of another type. */
+static int
+wrong_type(const redisReply *r)
+{
+	return r->type == REDIS_REPLY_ERROR && r->str != NULL &&
+	    strncmp(r->str, "WRONGTYPE", 9) == 0;
+}
+
 /*
  * The sessions named by the N entries of the index reply NAMES (name and
- * score each, WITHSCORES), read in one round trip (GET and
- * PEXPIRETIME each, and TIME), each live one of the user (if any) handed
- * to FN.
+ * score each, WITHSCORES), read in one round trip (GET and PEXPIRETIME
+ * each, and TIME), each live one of the user (if any) handed to FN.  An
+ * entry that is not a session's name, or whose key is of another type,
+ * is passed over (the latter counted: store_unusable()); any other error
+ * reply is a fault of the store.
  */
 static enum sl_err
 each_batch(struct rstore *s, struct each *x, const redisReply *names,
@@ -1216,31 +1227,54 @@ each_batch(struct rstore *s, struct each *x, const redisReply *names,
 	struct sdata		 d;
 	char			 name[STORE_NAME_LEN + 1];
 	long long		 rnow;
-	size_t			 i;
+	size_t			 i, j;
 	enum sl_err		 e;
 
+	/* An entry that names no session (anyone who may write to the
+	 * Redis may put one there) is passed over, never read: its key
+	 * could be any other, or the index itself. */
+	for (i = 0, j = 0; i < n; i++) {
+		m = names->element[2 * i];
+		if (m->type == REDIS_REPLY_STRING &&
+		    store_name_valid(m->str, m->len))
+			x->names[j++] = m;
+	}
+	n = j;
 	memset(x->c, 0, (2 * n + 1) * sizeof(x->c[0]));
 	for (i = 0; i < n; i++) {
-		m = names->element[2 * i];
-		key_of(s, m->type == REDIS_REPLY_STRING ? m->str : "",
-		    x->keys[i]);
+		key_of(s, x->names[i]->str, x->keys[i]);
 		words(&x->c[2 * i], "GET");
 		words(&x->c[2 * i], x->keys[i]);
 		words(&x->c[2 * i + 1], "PEXPIRETIME");
 		words(&x->c[2 * i + 1], x->keys[i]);
 	}
 	words(&x->c[2 * n], "TIME");
-	if ((e = run(s, w, "cannot read", NULL, x->c, 2 * n + 1, x->r, 0)) !=
+	/* Error replies are looked at: a key of another type is not a
+	 * session (passed over and counted), never a fault of the walk. */
+	if ((e = run(s, w, "cannot read", NULL, x->c, 2 * n + 1, x->r, 1)) !=
 	    SL_OK)
 		return e;
-	rnow = time_of(x->r[2 * n]);
+	if ((rnow = time_of(x->r[2 * n])) < 0) {
+		free_replies(x->r, 2 * n + 1);
+		return why_cause(w, SL_EUNAVAIL, "session store: redis %s: "
+		    "cannot read: an unexpected reply to TIME", s->addr);
+	}
 	for (i = 0; i < n && x->go && e == SL_OK; i++) {
-		m = names->element[2 * i];
-		if (m->type != REDIS_REPLY_STRING ||
-		    m->len != STORE_NAME_LEN ||
-		    x->r[2 * i]->type != REDIS_REPLY_STRING ||
-		    x->r[2 * i + 1]->type != REDIS_REPLY_INTEGER || rnow < 0)
+		m = x->names[i];
+		if (x->r[2 * i]->type == REDIS_REPLY_NIL)
 			continue;
+		if (wrong_type(x->r[2 * i]) || wrong_type(x->r[2 * i + 1])) {
+			store_unusable(&s->base, s->who, "session store: redis "
+			    "%s: key %s%s is not a session's: ignored",
+			    s->addr, s->c->key_prefix, m->str);
+			continue;
+		}
+		if (x->r[2 * i]->type != REDIS_REPLY_STRING ||
+		    x->r[2 * i + 1]->type != REDIS_REPLY_INTEGER) {
+			e = why_cause(w, SL_EUNAVAIL, "session store: redis "
+			    "%s: cannot read: an unexpected reply", s->addr);
+			break;
+		}
 		memcpy(name, m->str, STORE_NAME_LEN + 1);
 		arena_reset(&x->a);
 		switch (parse(s, name, x->r[2 * i], x->r[2 * i + 1]->integer,
@@ -1294,10 +1328,11 @@ next_from(const redisReply *names, char *from, size_t len, size_t *ties)
  * Either index is read RS_BATCH entries a round trip, in order of
  * expiry, from the last expiry seen (ties counted off), so that no reply
  * is larger than that however many sessions a user has: a session whose
- * expiry moves meanwhile moves later in the order, and may be handed over
- * twice.  One removed or moved on meanwhile at the very expiry the read
- * stopped at may make it pass over one of the same expiry: sessile-admin's
- * revoke --user reads the user's index again until a read finds none.
+ * expiry moves later meanwhile may be handed over twice.  One whose
+ * expiry moves earlier (a write that began before a refresh), or one
+ * removed or moved at the very expiry the read stopped at, may make it
+ * pass over a session: sessile-admin's revoke --user reads the store
+ * again until a read finds none.
  */
 enum sl_err
 rstore_each(struct store *st, const char *user, size_t userlen, time_t now,

@@ -324,6 +324,45 @@ absolute_ends() {
 	assert_equal "$(grep -c '' <<<"$stderr")" 2
 }
 
+# A name as list prints it can be given back: "mal\lory" is listed as
+# mal\x5clory, and revoke --user mal\x5clory ends mallory's sessions.
+@test "a user's name copied from the listing, escapes and all, finds the user" {
+	login 'mal\lory'
+	admin list
+	assert_equal "$(cut -f2 <<<"$output")" 'mal\x5clory'
+	admin revoke --user 'mal\x5clory'
+	assert_admin_ok
+	assert_equal "$output" 1
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+}
+
+# Whoever may write to the Redis may put entries in an index: one that
+# is not a session's name is passed over, one whose key is of another
+# type is counted as unreadable; neither keeps the user's own sessions
+# from being listed and revoked.
+@test "Redis: planted index entries (not a name, a key of another type) keep no session from its revocation" {
+	on_redis
+	login victim
+	idx="session:user:$(printf %s victim | sha256sum | cut -c1-64)"
+	bogus=$(printf '%064d' 1)
+	rcli zadd "$idx" +inf all +inf "$bogus" +inf 'x' >/dev/null
+	rcli rpush "session:$bogus" a >/dev/null
+	rcli zadd session:all +inf all +inf "$bogus" >/dev/null
+	admin list --user victim
+	[ "$status" -eq 0 ]
+	assert_equal "$(cut -f2 <<<"$output")" victim
+	assert_equal "$stderr" "sessile-admin: 1 session could not be read (corrupt, not the programs' own, or not written under this SECRET_KEY or its fallbacks)"
+	admin list
+	[ "$status" -eq 0 ]
+	assert_equal "$(cut -f2 <<<"$output")" victim
+	admin revoke --user victim
+	[ "$status" -eq 0 ] || fail "exit $status: $stderr"
+	assert_equal "$output" 1
+	cgi index GET "" HTTP_COOKIE="session=$SESSION"
+	assert_anonymous
+}
+
 # ---- Revoking while the user's requests run ----------------------------
 
 # The counter says its sessions are "visitor"'s.  Requests in flight on

@@ -35,7 +35,7 @@
 #include "extern.h"
 
 #define PROG	"sessile-admin"
-#define ROUNDS	4	/* reads of a user's Redis index, by revoke --user */
+#define ROUNDS	3	/* revoke --user: rounds of revocation, then a check */
 #define USER_MAX	4096	/* characters of a name to look up */
 
 extern char	**environ;
@@ -48,6 +48,7 @@ struct	walk {
 	size_t		 n;		/* sessions handed on */
 	size_t		 bad;		/* unreadable, in the worst walk */
 	time_t		 made_by;	/* gather() only those made by then */
+	size_t		 older;		/* gathered, made before NOW's second */
 	int		 oom;
 	char		(*v)[STORE_NAME_LEN + 1];	/* gather()'s */
 	size_t		 cap;
@@ -154,20 +155,8 @@ gather(void *arg, const char *name, const struct sdata *d)
 		ns->v = p;
 	}
 	memcpy(ns->v[ns->n++], name, STORE_NAME_LEN + 1);
+	ns->older += d->created < ns->now;
 	return 1;
-}
-
-/* A session's name as store and listing give it: 64 lowercase hex. */
-static int
-is_name(const char *s)
-{
-	size_t	 i;
-
-	for (i = 0; i < STORE_NAME_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[i] == '\0';
 }
 
 /*
@@ -214,30 +203,63 @@ env_free(char **env, const char *dir)
 }
 
 /*
+ * S (LEN bytes) as list prints it (put_user()) read back into OUT (as
+ * long at most): every \xHH its byte.  0 when S holds none.
+ */
+static size_t
+unescape(const char *s, size_t len, char *out)
+{
+	const char	*hex = "0123456789abcdef", *hi, *lo;
+	size_t		 i, n = 0;
+	int		 any = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x' &&
+		    (hi = strchr(hex, s[i + 2])) != NULL &&
+		    (lo = strchr(hex, s[i + 3])) != NULL) {
+			out[n++] = (char)((hi - hex) * 16 + (lo - hex));
+			i += 3;
+			any = 1;
+		} else
+			out[n++] = s[i];
+	}
+	return any ? n : 0;
+}
+
+/*
  * The names under which USER is looked up, in V and LEN, how many in the
- * return: as given, then as login stores it (trimmed, NFC: text_clean())
- * where that differs and login would take it.  The first that has a live
+ * return: as given; as login stores it (trimmed, NFC: text_clean()) where
+ * that differs and login would take it; and with its \xHH read back, as
+ * copied from a listing, where it has any.  The first that has a live
  * session is the one (walk_users()): a program that stores names of its
  * own (sl_session_set_user()) may have "bob" and "bob " as two users.
- * -1: out of memory.
+ * CLEAN and RAW hold what is made, to free.  -1: out of memory.
  */
 static int
-users_of(const char *user, const char *v[2], size_t len[2], char **clean,
-    struct why *w)
+users_of(const char *user, const char *v[3], size_t len[3], char **clean,
+    char **raw, struct why *w)
 {
 	size_t		 n;
 	enum sl_err	 e;
+	int		 k = 1;
 
-	*clean = NULL;
+	*clean = *raw = NULL;
 	v[0] = user;
 	len[0] = strlen(user);
-	if ((e = text_clean(user, len[0], USER_MAX, clean, &n, w)) != SL_OK)
-		return e == SL_EBADREQ ? 1 : -1;
-	if (n == len[0] && memcmp(*clean, user, n) == 0)
-		return 1;
-	v[1] = *clean;
-	len[1] = n;
-	return 2;
+	e = text_clean(user, len[0], USER_MAX, clean, &n, w);
+	if (e == SL_EINTERNAL)
+		return -1;
+	if (e == SL_OK && (n != len[0] || memcmp(*clean, user, n) != 0)) {
+		v[k] = *clean;
+		len[k++] = n;
+	}
+	if ((*raw = malloc(len[0] + 1)) == NULL)
+		return -1;
+	if ((n = unescape(user, len[0], *raw)) > 0) {
+		v[k] = *raw;
+		len[k++] = n;
+	}
+	return k;
 }
 
 /*
@@ -351,12 +373,13 @@ revoke_names(struct store *s, char **names, size_t n, time_t now)
  * Every session of the user (under the first of its N names V that has
  * any): gathered in one walk (or one read of its index), then each ended
  * under its lock; prints how many were, and says so on stderr when none
- * was.  On Redis, where a read of an index that changes meanwhile may
- * pass over an entry (rstore_each()), the index is read again after the
- * revocations, up to ROUNDS reads in all, until a read finds none made
- * by the second the command began (logins after it are not what it was
- * asked to end, and cannot keep it going).  The file store's one walk
- * sees every file that was there when it began and is still there.
+ * was.  A read of a store that changes meanwhile may pass over a session
+ * (on Redis, rstore_each(); a directory walk, on a filesystem that moves
+ * a renamed entry behind it), so the store is read again after the
+ * revocations, until a read finds none made by the second the command
+ * began: logins after it are not what it was asked to end, and cannot
+ * keep it going.  One made before that second still found after ROUNDS
+ * rounds is a fault; those of that second may be logins after it began.
  */
 static int
 revoke_user(const char *const *v, const size_t *len, int n,
@@ -366,8 +389,8 @@ revoke_user(const char *const *v, const size_t *len, int n,
 	size_t		 i, ended = 0;
 	int		 found, rc = 0, round, which = -1;
 
-	for (round = 1; round <= rounds && rc == 0; round++) {
-		wk->n = 0;
+	for (round = 1; rc == 0; round++) {
+		wk->n = wk->older = 0;
 		wk->made_by = round > 1 ? wk->now : 0;
 		why_clear(&why);
 		if (walk_users(v, len, n, &which, gather, wk, &why) != SL_OK)
@@ -376,6 +399,18 @@ revoke_user(const char *const *v, const size_t *len, int n,
 			rc = fault("out of memory");
 		if (rc != 0 || wk->n == 0)
 			break;
+		/* Those of the second it began may be logins after it. */
+		if (round > rounds && wk->older == 0)
+			break;
+		if (round > rounds) {
+			fprintf(stderr, PROG ": %zu ended, and %zu sessions of "
+			    "user ", ended, wk->older);
+			put_user(stderr, v[which], len[which]);
+			fprintf(stderr, " made before it began are still "
+			    "there after %d reads\n", round);
+			rc = 1;
+			break;
+		}
 		for (i = 0; i < wk->n && rc == 0; i++) {
 			why_clear(&why);
 			if (store_revoke(wk->s, wk->v[i], wk->now, &found,
@@ -407,9 +442,9 @@ main(int argc, char *argv[])
 	struct store	*s;
 	struct why	 why;
 	struct walk	 wk;
-	const char	*dir = NULL, *user = NULL, *cmd, *type, *users[2];
-	char		**env, *clean = NULL;
-	size_t		 userlen[2], n;
+	const char	*dir = NULL, *user = NULL, *cmd, *type, *users[3];
+	char		**env, *clean = NULL, *raw = NULL;
+	size_t		 userlen[3], n;
 	int		 c, i, rc, nusers = 0;
 
 	while ((c = getopt(argc, argv, "+d:h")) != -1) {
@@ -448,7 +483,7 @@ main(int argc, char *argv[])
 		if (argc < 2)
 			return usage(stderr);
 		for (i = 1; user == NULL && i < argc; i++)
-			if (!is_name(argv[i])) {
+			if (!store_name_valid(argv[i], strlen(argv[i]))) {
 				fprintf(stderr, PROG ": %s: not a session's "
 				    "name (64 lowercase hex digits, as list "
 				    "gives it)\n", argv[i]);
@@ -468,28 +503,36 @@ main(int argc, char *argv[])
 	}
 	why_clear(&why);
 	if (user != NULL &&
-	    (nusers = users_of(user, users, userlen, &clean, &why)) < 0)
+	    (nusers = users_of(user, users, userlen, &clean, &raw, &why)) < 0) {
+		free(clean);
+		free(raw);
+		free(raw);
 		return fault("out of memory");
+	}
 	if ((env = env_with(dir)) == NULL) {
 		free(clean);
+		free(raw);
 		return fault("out of memory");
 	}
 	if (crypto_init(&why) != SL_OK ||
 	    config_load(&cfg, env, &why) != SL_OK) {
 		env_free(env, dir);
 		free(clean);
+		free(raw);
 		return fault(why.cause);
 	}
 	env_free(env, dir);
 	if (signer_init(&sg, &cfg, &why) != SL_OK) {
 		config_free(&cfg);
 		free(clean);
+		free(raw);
 		return fault(why.cause);
 	}
 	if ((s = store_new(PROG, &cfg, &sg)) == NULL) {
 		signer_free(&sg);
 		config_free(&cfg);
 		free(clean);
+		free(raw);
 		return fault("out of memory");
 	}
 	/* Sessions that cannot be used are said in one line, not each. */
@@ -510,8 +553,7 @@ main(int argc, char *argv[])
 	else if (strcmp(cmd, "count") == 0)
 		rc = count_sessions(&wk);
 	else if (user != NULL)
-		rc = revoke_user(users, userlen, nusers, &wk,
-		    strcmp(cfg.store_type, "redis") == 0 ? ROUNDS : 1);
+		rc = revoke_user(users, userlen, nusers, &wk, ROUNDS);
 	else {
 		rc = revoke_names(s, argv + 1, (size_t)argc - 1, wk.now);
 		wk.bad = store_unreadable(s, 1);
@@ -523,6 +565,7 @@ main(int argc, char *argv[])
 		    "this SECRET_KEY or its fallbacks)\n", n,
 		    n == 1 ? "" : "s");
 	free(clean);
+	free(raw);
 	store_free(s);
 	signer_free(&sg);
 	config_free(&cfg);
