@@ -501,6 +501,7 @@ void		 session_reset(struct sl_req *);
 
 /* workers.c */
 int		 workers_run(struct sl_ctx *);
+void		 workers_listen_fds(const char *);
 
 /* response.c */
 enum sl_err	 resp_refuse(struct sl_req *, enum sl_err);

@@ -83,13 +83,16 @@ ctx_io(struct sl_ctx *ctx, const struct io *io, void *arg)
 /*
  * SESSILE_WORKERS applies to FastCGI on a listening socket only; plain
  * CGI is one process per request whatever it says.  The configuration
- * is read, and a refusal logged, before any worker is forked.
+ * is read, and a refusal logged, before any worker is forked.  A socket
+ * handed over the way systemd hands one (LISTEN_FDS) is put where libfcgi
+ * finds it first.
  */
 struct sl_ctx *
 sl_init(const char *name)
 {
 	struct sl_ctx	*ctx;
 
+	workers_listen_fds(name);
 	if ((ctx = ctx_new(name, environ)) == NULL)
 		return NULL;
 	if (ctx->cfgerr == SL_OK && !workers_run(ctx)) {

@@ -34,6 +34,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
@@ -41,6 +42,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -223,6 +225,44 @@ supervise(struct sl_ctx *ctx, struct worker *w, int n, const sigset_t *set,
 		}
 		reap(ctx, w, n);
 	}
+}
+
+/*
+ * A listening socket passed the way systemd passes one (sd_listen_fds(3):
+ * LISTEN_PID this process, LISTEN_FDS the count, the first on fd 3), as
+ * by a socket unit without StandardInput=socket or systemd-socket-activate,
+ * becomes fd 0, where libfcgi looks for it.  The variables are removed,
+ * so that no program this one starts takes them for its own.  Called
+ * before anything asks libfcgi whether this is FastCGI; NAME names the
+ * log line of a socket that cannot be used.
+ */
+void
+workers_listen_fds(const char *name)
+{
+	const char	*pid, *fds;
+	char		 me[24];
+	struct stat	 st;
+
+	if ((pid = getenv("LISTEN_PID")) == NULL ||
+	    (fds = getenv("LISTEN_FDS")) == NULL)
+		return;
+	snprintf(me, sizeof(me), "%ld", (long)getpid());
+	if (strcmp(pid, me) == 0) {
+		if (strcmp(fds, "1") != 0)
+			log_line(name, "LISTEN_FDS=%.8s: one socket expected, "
+			    "the first used", fds);
+		if (fstat(3, &st) == -1 || !S_ISSOCK(st.st_mode))
+			log_line(name, "LISTEN_FDS: descriptor 3 is not a "
+			    "socket: ignored");
+		else if (dup2(3, 0) == -1)
+			log_line(name, "LISTEN_FDS: cannot move the socket "
+			    "to descriptor 0: %s", strerror(errno));
+		else
+			close(3);
+	}
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
 }
 
 /*

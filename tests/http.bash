@@ -177,6 +177,34 @@ spawn_programs() {
 	done
 }
 
+# activate_programs NAME APPROOT: the three programs on Unix sockets in
+# the instance's run dir, made and handed over by systemd-socket-activate
+# the way sessile@.socket does (the socket passed on LISTEN_FDS; the
+# program started on the first connection), two workers each.
+activate_programs() {
+	local d="$H/$1" p
+	for p in index login logout; do
+		systemd-socket-activate -l "$d/run/sessile/$p.sock" \
+		    -E "SECRET_KEY_FILE=$d/secret_key" \
+		    -E "SESSION_FILE_DIR=$d/sessions" \
+		    -E "TEMPLATE_DIR=$SRCDIR/html" -E "APPLICATION_ROOT=$2" \
+		    -E SESSILE_WORKERS=2 "$BUILDDIR/cgi-bin/$p.fcgi" \
+		    >"$d/logs/activate-$p.log" 2>&1 &
+		remember $!
+		echo $! > "$d/run/$p.pid"
+	done
+	for p in index login logout; do
+		for _ in $(seq 50); do
+			[ -S "$d/run/sessile/$p.sock" ] && break
+			sleep 0.1
+		done
+		[ -S "$d/run/sessile/$p.sock" ] || {
+			cat "$d/logs/activate-$p.log" >&2
+			return 1
+		}
+	done
+}
+
 url() {
 	cat "$H/$1/url"
 }

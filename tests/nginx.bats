@@ -3,6 +3,8 @@
 # block: nginx passes /, /login and /logout with fastcgi_pass to the
 # programs, started apart by spawn-fcgi on Unix sockets (as the
 # sessile@.socket units would), at / on http and https, and under /app/.
+# Then the same with the programs' sockets made by systemd-socket-activate,
+# which hands each program its listening socket as sessile@.socket does.
 # Each nginx runs in the foreground on loopback ports, with its
 # configuration, logs and temporary files in the suite's directory, and
 # is driven over HTTP by curl with a cookie jar; it is stopped by its pid.
@@ -25,6 +27,10 @@ setup_file() {
 	instance nginx-app
 	spawn_programs nginx-app /app/
 	start_nginx nginx-app "$SRCDIR/conf/nginx.conf.in" /app/
+	command -v systemd-socket-activate >/dev/null || return 0
+	instance activated
+	activate_programs activated /
+	start_nginx activated "$SRCDIR/conf/nginx.conf.in" /
 }
 
 teardown_file() {
@@ -140,4 +146,23 @@ teardown_file() {
 		run curl -s -o /dev/null -w '%{http_code}' "$(url nginx-app)$path"
 		[ "$output" = 404 ] || fail "$path: $output, not 404"
 	done
+}
+
+# ---- Socket activation ----------------------------------------------------
+
+@test "nginx, programs socket-activated by systemd-socket-activate: login, index, flash, logout" {
+	command -v systemd-socket-activate >/dev/null ||
+	    skip "systemd-socket-activate is not installed"
+	check_flow activated /
+	check_cookie_headers activated /
+	# Each program runs in the process the activator became, as its
+	# supervisor, with the two workers it forked on the socket.
+	for p in index login logout; do
+		pid=$(cat "$H/activated/run/$p.pid")
+		assert_equal "$(readlink "/proc/$pid/exe")" \
+		    "$(readlink -f "$BUILDDIR/cgi-bin/$p.fcgi")"
+		assert_equal "$(pgrep -c -P "$pid")" 2
+	done
+	! grep -h 'LISTEN_FDS' "$H"/activated/logs/activate-*.log ||
+	    fail "a program could not take its socket"
 }
