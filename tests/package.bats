@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# package.bats: the Debian packages, as an admin meets them.  The source
+# tree is copied to a temporary directory and built there with
+# dpkg-buildpackage -us -uc -b; lintian reads the result; then, in order
+# (the tests depend on each other, as an admin's steps do):
+#
+# - dpkg -i installs the three packages: the user sessile, /var/lib/sessile
+#   0700 its own, a key in /etc/sessile readable by its group alone, the
+#   web server snippets in conf-available and snippets/, none enabled;
+# - the whole flow through the installed lighttpd snippet, in front of the
+#   installed programs started the way the installed units start them (a
+#   socket handed over by systemd-socket-activate, as user sessile, with
+#   the units' environment); sessile-admin lists the session;
+# - installed again over itself (an upgrade): the key and the session
+#   survive;
+# - dpkg -r keeps the key and the sessions; dpkg -P removes them, and no
+#   file of the packages is left.
+#
+# Needs root, dpkg-buildpackage and the build dependencies, and a machine
+# where no sessile package is installed; it leaves the machine as it found
+# it (the user sessile is removed again if this suite made it).  Skipped,
+# saying why, otherwise, and in a tree without debian/ (a dist tarball).
+
+load lib
+
+setup_file() {
+	export PKG_SKIP=
+	if [ "$(id -u)" -ne 0 ]; then
+		PKG_SKIP="needs root, to install packages"
+	elif [ ! -d "$SRCDIR/debian" ] ||
+	    ! git -C "$SRCDIR" rev-parse --git-dir >/dev/null 2>&1; then
+		PKG_SKIP="not a git checkout with debian/ (a dist tarball)"
+	elif ! command -v dpkg-buildpackage lintian systemd-socket-activate \
+	    lighttpd curl >/dev/null; then
+		PKG_SKIP="dpkg-buildpackage, lintian, systemd-socket-activate, lighttpd or curl is missing"
+	elif dpkg-query -W -f '${Status}' sessile libsessile1 libsessile-dev \
+	    2>/dev/null | grep -q 'installed\|config-files'; then
+		PKG_SKIP="a sessile package is installed already"
+	fi
+	[ -z "$PKG_SKIP" ] || return 0
+	P=$BATS_FILE_TMPDIR/pkg
+	export P
+	mkdir -p "$P/src"
+	getent passwd sessile >/dev/null && touch "$P/had-user"
+	# The source as it is, tracked or new, without what a build made.
+	(cd "$SRCDIR" && git ls-files -co --exclude-standard -z |
+	    tar --null -T - -cf -) | tar -C "$P/src" -xf -
+	(cd "$P/src" && dpkg-buildpackage -us -uc -b) >"$P/build.log" 2>&1 ||
+	    echo "dpkg-buildpackage failed: $(tail -20 "$P/build.log")" \
+	    >"$P/failed"
+}
+
+teardown_file() {
+	[ -z "$PKG_SKIP" ] || return 0
+	stop_servers
+	# Installed, or removed with its configuration kept: purged.
+	if dpkg-query -W -f '${Status}' sessile libsessile1 libsessile-dev \
+	    2>/dev/null | grep -q 'installed\|config-files'; then
+		dpkg -P sessile libsessile-dev libsessile1 >/dev/null 2>&1 || true
+	fi
+	rm -rf /run/sessile
+	if [ ! -e "$P/had-user" ] && getent passwd sessile >/dev/null; then
+		userdel sessile 2>/dev/null || true
+		groupdel sessile 2>/dev/null || true
+	fi
+}
+
+setup() {
+	[ -z "$PKG_SKIP" ] || skip "$PKG_SKIP"
+	[ ! -f "$P/failed" ] || fail "$(cat "$P/failed")"
+}
+
+debs() {
+	printf '%s\n' "$P"/sessile_*.deb "$P"/libsessile1_*.deb \
+	    "$P"/libsessile-dev_*.deb
+}
+
+# mode_owner PATH: "MODE USER GROUP".
+mode_owner() {
+	stat -c '%a %U %G' "$1"
+}
+
+@test "dpkg-buildpackage makes sessile, libsessile1 and libsessile-dev from the tree" {
+	for d in $(debs); do
+		[ -s "$d" ] || fail "no $d"
+	done
+	dpkg-deb -c "$P"/sessile_*.deb | grep -q ' \./usr/libexec/sessile/login\.fcgi$'
+	dpkg-deb -c "$P"/libsessile1_*.deb | grep -q 'libsessile\.so\.1'
+	dpkg-deb -c "$P"/libsessile-dev_*.deb | grep -q ' \./usr/include/sessile\.h$'
+	for p in sessile libsessile1 libsessile-dev; do
+		echo "# $p: $(dpkg-deb -c "$P/${p}_"*.deb | grep -cv '/$') files" >&3
+	done
+}
+
+@test "lintian finds no error in the packages" {
+	run lintian --tag-display-limit 0 --display-info "$P"/sessile_*.changes
+	printf '%s\n' "$output" | grep -v 'root privileges' | sed 's/^/# /' >&3
+	! grep -q '^E: ' <<<"$output" || fail "lintian: $output"
+}
+
+@test "dpkg -i: the user sessile, its session directory, a key its group alone reads, nothing enabled" {
+	run dpkg -i $(debs)
+	[ "$status" -eq 0 ] || fail "dpkg -i: $output"
+	getent passwd sessile >/dev/null
+	assert_equal "$(mode_owner /var/lib/sessile)" "700 sessile sessile"
+	assert_equal "$(mode_owner /etc/sessile)" "750 root sessile"
+	assert_equal "$(mode_owner /etc/sessile/secret_key)" "640 root sessile"
+	[ "$(wc -c </etc/sessile/secret_key)" -ge 40 ]
+	[ -f /etc/lighttpd/conf-available/50-sessile.conf ]
+	[ -f /etc/apache2/conf-available/sessile.conf ]
+	[ -f /etc/nginx/snippets/sessile.conf ]
+	[ ! -e /etc/lighttpd/conf-enabled/50-sessile.conf ]
+	[ ! -e /etc/apache2/conf-enabled/sessile.conf ]
+	[ -f /lib/systemd/system/sessile@.socket ]
+	sha256sum /etc/sessile/secret_key >"$P/key.sum"
+}
+
+# The installed programs, started as the installed units start them: the
+# socket made and handed over by systemd-socket-activate (sessile@.socket:
+# /run/sessile/%i.sock, group www-data, 0660), the program as sessile with
+# the unit's environment (sessile@.service); lighttpd with the installed
+# snippet, on a free port.
+start_installed() {
+	local p env
+	instance pkg
+	mkdir -p /run/sessile
+	for p in index login logout; do
+		env=$(sed -n 's/^Environment=//p' /lib/systemd/system/sessile@.service |
+		    grep -v '^SECRET_KEY_FILE=' | sed 's/^/-E /')
+		# shellcheck disable=SC2086
+		systemd-socket-activate -l "/run/sessile/$p.sock" $env \
+		    -E SECRET_KEY_FILE=/etc/sessile/secret_key \
+		    setpriv --reuid=sessile --regid=sessile --clear-groups \
+		    "/usr/libexec/sessile/$p.fcgi" >"$P/activate-$p.log" 2>&1 &
+		remember $!
+	done
+	for p in index login logout; do
+		for _ in $(seq 50); do
+			[ -S "/run/sessile/$p.sock" ] && break
+			sleep 0.1
+		done
+		chgrp www-data "/run/sessile/$p.sock"
+		chmod 0660 "/run/sessile/$p.sock"
+	done
+	port=$(free_port)
+	{
+		echo 'server.modules = ("mod_fastcgi")'
+		echo 'server.bind = "127.0.0.1"'
+		echo "server.port = $port"
+		echo "server.document-root = \"$H/pkg/www\""
+		echo "server.errorlog = \"$H/pkg/logs/error.log\""
+		echo 'include "/etc/lighttpd/conf-available/50-sessile.conf"'
+	} >"$H/pkg/lighttpd.conf"
+	run_lighttpd pkg "$port"
+}
+
+@test "the whole flow through the installed lighttpd snippet and the installed programs; sessile-admin sees the session" {
+	start_installed
+	base="$(url pkg)/"
+	jar=$P/jar
+	head=$(login_as "$base" "$jar" alice)
+	[[ "$head" == "HTTP/1.1 303"* ]] || fail "login: $head"
+	run curl -s -b "$jar" -c "$jar" "$base"
+	[[ "$output" == *"Logged in as <strong>alice</strong>"* ]] ||
+	    fail "not logged in: $output"
+	name=$(session_name_of_cookie "$(jar_value "$jar" session)")
+	assert_equal "$(mode_owner "/var/lib/sessile/$name")" "600 sessile sessile"
+	run runuser -u sessile -- env SECRET_KEY_FILE=/etc/sessile/secret_key \
+	    sessile-admin list --user alice
+	[ "$status" -eq 0 ] || fail "sessile-admin: $output"
+	assert_equal "$(cut -f1 <<<"$output")" "$name"
+	echo "$name" >"$P/session"
+	cp "$jar" "$P/jar.kept"
+}
+
+@test "installed again over itself (an upgrade): the key and the session survive" {
+	run dpkg -i $(debs)
+	[ "$status" -eq 0 ] || fail "dpkg -i: $output"
+	sha256sum -c --quiet "$P/key.sum"
+	[ -f "/var/lib/sessile/$(cat "$P/session")" ]
+	run curl -s -b "$P/jar.kept" "$(url pkg)/"
+	[[ "$output" == *"Logged in as <strong>alice</strong>"* ]] ||
+	    fail "the session did not survive: $output"
+}
+
+@test "dpkg -r keeps the key and the sessions; dpkg -P removes them, and nothing of the packages is left" {
+	stop_servers
+	for p in sessile libsessile1 libsessile-dev; do
+		dpkg-deb -c "$P/${p}_"*.deb | awk '{ print substr($6, 2) }' |
+		    grep -v '/$' >>"$P/files"
+	done
+	run dpkg -r sessile libsessile-dev libsessile1
+	[ "$status" -eq 0 ] || fail "dpkg -r: $output"
+	[ ! -e /usr/libexec/sessile/login.fcgi ]
+	sha256sum -c --quiet "$P/key.sum"
+	[ -f "/var/lib/sessile/$(cat "$P/session")" ]
+	run dpkg -P sessile libsessile-dev libsessile1
+	[ "$status" -eq 0 ] || fail "dpkg -P: $output"
+	[ ! -e /etc/sessile ] || fail "left: $(ls -la /etc/sessile)"
+	[ ! -e /var/lib/sessile ] || fail "left: /var/lib/sessile"
+	while read -r f; do
+		[ ! -e "$f" ] && [ ! -L "$f" ] || fail "left: $f"
+	done <"$P/files"
+	! dpkg-query -W -f '${Status}\n' sessile 2>/dev/null | grep -q installed
+}
