@@ -336,7 +336,8 @@ count_sessions(struct walk *wk)
 			return fault(why.cause);
 		if (wk->oom)
 			return fault("out of memory");
-		qsort(wk->v, wk->n, sizeof(*wk->v), by_name);
+		if (wk->n > 0)
+			qsort(wk->v, wk->n, sizeof(*wk->v), by_name);
 		for (i = 0; i < wk->n; i++)
 			n += i == 0 || strcmp(wk->v[i], wk->v[i - 1]) != 0;
 		free(wk->v);
