@@ -34,7 +34,7 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
@@ -231,34 +231,49 @@ supervise(struct sl_ctx *ctx, struct worker *w, int n, const sigset_t *set,
  * A listening socket passed the way systemd passes one (sd_listen_fds(3):
  * LISTEN_PID this process, LISTEN_FDS the count, the first on fd 3), as
  * by a socket unit without StandardInput=socket or systemd-socket-activate,
- * becomes fd 0, where libfcgi looks for it.  The variables are removed,
- * so that no program this one starts takes them for its own.  Called
- * before anything asks libfcgi whether this is FastCGI; NAME names the
- * log line of a socket that cannot be used.
+ * becomes fd 0, where libfcgi looks for it; the others, which a program
+ * serving one socket has no use for, are closed.  A count that is not a
+ * number from 1, or a descriptor 3 that is not a listening stream socket,
+ * is logged and changes nothing.  The variables are removed whatever
+ * they say, so that no program this one starts takes them for its own.
+ * Called before anything asks libfcgi whether this is FastCGI; NAME
+ * names the log line.
  */
 void
 workers_listen_fds(const char *name)
 {
 	const char	*pid, *fds;
-	char		 me[24];
-	struct stat	 st;
+	char		*end;
+	long		 n, i;
+	int		 type = 0, listening = 0;
+	socklen_t	 len;
 
-	if ((pid = getenv("LISTEN_PID")) == NULL ||
-	    (fds = getenv("LISTEN_FDS")) == NULL)
-		return;
-	snprintf(me, sizeof(me), "%ld", (long)getpid());
-	if (strcmp(pid, me) == 0) {
-		if (strcmp(fds, "1") != 0)
-			log_line(name, "LISTEN_FDS=%.8s: one socket expected, "
-			    "the first used", fds);
-		if (fstat(3, &st) == -1 || !S_ISSOCK(st.st_mode))
+	pid = getenv("LISTEN_PID");
+	fds = getenv("LISTEN_FDS");
+	if (pid != NULL && fds != NULL &&
+	    strtol(pid, &end, 10) == (long)getpid() && *end == '\0') {
+		errno = 0;
+		n = strtol(fds, &end, 10);
+		len = sizeof(type);
+		if (errno != 0 || *end != '\0' || n < 1 || n > 1024)
+			log_line(name, "LISTEN_FDS=%.8s: not a number of "
+			    "sockets: ignored", fds);
+		else if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) ==
+		    -1 || type != SOCK_STREAM ||
+		    (len = sizeof(listening), getsockopt(3, SOL_SOCKET,
+		    SO_ACCEPTCONN, &listening, &len)) == -1 || !listening)
 			log_line(name, "LISTEN_FDS: descriptor 3 is not a "
-			    "socket: ignored");
+			    "listening stream socket: ignored");
 		else if (dup2(3, 0) == -1)
 			log_line(name, "LISTEN_FDS: cannot move the socket "
 			    "to descriptor 0: %s", strerror(errno));
-		else
-			close(3);
+		else {
+			if (n > 1)
+				log_line(name, "LISTEN_FDS=%ld: one socket "
+				    "expected, the first used", n);
+			for (i = 0; i < n; i++)
+				close((int)(3 + i));
+		}
 	}
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");

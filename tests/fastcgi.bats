@@ -670,3 +670,40 @@ os.execv(sys.argv[1], [sys.argv[1]])
 		assert_equal "$(children "$PID_login")" ""
 	done
 }
+
+# ---- Sockets handed over the way systemd hands them (LISTEN_FDS) ----------
+
+# listen_env VARS...: the index program as plain CGI (a GET), with VARS
+# in its environment besides the configuration, LISTEN_PID its own pid
+# when a VAR says LISTEN_PID=self; $status, $output (the answer), $LOG.
+listen_env() {
+	local v
+	config_env
+	envv=("${CONFIG_ENV[@]}" REQUEST_METHOD=GET)
+	for v; do
+		envv+=("$v")
+	done
+	# exec keeps the pid: LISTEN_PID=self is the program's own.
+	run bash -c 'e=(); for v in "$@"; do e+=("${v/#LISTEN_PID=self/LISTEN_PID=$$}"); done
+	    exec env -i "${e[@]}" "'"$BUILDDIR"'/cgi-bin/index.fcgi" 3<"'"$BUILDDIR"'/config.h" \
+	    2>"'"$TMP"'/stderr" </dev/null' _ "${envv[@]}"
+	read_file "$TMP/stderr"
+	LOG=${REPLY%$'\n'}
+}
+
+@test "LISTEN_FDS that names no socket, or a descriptor 3 that is not a listening socket, is logged and changes nothing" {
+	listen_env LISTEN_PID=self LISTEN_FDS=0
+	[ "$status" -eq 0 ]
+	[[ $output == *"You are not logged in"* ]]
+	[[ $LOG == *"LISTEN_FDS=0: not a number of sockets: ignored"* ]]
+	# fd 3 is a file here.
+	listen_env LISTEN_PID=self LISTEN_FDS=1
+	[ "$status" -eq 0 ]
+	[[ $output == *"You are not logged in"* ]]
+	[[ $LOG == *"descriptor 3 is not a listening stream socket: ignored"* ]]
+	# Another process's: not this one's to take, and not a word.
+	listen_env LISTEN_PID=1 LISTEN_FDS=1
+	[ "$status" -eq 0 ]
+	[[ $output == *"You are not logged in"* ]]
+	[ -z "$LOG" ]
+}
