@@ -16,8 +16,9 @@
  * that SESSION_ABSOLUTE_LIFETIME has ended is not live: it is neither
  * listed nor counted.  Those that cannot be read (corrupt, or a Redis
  * value that does not verify: another SECRET_KEY) are left out, and
- * counted in one line on stderr.  A user's name is looked up as login stores it
- * (trimmed, NFC) and as given, where the two differ.
+ * counted in one line on stderr.  A user's name is looked up as given,
+ * then as login stores it (trimmed, NFC), then as a listing prints it
+ * (users_of()).
  */
 #include "config.h"
 
