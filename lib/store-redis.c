@@ -88,7 +88,9 @@
  * version; for "del", 1; for "touch", 1, or 0 when the session is gone.
  *
  * The indexes are sorted sets of session names scored by their expiry
- * (ms): every change and touch keeps its session's score, and removes a
+ * (ms), the key's own (PEXPIRETIME: TIME, read earlier in the script, may
+ * be a millisecond behind the clock SET counts from): every change and
+ * touch keeps its session's score, and removes a
  * few (64) entries whose time has passed, so that they never grow past
  * the live sessions by much, and never block the server.  A user's index
  * expires with the last of its sessions.
@@ -150,7 +152,7 @@ static const char	 cas_script[] =
 	"if ARGV[2] == 'del' then return 1 end\n"
 	"local w = 'written ' .. t[1] .. ' ' .. ARGV[5] .. '\\n' .. ARGV[3]\n"
 	"redis.call('SET', KEYS[2], w, 'PX', ARGV[4])\n"
-	"index(now + tonumber(ARGV[4]), now)\n"
+	"index(redis.call('PEXPIRETIME', KEYS[2]), now)\n"
 	"return redis.sha1hex(w)\n";
 
 struct	rstore {
