@@ -193,13 +193,20 @@ activate_programs() {
 		remember $!
 		echo $! > "$d/run/$p.pid"
 	done
+	wait_sockets "$d/run/sessile" "$d/logs/activate"
+}
+
+# wait_sockets DIR LOG: up to five seconds for DIR/{index,login,logout}.sock
+# to be made; when one is not, LOG-PROG.log on stderr, and 1.
+wait_sockets() {
+	local p
 	for p in index login logout; do
 		for _ in $(seq 50); do
-			[ -S "$d/run/sessile/$p.sock" ] && break
+			[ -S "$1/$p.sock" ] && break
 			sleep 0.1
 		done
-		[ -S "$d/run/sessile/$p.sock" ] || {
-			cat "$d/logs/activate-$p.log" >&2
+		[ -S "$1/$p.sock" ] || {
+			cat "$2-$p.log" >&2
 			return 1
 		}
 	done
@@ -355,6 +362,19 @@ check_413() {
 	    "${base}login"
 	[ "$output" = 413 ]
 	[ "$(count_session_files "$H/$1/sessions")" -eq "$n" ]
+}
+
+# check_cross_site NAME: a login posted from another site's origin gets
+# 403, and stores nothing.
+check_cross_site() {
+	local jar="$BATS_TEST_TMPDIR/jar" before tok
+	before=$(count_session_files "$H/$1/sessions")
+	tok=$(token "$(url "$1")/" "$jar")
+	run curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
+	    -H "Origin: https://evil.example" --data-urlencode "csrf_token=$tok" \
+	    --data "username=mallory" "$(url "$1")/login"
+	[ "$output" = 403 ]
+	[ "$(count_session_files "$H/$1/sessions")" -eq "$before" ]
 }
 
 # check_cookie_headers NAME APPROOT: two Cookie header lines, joined by the

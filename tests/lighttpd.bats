@@ -99,14 +99,7 @@ teardown_file() {
 }
 
 @test "lighttpd, FastCGI spawned by lighttpd: a cross-site login gets 403" {
-	jar="$BATS_TEST_TMPDIR/jar"
-	before=$(count_session_files "$H/fcgi/sessions")
-	tok=$(token "$(url fcgi)/" "$jar")
-	run curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" \
-	    -H "Origin: https://evil.example" --data-urlencode "csrf_token=$tok" \
-	    --data "username=mallory" "$(url fcgi)/login"
-	[ "$output" = 403 ]
-	[ "$(count_session_files "$H/fcgi/sessions")" -eq "$before" ]
+	check_cross_site fcgi
 }
 
 @test "lighttpd mounted under /app/: login, index, flash, logout" {

@@ -163,11 +163,8 @@ start_installed() {
 		    "/usr/libexec/sessile/$p.fcgi" >"$P/activate-$p.log" 2>&1 &
 		remember $!
 	done
+	wait_sockets /run/sessile "$P/activate" || return
 	for p in index login logout; do
-		for _ in $(seq 50); do
-			[ -S "/run/sessile/$p.sock" ] && break
-			sleep 0.1
-		done
 		chgrp www-data "/run/sessile/$p.sock"
 		chmod 0660 "/run/sessile/$p.sock"
 	done
