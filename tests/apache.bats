@@ -1237,6 +1237,29 @@ check_no_trace() {
 	check_no_trace
 }
 
+# Debian's package puts this snippet in conf-available: enabled before
+# its modules, it must not break the server's configuration test (and
+# with it every reload), as an unknown ProxyPassMatch would.
+@test "mod_proxy_fcgi: the snippet without proxy_fcgi, reqtimeout or alias loaded passes apache2 -t" {
+	local d=$BATS_TEST_TMPDIR/bare
+	mkdir -p "$d/rt"
+	"$SRCDIR/tools/fill" runstatedir="$d/run" approot=/app/ \
+	    <"$SRCDIR/conf/apache-proxy-fcgi.conf.in" >"$d/sessile.conf"
+	{
+		echo "ServerRoot \"$d\""
+		echo "ServerName 127.0.0.1"
+		echo "Listen 127.0.0.1:$(free_port)"
+		echo "PidFile \"$d/rt/httpd.pid\""
+		echo "DefaultRuntimeDir \"$d/rt\""
+		echo "ErrorLog \"$d/error.log\""
+		echo "LoadModule mpm_event_module $MODULES/mod_mpm_event.so"
+		echo "LoadModule authz_core_module $MODULES/mod_authz_core.so"
+		echo "Include \"$d/sessile.conf\""
+	} >"$d/httpd.conf"
+	run "$APACHE" -t -d "$d" -f "$d/httpd.conf"
+	[ "$status" -eq 0 ] || fail "apache2 -t: $output"
+}
+
 @test "mod_proxy_fcgi: TRACE gets 405 and echoes no Cookie header, at / and under /app/" {
 	use proxy
 	check_no_trace

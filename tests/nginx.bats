@@ -131,6 +131,16 @@ teardown_file() {
 	check_planted_cookie nginx-app /app/
 }
 
+# /app, without the slash, has none of the cookies (Path=/app/): nginx
+# sends the browser to /app/; /appx is not the suite's.
+@test "nginx under /app/: /app is sent to /app/" {
+	run curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
+	    "$(url nginx-app)/app"
+	assert_equal "$output" "301 $(url nginx-app)/app/"
+	run curl -s -o /dev/null -w '%{http_code}' "$(url nginx-app)/appx"
+	assert_equal "$output" 404
+}
+
 @test "nginx under /app/: the root of the site is not the suite" {
 	run curl -s -w '%{http_code}' "$(url nginx-app)/"
 	[[ "$output" == *40[34] ]]

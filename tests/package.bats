@@ -148,9 +148,9 @@ mode_owner() {
 # socket made and handed over by systemd-socket-activate (sessile@.socket:
 # /run/sessile/%i.sock, group www-data, 0660), the program as sessile with
 # the unit's environment (sessile@.service); lighttpd with the installed
-# snippet, on a free port.
+# snippet, as www-data, on a free port.
 start_installed() {
-	local p env
+	local p env unit owner group mode
 	instance pkg
 	mkdir -p /run/sessile
 	for p in index login logout; do
@@ -164,17 +164,27 @@ start_installed() {
 		remember $!
 	done
 	wait_sockets /run/sessile "$P/activate" || return
+	# The owner, group and mode sessile@.socket gives them; lighttpd
+	# runs as www-data, as Debian's does, so that they are what lets it
+	# in.
+	unit=/lib/systemd/system/sessile@.socket
+	owner=$(sed -n 's/^SocketUser=//p' "$unit")
+	group=$(sed -n 's/^SocketGroup=//p' "$unit")
+	mode=$(sed -n 's/^SocketMode=//p' "$unit")
 	for p in index login logout; do
-		chgrp www-data "/run/sessile/$p.sock"
-		chmod 0660 "/run/sessile/$p.sock"
+		chown "$owner:$group" "/run/sessile/$p.sock"
+		chmod "$mode" "/run/sessile/$p.sock"
 	done
 	port=$(free_port)
 	{
 		echo 'server.modules = ("mod_fastcgi")'
 		echo 'server.bind = "127.0.0.1"'
 		echo "server.port = $port"
+		echo 'server.username = "www-data"'
+		echo 'server.groupname = "www-data"'
 		echo "server.document-root = \"$H/pkg/www\""
-		echo "server.errorlog = \"$H/pkg/logs/error.log\""
+		# (No server.errorlog: www-data cannot reach the suite's
+		# directory, and the messages go to stderr, logs/stderr.)
 		echo 'include "/etc/lighttpd/conf-available/50-sessile.conf"'
 	} >"$H/pkg/lighttpd.conf"
 	run_lighttpd pkg "$port"
