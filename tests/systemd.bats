@@ -113,3 +113,112 @@ confined() {
 @test "sessile-gc's service is hardened: systemd-analyze security rates it 1.5 or better" {
 	exposure_at_most_1_5 "$U/sessile-gc.service"
 }
+
+teardown() {
+	local pid
+	# A program under strace is the tracer's child: stopped first.
+	for pid in $(cat "$H/pids" 2>/dev/null); do
+		pkill -TERM -P "$pid" 2>/dev/null || true
+	done
+	stop_servers
+}
+
+# ---- The system call filter, against what the programs really call ----------
+
+# syscalls_of NAME...: the system calls NAME (a call, or a @group, which
+# systemd-analyze expands, groups in groups too) stands for, one a line.
+syscalls_of() {
+	local n m
+	for n; do
+		case $n in
+		@*)
+			systemd-analyze syscall-filter "$n" | sed '1d; s/#.*//' |
+			    while read -r m; do
+				[ -z "$m" ] || syscalls_of "$m"
+			done
+			;;
+		*) echo "$n" ;;
+		esac
+	done
+}
+
+# allowed_by UNIT: the system calls UNIT's SystemCallFilter= lines let
+# through, sorted: those of its allow-lists less those of its "~"
+# deny-lists (any other is answered by SIGSYS, and the process dies).
+allowed_by() {
+	local v
+	# shellcheck disable=SC2086
+	sed -n 's/^SystemCallFilter=//p' "$1" | while read -r v; do
+		case $v in
+		~*) syscalls_of ${v#\~} | sed 's/^/-/' ;;
+		*) syscalls_of $v | sed 's/^/+/' ;;
+		esac
+	done >"$BATS_TEST_TMPDIR/filter"
+	comm -23 <(sed -n 's/^+//p' "$BATS_TEST_TMPDIR/filter" | sort -u) \
+	    <(sed -n 's/^-//p' "$BATS_TEST_TMPDIR/filter" | sort -u)
+}
+
+# refused_by UNIT TRACE...: the calls in strace's TRACEs (-f -o) that
+# UNIT's filter would not let through, one a line; nothing when none.
+refused_by() {
+	local unit=$1
+	shift
+	comm -23 <(sed -nE 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p
+	    s/^[0-9]+ +<\.\.\. ([a-z0-9_]+) resumed>.*/\1/p' "$@" | sort -u) \
+	    <(allowed_by "$unit")
+}
+
+# The unit kills a program that makes a call its SystemCallFilter does
+# not allow: only a real systemd would show it, so each program runs
+# under strace here, from its start through a login, the page, a logout
+# and its stop by SIGTERM (with its workers), behind lighttpd, and so
+# does sessile-gc; every call traced must be one the unit allows.
+@test "every system call of the programs and sessile-gc, start to stop, is one their units' SystemCallFilter allows" {
+	for c in strace lighttpd curl "${SPAWN_FCGI:-spawn-fcgi}"; do
+		command -v "$c" >/dev/null || skip "$c is not installed"
+	done
+	# The sanitizers' runtime makes calls of its own (ptrace, for the
+	# leak check at exit) that no release build makes.
+	if ldd "$BUILDDIR/cgi-bin/index.fcgi" | grep -q 'libasan\|libubsan'; then
+		skip "a sanitizer build"
+	fi
+	# The programs first, so that lighttpd finds them up (it takes a
+	# missing socket as a backend down); a key of their own, which
+	# start_lighttpd does not make again.
+	instance traced
+	d=$H/traced
+	key=$BATS_TEST_TMPDIR/key
+	cp "$d/secret_key" "$key"
+	for p in index login logout; do
+		env -i PATH="$PATH" SECRET_KEY_FILE="$key" \
+		    SESSION_FILE_DIR="$d/sessions" APPLICATION_ROOT=/ \
+		    SESSILE_WORKERS=2 "${SPAWN_FCGI:-spawn-fcgi}" \
+		    -s "$d/run/sessile/$p.sock" -P "$d/run/$p.pid" -- \
+		    "$(command -v strace)" -f -qq -o "$d/trace-$p" \
+		    "$BUILDDIR/cgi-bin/$p.fcgi" >"$d/logs/spawn-$p.log" 2>&1
+		remember "$(cat "$d/run/$p.pid")"
+	done
+	start_lighttpd traced "$SRCDIR/conf/lighttpd-external.conf.in" /
+	check_flow traced /
+	for p in index login logout; do
+		tracer=$(cat "$d/run/$p.pid")
+		kill -TERM "$(pgrep -P "$tracer")"
+		for _ in $(seq 50); do
+			kill -0 "$tracer" 2>/dev/null || break
+			sleep 0.1
+		done
+		! kill -0 "$tracer" 2>/dev/null || fail "$p did not stop"
+	done
+	grep -q 'accept' "$d/trace-login" || fail "no accept traced"
+	env -i PATH="$PATH" "$(command -v strace)" -f -qq -o "$d/trace-gc" \
+	    "$BUILDDIR/tools/sessile-gc" -d "$d/sessions"
+	run refused_by "$U/sessile@index.service" "$d"/trace-{index,login,logout}
+	[ -z "$output" ] || fail "the programs call what the unit refuses: $output"
+	run refused_by "$U/sessile-gc.service" "$d/trace-gc"
+	[ -z "$output" ] || fail "sessile-gc calls what its unit refuses: $output"
+	# The check is real: a filter without @network-io refuses accept.
+	echo 'SystemCallFilter=~@network-io' |
+	    cat "$U/sessile@index.service" - >"$U/narrow.service"
+	run refused_by "$U/narrow.service" "$d/trace-login"
+	[[ "$output" == *accept* ]] || fail "a narrower filter went unnoticed: $output"
+}
