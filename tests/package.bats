@@ -7,14 +7,17 @@
 # - dpkg -i installs the three packages: the user sessile, /var/lib/sessile
 #   0700 its own, a key in /etc/sessile readable by its group alone, the
 #   web server snippets in conf-available and snippets/, none enabled;
-# - the whole flow through the installed lighttpd snippet, in front of the
-#   installed programs started the way the installed units start them (a
-#   socket handed over by systemd-socket-activate, as user sessile, with
-#   the units' environment); sessile-admin lists the session;
+#   systemd-analyze verify accepts the installed units;
+# - the whole flow through the installed lighttpd snippet (lighttpd as
+#   www-data), in front of the installed programs started the way the
+#   installed units start them (a socket handed over by
+#   systemd-socket-activate with the socket unit's owner and mode, the key
+#   as a credential, as user sessile, with the units' environment);
+#   sessile-admin lists the session;
 # - installed again over itself (an upgrade): the key and the session
 #   survive;
-# - dpkg -r keeps the key and the sessions; dpkg -P removes them, and no
-#   file of the packages is left.
+# - dpkg -r keeps the key and the sessions, and an install after it takes
+#   them up; dpkg -P removes them, and no file of the packages is left.
 #
 # Needs root, dpkg-buildpackage and the build dependencies, and a machine
 # where no sessile package is installed; it leaves the machine as it found
@@ -55,6 +58,7 @@ setup_file() {
 	export P
 	mkdir -p "$P/src"
 	getent passwd sessile >/dev/null && touch "$P/had-user"
+	[ ! -d /run/credentials ] || touch "$P/had-credentials"
 	# The tracked files as they are: a clean clone's, without what a
 	# build made.
 	(cd "$SRCDIR" && git ls-files -c -z |
@@ -73,7 +77,8 @@ teardown_file() {
 	if known_to_dpkg; then
 		dpkg -P sessile libsessile-dev libsessile1 >/dev/null 2>&1 || true
 	fi
-	rm -rf /run/sessile
+	rm -rf /run/sessile /run/credentials/sessile@*.service
+	[ -e "$P/had-credentials" ] || rmdir /run/credentials 2>/dev/null || true
 	if [ ! -e "$P/had-user" ] && getent passwd sessile >/dev/null; then
 		userdel sessile || echo "# the user sessile is left" >&3
 		! getent group sessile >/dev/null || groupdel sessile
@@ -144,36 +149,69 @@ mode_owner() {
 	sha256sum /etc/sessile/secret_key >"$P/key.sum"
 }
 
-# The installed programs, started as the installed units start them: the
-# socket made and handed over by systemd-socket-activate (sessile@.socket:
-# /run/sessile/%i.sock, group www-data, 0660), the program as sessile with
-# the unit's environment (sessile@.service); lighttpd with the installed
-# snippet, as www-data, on a free port.
-start_installed() {
-	local p env unit owner group mode
-	instance pkg
-	mkdir -p /run/sessile
+# As systemd would load them: the installed units, with the paths the
+# package put its programs at and the user it made.
+@test "systemd-analyze verify accepts the installed units, without a warning" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	u=$BATS_TEST_TMPDIR/units
+	mkdir -p "$u"
 	for p in index login logout; do
-		env=$(sed -n 's/^Environment=//p' /lib/systemd/system/sessile@.service |
-		    grep -v '^SECRET_KEY_FILE=' | sed 's/^/-E /')
+		cp /lib/systemd/system/sessile@.socket "$u/sessile@$p.socket"
+		cp /lib/systemd/system/sessile@.service "$u/sessile@$p.service"
+		run systemd-analyze verify --man=no "$u/sessile@$p.socket" \
+		    "$u/sessile@$p.service"
+		[ "$status" -eq 0 ] && [ -z "$output" ] ||
+		    fail "sessile@$p: $output"
+	done
+	run systemd-analyze verify --man=no /lib/systemd/system/sessile-gc.timer \
+	    /lib/systemd/system/sessile-gc.service
+	[ "$status" -eq 0 ] && [ -z "$output" ] || fail "sessile-gc: $output"
+}
+
+# unit_value UNIT KEY INSTANCE: KEY's values in UNIT (an installed
+# template), one a line, with %i as INSTANCE.
+unit_value() {
+	sed -n "s/^$2=//p" "$1" | sed "s/%i/$3/g"
+}
+
+# The installed programs, started as the installed units start them,
+# each value read from the installed sessile@.socket and sessile@.service:
+# the socket (ListenStream=, in a DirectoryMode= directory) made and
+# handed over by systemd-socket-activate and given SocketUser=,
+# SocketGroup= and SocketMode=; the key copied, as LoadCredential= does,
+# to the unit's credentials directory (%d), the service user's alone; the
+# program (ExecStart=) as User= and Group=, with the unit's Environment=.
+# Then lighttpd with the installed snippet, as www-data, on a free port.
+start_installed() {
+	local p env sock cred exe
+	local socket=/lib/systemd/system/sessile@.socket
+	local service=/lib/systemd/system/sessile@.service
+	instance pkg
+	for p in index login logout; do
+		sock=$(unit_value "$socket" ListenStream "$p")
+		install -d -m "$(unit_value "$socket" DirectoryMode "$p")" \
+		    "${sock%/*}"
+		cred=/run/credentials/sessile@$p.service
+		install -d -m 0500 -o "$(unit_value "$service" User "$p")" "$cred"
+		install -m 0400 -o "$(unit_value "$service" User "$p")" \
+		    "$(unit_value "$service" LoadCredential "$p" |
+		    sed -n 's/^secret_key://p')" "$cred/secret_key"
+		env=$(unit_value "$service" Environment "$p" |
+		    sed "s|%d|$cred|g; s/^/-E /")
+		exe=$(unit_value "$service" ExecStart "$p")
 		# shellcheck disable=SC2086
-		systemd-socket-activate -l "/run/sessile/$p.sock" $env \
-		    -E SECRET_KEY_FILE=/etc/sessile/secret_key \
-		    setpriv --reuid=sessile --regid=sessile --clear-groups \
-		    "/usr/libexec/sessile/$p.fcgi" >"$P/activate-$p.log" 2>&1 &
+		systemd-socket-activate -l "$sock" $env \
+		    setpriv --reuid="$(unit_value "$service" User "$p")" \
+		    --regid="$(unit_value "$service" Group "$p")" \
+		    --clear-groups "$exe" >"$P/activate-$p.log" 2>&1 &
 		remember $!
 	done
-	wait_sockets /run/sessile "$P/activate" || return
-	# The owner, group and mode sessile@.socket gives them; lighttpd
-	# runs as www-data, as Debian's does, so that they are what lets it
-	# in.
-	unit=/lib/systemd/system/sessile@.socket
-	owner=$(sed -n 's/^SocketUser=//p' "$unit")
-	group=$(sed -n 's/^SocketGroup=//p' "$unit")
-	mode=$(sed -n 's/^SocketMode=//p' "$unit")
+	wait_sockets "${sock%/*}" "$P/activate" || return
 	for p in index login logout; do
-		chown "$owner:$group" "/run/sessile/$p.sock"
-		chmod "$mode" "/run/sessile/$p.sock"
+		sock=$(unit_value "$socket" ListenStream "$p")
+		chown "$(unit_value "$socket" SocketUser "$p"):$(unit_value \
+		    "$socket" SocketGroup "$p")" "$sock"
+		chmod "$(unit_value "$socket" SocketMode "$p")" "$sock"
 	done
 	port=$(free_port)
 	{
@@ -222,7 +260,7 @@ start_installed() {
 	    fail "the session did not survive: $output"
 }
 
-@test "dpkg -r keeps the key and the sessions; dpkg -P removes them, and nothing of the packages is left" {
+@test "dpkg -r keeps the key and the sessions, which an install again takes up; dpkg -P removes them, and nothing of the packages is left" {
 	stop_installed
 	for p in sessile libsessile1 libsessile-dev; do
 		dpkg-deb -c "$P/${p}_"*.deb | awk '{ print substr($6, 2) }' |
@@ -233,6 +271,15 @@ start_installed() {
 	[ ! -e /usr/libexec/sessile/login.fcgi ]
 	sha256sum -c --quiet "$P/key.sum"
 	[ -f "/var/lib/sessile/$(cat "$P/session")" ]
+	# Installed again after the removal: what was kept is used, not
+	# made anew.
+	run dpkg -i $(debs)
+	[ "$status" -eq 0 ] || fail "dpkg -i after dpkg -r: $output"
+	sha256sum -c --quiet "$P/key.sum"
+	[ -f "/var/lib/sessile/$(cat "$P/session")" ]
+	assert_equal "$(mode_owner /etc/sessile/secret_key)" "640 root sessile"
+	run dpkg -r sessile libsessile-dev libsessile1
+	[ "$status" -eq 0 ] || fail "dpkg -r: $output"
 	run dpkg -P sessile libsessile-dev libsessile1
 	[ "$status" -eq 0 ] || fail "dpkg -P: $output"
 	[ ! -e /etc/sessile ] || fail "left: $(ls -la /etc/sessile)"
