@@ -242,7 +242,7 @@ jar_value() {
 # count_session_files DIR: how many session files (64 hex digits) DIR
 # holds.
 count_session_files() {
-	find "$1" -maxdepth 1 -type f -regextype posix-extended \
+	find -H "$1" -maxdepth 1 -type f -regextype posix-extended \
 	    -regex '.*/[0-9a-f]{64}' | wc -l
 }
 

@@ -8,16 +8,18 @@
 #   0700 its own, a key in /etc/sessile readable by its group alone, the
 #   web server snippets in conf-available and snippets/, none enabled;
 #   systemd-analyze verify accepts the installed units;
-# - the whole flow through the installed lighttpd snippet (lighttpd as
-#   www-data), in front of the installed programs started the way the
-#   installed units start them (a socket handed over by
-#   systemd-socket-activate with the socket unit's owner and mode, the key
-#   as a credential, as user sessile, with the units' environment);
-#   sessile-admin lists the session;
+# - the whole flow through the installed lighttpd snippet, enabled with
+#   lighty-enable-mod in Debian's own lighttpd.conf (as www-data), in
+#   front of the installed programs started the way the installed units
+#   start them (a socket handed over by systemd-socket-activate with the
+#   socket unit's owner and mode, the key as a credential, as user
+#   sessile, with the units' environment); sessile-admin lists the
+#   session; then through the installed nginx snippet;
 # - installed again over itself (an upgrade): the key and the session
 #   survive;
 # - dpkg -r keeps the key and the sessions, and an install after it takes
-#   them up; dpkg -P removes them, and no file of the packages is left.
+#   them up; dpkg -P removes them and the link that enabled the snippet,
+#   and no file of the packages is left.
 #
 # Needs root, dpkg-buildpackage and the build dependencies, and a machine
 # where no sessile package is installed; it leaves the machine as it found
@@ -77,6 +79,9 @@ teardown_file() {
 	if known_to_dpkg; then
 		dpkg -P sessile libsessile-dev libsessile1 >/dev/null 2>&1 || true
 	fi
+	[ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ] ||
+	    rm -f /etc/lighttpd/conf-enabled/50-sessile.conf
+	[ ! -e "$P/enabled-fastcgi" ] || lighty-disable-mod fastcgi >/dev/null
 	rm -rf /run/sessile /run/credentials/sessile@*.service
 	[ -e "$P/had-credentials" ] || rmdir /run/credentials 2>/dev/null || true
 	if [ ! -e "$P/had-user" ] && getent passwd sessile >/dev/null; then
@@ -213,18 +218,21 @@ start_installed() {
 		    "$socket" SocketGroup "$p")" "$sock"
 		chmod "$(unit_value "$socket" SocketMode "$p")" "$sock"
 	done
+	# The snippet enabled as the README says, in lighttpd as Debian
+	# ships it (as www-data, its modules, conf-enabled/*.conf), with
+	# only its port moved, and no pid file or error log of its own (the
+	# messages go to stderr, logs/stderr).
+	if [ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ]; then
+		[ -e /etc/lighttpd/conf-enabled/10-fastcgi.conf ] ||
+		    touch "$P/enabled-fastcgi"
+		lighty-enable-mod fastcgi sessile >/dev/null
+	fi
 	port=$(free_port)
-	{
-		echo 'server.modules = ("mod_fastcgi")'
-		echo 'server.bind = "127.0.0.1"'
-		echo "server.port = $port"
-		echo 'server.username = "www-data"'
-		echo 'server.groupname = "www-data"'
-		echo "server.document-root = \"$H/pkg/www\""
-		# (No server.errorlog: www-data cannot reach the suite's
-		# directory, and the messages go to stderr, logs/stderr.)
-		echo 'include "/etc/lighttpd/conf-available/50-sessile.conf"'
-	} >"$H/pkg/lighttpd.conf"
+	sed -e "s|^server\.port .*|server.port = $port|" \
+	    -e '/^server\.pid-file /d; /^server\.errorlog /d' \
+	    /etc/lighttpd/lighttpd.conf >"$H/pkg/lighttpd.conf"
+	grep -qx "server.port = $port" "$H/pkg/lighttpd.conf" ||
+	    fail "no server.port in Debian's lighttpd.conf"
 	run_lighttpd pkg "$port"
 }
 
@@ -245,6 +253,17 @@ start_installed() {
 	assert_equal "$(cut -f1 <<<"$output")" "$name"
 	echo "$name" >"$P/session"
 	cp "$jar" "$P/jar.kept"
+}
+
+# nginx with the installed snippet in its server block, in front of the
+# same programs.
+@test "the whole flow through the installed nginx snippet" {
+	command -v nginx >/dev/null || skip "nginx is not installed"
+	instance pkg-nginx
+	rmdir "$H/pkg-nginx/sessions"
+	ln -s /var/lib/sessile "$H/pkg-nginx/sessions"
+	start_nginx pkg-nginx /etc/nginx/snippets/sessile.conf /
+	check_flow pkg-nginx /
 }
 
 @test "installed again over itself (an upgrade): the key and the session survive, and the restarted programs still know it" {
@@ -289,5 +308,7 @@ start_installed() {
 	done <"$P/files"
 	[ ! -e /etc/systemd/system/timers.target.wants/sessile-gc.timer ] ||
 	    fail "left: the timer's link"
+	[ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ] ||
+	    fail "left: the link that enabled the lighttpd snippet"
 	! known_to_dpkg
 }
