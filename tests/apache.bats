@@ -1240,24 +1240,42 @@ check_no_trace() {
 # Debian's package puts this snippet in conf-available: enabled before
 # its modules, it must not break the server's configuration test (and
 # with it every reload), as an unknown ProxyPassMatch would.
-@test "mod_proxy_fcgi: the snippet without proxy_fcgi, reqtimeout or alias loaded passes apache2 -t" {
+@test "mod_proxy_fcgi: the snippet without proxy_fcgi, reqtimeout or alias loaded passes apache2 -t, and with them each block is read" {
 	local d=$BATS_TEST_TMPDIR/bare
 	mkdir -p "$d/rt"
 	"$SRCDIR/tools/fill" runstatedir="$d/run" approot=/app/ \
-	    <"$SRCDIR/conf/apache-proxy-fcgi.conf.in" >"$d/sessile.conf"
-	{
-		echo "ServerRoot \"$d\""
-		echo "ServerName 127.0.0.1"
-		echo "Listen 127.0.0.1:$(free_port)"
-		echo "PidFile \"$d/rt/httpd.pid\""
-		echo "DefaultRuntimeDir \"$d/rt\""
-		echo "ErrorLog \"$d/error.log\""
-		echo "LoadModule mpm_event_module $MODULES/mod_mpm_event.so"
-		echo "LoadModule authz_core_module $MODULES/mod_authz_core.so"
-		echo "Include \"$d/sessile.conf\""
-	} >"$d/httpd.conf"
-	run "$APACHE" -t -d "$d" -f "$d/httpd.conf"
+	    <"$SRCDIR/conf/apache-proxy-fcgi.conf.in" >"$d/good.conf"
+	# configtest SNIPPET MODULE...: apache2 -t of SNIPPET in a server
+	# with mpm_event, authz_core and the MODULEs loaded before it.
+	configtest() {
+		local m
+		{
+			echo "ServerRoot \"$d\""
+			echo "ServerName 127.0.0.1"
+			echo "Listen 127.0.0.1:$(free_port)"
+			echo "PidFile \"$d/rt/httpd.pid\""
+			echo "DefaultRuntimeDir \"$d/rt\""
+			echo "ErrorLog \"$d/error.log\""
+			for m in mpm_event authz_core "${@:2}"; do
+				echo "LoadModule ${m}_module $MODULES/mod_$m.so"
+			done
+			echo "Include \"$1\""
+		} >"$d/httpd.conf"
+		run "$APACHE" -t -d "$d" -f "$d/httpd.conf"
+	}
+	configtest "$d/good.conf"
 	[ "$status" -eq 0 ] || fail "apache2 -t: $output"
+	configtest "$d/good.conf" proxy proxy_fcgi reqtimeout alias
+	[ "$status" -eq 0 ] || fail "apache2 -t, modules loaded: $output"
+	# With the modules loaded, each guarded block is read: a misspelt
+	# directive in it fails the test.
+	for dir in RequestReadTimeout ProxyPassMatch Redirect; do
+		sed "s/^\([[:space:]]*\)$dir /\1${dir}X /" "$d/good.conf" \
+		    >"$d/bad.conf"
+		configtest "$d/bad.conf" proxy proxy_fcgi reqtimeout alias
+		[[ "$output" == *"Invalid command '${dir}X'"* ]] ||
+		    fail "$dir's block is not read: $output"
+	done
 }
 
 @test "mod_proxy_fcgi: TRACE gets 405 and echoes no Cookie header, at / and under /app/" {

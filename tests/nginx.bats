@@ -137,6 +137,9 @@ teardown_file() {
 	run curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
 	    "$(url nginx-app)/app"
 	assert_equal "$output" "301 $(url nginx-app)/app/"
+	run curl -s -o /dev/null -w '%{http_code} %{redirect_url}' \
+	    "$(url nginx-app)/app?next=1"
+	assert_equal "$output" "301 $(url nginx-app)/app/?next=1"
 	run curl -s -o /dev/null -w '%{http_code}' "$(url nginx-app)/appx"
 	assert_equal "$output" 404
 }

@@ -39,13 +39,14 @@ setup_file() {
 	local c p
 	export PKG_SKIP=
 	for c in dpkg-buildpackage lintian systemd-socket-activate setpriv \
-	    lighttpd curl git; do
+	    lighttpd lighty-enable-mod curl git; do
 		command -v "$c" >/dev/null || PKG_SKIP="$c is not installed"
 	done
 	# A source install (README) uses the same paths: never touched.
 	for p in /etc/sessile /var/lib/sessile /run/sessile \
-	    /usr/libexec/sessile; do
-		[ ! -e "$p" ] || PKG_SKIP="$p is there: sessile is installed"
+	    /usr/libexec/sessile /etc/lighttpd/conf-enabled/50-sessile.conf; do
+		[ ! -e "$p" ] && [ ! -L "$p" ] ||
+		    PKG_SKIP="$p is there: sessile is installed"
 	done
 	if [ "$(id -u)" -ne 0 ]; then
 		PKG_SKIP="needs root, to install packages"
@@ -81,7 +82,8 @@ teardown_file() {
 	fi
 	[ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ] ||
 	    rm -f /etc/lighttpd/conf-enabled/50-sessile.conf
-	[ ! -e "$P/enabled-fastcgi" ] || lighty-disable-mod fastcgi >/dev/null
+	[ ! -e "$P/enabled-fastcgi" ] ||
+	    lighty-disable-mod fastcgi >/dev/null || true
 	rm -rf /run/sessile /run/credentials/sessile@*.service
 	[ -e "$P/had-credentials" ] || rmdir /run/credentials 2>/dev/null || true
 	if [ ! -e "$P/had-user" ] && getent passwd sessile >/dev/null; then
@@ -155,8 +157,8 @@ mode_owner() {
 }
 
 # As systemd would load them: the installed units, with the paths the
-# package put its programs at and the user it made.
-@test "systemd-analyze verify accepts the installed units, without a warning" {
+# package put its programs at and the user it made; the pages they name.
+@test "systemd-analyze verify accepts the installed units, without a warning, and the pages they name are installed" {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 	u=$BATS_TEST_TMPDIR/units
 	mkdir -p "$u"
@@ -171,6 +173,15 @@ mode_owner() {
 	run systemd-analyze verify --man=no /lib/systemd/system/sessile-gc.timer \
 	    /lib/systemd/system/sessile-gc.service
 	[ "$status" -eq 0 ] && [ -z "$output" ] || fail "sessile-gc: $output"
+	# Each Documentation= page is installed.
+	for doc in $(sed -n 's/^Documentation=man://p' \
+	    /lib/systemd/system/sessile*); do
+		sec=${doc#*(}
+		sec=${sec%)}
+		[ -f "/usr/share/man/man$sec/${doc%(*}.$sec.gz" ] ||
+		    fail "Documentation=man:$doc: no such page"
+	done
+	[ -n "${doc-}" ] || fail "no Documentation= in the units"
 }
 
 # unit_value UNIT KEY INSTANCE: KEY's values in UNIT (an installed
@@ -222,14 +233,20 @@ start_installed() {
 	# ships it (as www-data, its modules, conf-enabled/*.conf), with
 	# only its port moved, and no pid file or error log of its own (the
 	# messages go to stderr, logs/stderr).
+	# The snippet's "depends: fastcgi" line enables mod_fastcgi with it.
 	if [ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ]; then
 		[ -e /etc/lighttpd/conf-enabled/10-fastcgi.conf ] ||
 		    touch "$P/enabled-fastcgi"
-		lighty-enable-mod fastcgi sessile >/dev/null
+		lighty-enable-mod sessile >/dev/null
+		[ -L /etc/lighttpd/conf-enabled/10-fastcgi.conf ] ||
+		    [ ! -e "$P/enabled-fastcgi" ] ||
+		    fail "lighty-enable-mod sessile did not enable fastcgi"
 	fi
+	# On loopback only (Debian's listens on every address, IPv6 too).
 	port=$(free_port)
-	sed -e "s|^server\.port .*|server.port = $port|" \
+	sed -e "s|^server\.port .*|server.port = $port\nserver.bind = \"127.0.0.1\"|" \
 	    -e '/^server\.pid-file /d; /^server\.errorlog /d' \
+	    -e '/^include_shell .*use-ipv6/d' \
 	    /etc/lighttpd/lighttpd.conf >"$H/pkg/lighttpd.conf"
 	grep -qx "server.port = $port" "$H/pkg/lighttpd.conf" ||
 	    fail "no server.port in Debian's lighttpd.conf"
@@ -299,6 +316,8 @@ start_installed() {
 	assert_equal "$(mode_owner /etc/sessile/secret_key)" "640 root sessile"
 	run dpkg -r sessile libsessile-dev libsessile1
 	[ "$status" -eq 0 ] || fail "dpkg -r: $output"
+	[ -L /etc/lighttpd/conf-enabled/50-sessile.conf ] ||
+	    fail "the snippet was not enabled: nothing for purge to remove"
 	run dpkg -P sessile libsessile-dev libsessile1
 	[ "$status" -eq 0 ] || fail "dpkg -P: $output"
 	[ ! -e /etc/sessile ] || fail "left: $(ls -la /etc/sessile)"

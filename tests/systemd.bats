@@ -145,12 +145,15 @@ syscalls_of() {
 # allowed_by UNIT: the system calls UNIT's SystemCallFilter= lines let
 # through, sorted: those of its allow-lists less those of its "~"
 # deny-lists (any other is answered by SIGSYS, and the process dies).
+# That is systemd's reading for the units' shape, allow-lists first; an
+# empty SystemCallFilter= (a reset) or an allow-list after a deny-list
+# would need more.
 allowed_by() {
 	local v
 	# shellcheck disable=SC2086
 	sed -n 's/^SystemCallFilter=//p' "$1" | while read -r v; do
 		case $v in
-		~*) syscalls_of ${v#\~} | sed 's/^/-/' ;;
+		\~*) syscalls_of ${v#\~} | sed 's/^/-/' ;;
 		*) syscalls_of $v | sed 's/^/+/' ;;
 		esac
 	done >"$BATS_TEST_TMPDIR/filter"
@@ -210,8 +213,18 @@ refused_by() {
 		! kill -0 "$tracer" 2>/dev/null || fail "$p did not stop"
 	done
 	grep -q 'accept' "$d/trace-login" || fail "no accept traced"
-	env -i PATH="$PATH" "$(command -v strace)" -f -qq -o "$d/trace-gc" \
-	    "$BUILDDIR/tools/sessile-gc" -d "$d/sessions"
+	# sessile-gc with something to do: an expired session, a live one,
+	# a corrupt one and a crashed writer's temporary file.
+	printf 'sessile 1\nexpires 1\ndata username=x\nend\n' \
+	    >"$d/sessions/$(printf '%064d' 1)"
+	printf 'sessile 1\nexpires %s\ndata username=x\nend\n' \
+	    $((EPOCHSECONDS + 3600)) >"$d/sessions/$(printf '%064d' 2)"
+	echo garbage >"$d/sessions/$(printf '%064d' 3)"
+	touch -d '-2 hours' "$d/sessions/.tmp-$(printf '%064d' 4)-0011223344556677"
+	chmod 0600 "$d"/sessions/*
+	run env -i PATH="$PATH" "$(command -v strace)" -f -qq \
+	    -o "$d/trace-gc" "$BUILDDIR/tools/sessile-gc" -v -d "$d/sessions"
+	assert_equal "$output" "sessile-gc: 3 files, 1 expired removed, 1 corrupt kept, 1 temporary removed"
 	run refused_by "$U/sessile@index.service" "$d"/trace-{index,login,logout}
 	[ -z "$output" ] || fail "the programs call what the unit refuses: $output"
 	run refused_by "$U/sessile-gc.service" "$d/trace-gc"

@@ -1364,21 +1364,24 @@ in_man(const char *man, const char *name)
 /*
  * Every variable config_load() reads is documented where an operator and
  * a programmer look, with the default it really has: a row of README.md's
- * table ("| `NAME` | `DEFAULT` |") and an item of sessile(3).
+ * table ("| `NAME` | `DEFAULT` |"), an item of sessile(3) and one of the
+ * programs' page, sessile(8).
  */
 static void
 test_documented(void)
 {
-	char		*readme, *man, row[200];
+	char		*readme, *man, *man8, row[200];
 	const char	*name, *def;
 	size_t		 i;
 
 	readme = slurp("README.md");
 	man = slurp("man/sessile.3");
-	if (!ok(readme != NULL && man != NULL, "README.md and sessile.3 are "
-	    "read")) {
+	man8 = slurp("man/sessile.8");
+	if (!ok(readme != NULL && man != NULL && man8 != NULL,
+	    "README.md, sessile.3 and sessile.8 are read")) {
 		free(readme);
 		free(man);
+		free(man8);
 		return;
 	}
 	for (i = 0; (name = config_var(i, &def)) != NULL; i++) {
@@ -1392,9 +1395,11 @@ test_documented(void)
 			    "README.md gives %s's default, %s", name, def);
 		}
 		ok(in_man(man, name), "sessile(3) documents %s", name);
+		ok(in_man(man8, name), "sessile(8) documents %s", name);
 	}
 	free(readme);
 	free(man);
+	free(man8);
 }
 
 #define MK(var, name, key)	\
