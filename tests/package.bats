@@ -17,9 +17,15 @@
 #   session; then through the installed nginx snippet;
 # - installed again over itself (an upgrade): the key and the session
 #   survive;
+# - an owner the admin gives the session directory survives
+#   systemd-tmpfiles and an upgrade;
 # - dpkg -r keeps the key and the sessions, and an install after it takes
 #   them up; dpkg -P removes them and the link that enabled the snippet,
-#   and no file of the packages is left.
+#   and no file of the packages is left;
+# - installed and purged again after an admin's work (a socket enabled, a
+#   unit of their own, the sessions on a tmpfs, an nginx site including
+#   the snippet): only the package's links go, the tmpfs is emptied and
+#   left mounted, and the nginx site is named.
 #
 # Needs root, dpkg-buildpackage and the build dependencies, and a machine
 # where no sessile package is installed; it leaves the machine as it found
@@ -77,8 +83,21 @@ setup_file() {
 teardown_file() {
 	[ -z "$PKG_SKIP" ] || return 0
 	stop_installed
+	# Unmounted first: a failed purge test must not make this purge
+	# fail too.
+	! mountpoint -q /var/lib/sessile || umount /var/lib/sessile || true
 	if known_to_dpkg; then
 		dpkg -P sessile libsessile-dev libsessile1 >/dev/null 2>&1 || true
+	fi
+	rm -rf /var/lib/sessile
+	[ ! -e "$P/nginx-site" ] || rm -f /etc/nginx/sites-enabled/sessile-test
+	if [ -e "$P/admin-unit" ]; then
+		rm -f /etc/systemd/system/sessile-mine.service \
+		    /etc/systemd/system/multi-user.target.wants/sessile@mine.service \
+		    /etc/systemd/system/sockets.target.wants/sessile@index.socket
+	fi
+	if [ -e "$P/made-dirs" ]; then
+		xargs rmdir <"$P/made-dirs" 2>/dev/null || true
 	fi
 	[ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ] ||
 	    rm -f /etc/lighttpd/conf-enabled/50-sessile.conf
@@ -296,6 +315,22 @@ start_installed() {
 	    fail "the session did not survive: $output"
 }
 
+# An admin may hand the session directory to the user the programs run
+# as in another layout (www-data, the web server spawning them): neither
+# the boot's systemd-tmpfiles nor an upgrade gives it back to sessile.
+@test "the owner an admin gives /var/lib/sessile survives systemd-tmpfiles --create and an upgrade" {
+	stop_installed
+	chown www-data:www-data /var/lib/sessile
+	if command -v systemd-tmpfiles >/dev/null; then
+		systemd-tmpfiles --create sessile.conf
+		assert_equal "$(mode_owner /var/lib/sessile)" "700 www-data www-data"
+	fi
+	run dpkg -i $(debs)
+	[ "$status" -eq 0 ] || fail "dpkg -i: $output"
+	assert_equal "$(mode_owner /var/lib/sessile)" "700 www-data www-data"
+	chown sessile:sessile /var/lib/sessile
+}
+
 @test "dpkg -r keeps the key and the sessions, which an install again takes up; dpkg -P removes them, and nothing of the packages is left" {
 	stop_installed
 	for p in sessile libsessile1 libsessile-dev; do
@@ -329,5 +364,57 @@ start_installed() {
 	    fail "left: the timer's link"
 	[ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ] ||
 	    fail "left: the link that enabled the lighttpd snippet"
+	! known_to_dpkg
+}
+
+# Purge where an admin has been at work: the programs' sockets enabled
+# (systemctl enable), a unit of their own named like the package's, the
+# sessions on a tmpfs (as the README suggests), an nginx site that
+# includes the snippet.  Purge succeeds, removes the links to its own
+# units and no other, empties the mount point and leaves it mounted, and
+# names the nginx file it cannot edit.
+@test "dpkg -P after an admin's work: its own unit's link kept, a tmpfs of sessions emptied, an nginx site that includes the snippet named" {
+	run dpkg -i $(debs)
+	[ "$status" -eq 0 ] || fail "dpkg -i: $output"
+	w=/etc/systemd/system
+	for t in sockets multi-user; do
+		[ -d "$w/$t.target.wants" ] || echo "$w/$t.target.wants" >>"$P/made-dirs"
+	done
+	run systemctl enable sessile@index.socket
+	[ "$status" -eq 0 ] || fail "systemctl enable: $output"
+	[ -L "$w/sockets.target.wants/sessile@index.socket" ] ||
+	    fail "systemctl enable made no link: $output"
+	touch "$P/admin-unit"
+	printf '[Service]\nExecStart=/bin/true\n' >"$w/sessile-mine.service"
+	mkdir -p "$w/multi-user.target.wants"
+	ln -s "$w/sessile-mine.service" "$w/multi-user.target.wants/sessile@mine.service"
+	if [ -d /etc/nginx/sites-enabled ]; then
+		touch "$P/nginx-site"
+		echo 'server { include snippets/sessile.conf; }' \
+		    >/etc/nginx/sites-enabled/sessile-test
+	fi
+	if mount -t tmpfs -o "mode=0700,uid=$(id -u sessile),gid=$(id -g sessile)" \
+	    tmpfs /var/lib/sessile 2>/dev/null; then
+		touch /var/lib/sessile/"$(printf '%064d' 1)"
+	else
+		echo "# no tmpfs mount here: the mount point's case not tried" >&3
+	fi
+	run dpkg -P sessile libsessile-dev libsessile1
+	[ "$status" -eq 0 ] || fail "dpkg -P: $output"
+	[ ! -L "$w/sockets.target.wants/sessile@index.socket" ] ||
+	    fail "left: the link that enabled sessile@index.socket"
+	[ -L "$w/multi-user.target.wants/sessile@mine.service" ] ||
+	    fail "purge removed the link to the admin's own unit"
+	if [ -e "$P/nginx-site" ]; then
+		[[ "$output" == *"still include it: /etc/nginx/sites-enabled/sessile-test"* ]] ||
+		    fail "purge did not name the nginx site: $output"
+	fi
+	if mountpoint -q /var/lib/sessile; then
+		[ -z "$(ls -A /var/lib/sessile)" ] ||
+		    fail "left on the tmpfs: $(ls -A /var/lib/sessile)"
+		umount /var/lib/sessile
+		rmdir /var/lib/sessile
+	fi
+	[ ! -e /var/lib/sessile ] || fail "left: /var/lib/sessile"
 	! known_to_dpkg
 }
