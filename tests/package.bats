@@ -248,11 +248,12 @@ start_installed() {
 		    "$socket" SocketGroup "$p")" "$sock"
 		chmod "$(unit_value "$socket" SocketMode "$p")" "$sock"
 	done
-	# The snippet enabled as the README says, in lighttpd as Debian
-	# ships it (as www-data, its modules, conf-enabled/*.conf), with
-	# only its port moved, and no pid file or error log of its own (the
-	# messages go to stderr, logs/stderr).
-	# The snippet's "depends: fastcgi" line enables mod_fastcgi with it.
+	# The snippet enabled as the README says (its "depends: fastcgi"
+	# line enables mod_fastcgi with it), in lighttpd as Debian ships it
+	# (as www-data, its modules, conf-enabled/*.conf), with only its
+	# port moved, on loopback only (Debian's listens on every address,
+	# IPv6 too), and no pid file or error log of its own (the messages
+	# go to stderr, logs/stderr).
 	if [ ! -L /etc/lighttpd/conf-enabled/50-sessile.conf ]; then
 		[ -e /etc/lighttpd/conf-enabled/10-fastcgi.conf ] ||
 		    touch "$P/enabled-fastcgi"
@@ -261,7 +262,6 @@ start_installed() {
 		    [ ! -e "$P/enabled-fastcgi" ] ||
 		    fail "lighty-enable-mod sessile did not enable fastcgi"
 	fi
-	# On loopback only (Debian's listens on every address, IPv6 too).
 	port=$(free_port)
 	sed -e "s|^server\.port .*|server.port = $port\nserver.bind = \"127.0.0.1\"|" \
 	    -e '/^server\.pid-file /d; /^server\.errorlog /d' \
