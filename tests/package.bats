@@ -218,27 +218,28 @@ unit_value() {
 # program (ExecStart=) as User= and Group=, with the unit's Environment=.
 # Then lighttpd with the installed snippet, as www-data, on a free port.
 start_installed() {
-	local p env sock cred exe
+	local p env sock cred exe user group
 	local socket=/lib/systemd/system/sessile@.socket
 	local service=/lib/systemd/system/sessile@.service
 	instance pkg
+	user=$(unit_value "$service" User "")
+	group=$(unit_value "$service" Group "")
 	for p in index login logout; do
 		sock=$(unit_value "$socket" ListenStream "$p")
 		install -d -m "$(unit_value "$socket" DirectoryMode "$p")" \
 		    "${sock%/*}"
 		cred=/run/credentials/sessile@$p.service
-		install -d -m 0500 -o "$(unit_value "$service" User "$p")" "$cred"
-		install -m 0400 -o "$(unit_value "$service" User "$p")" \
-		    "$(unit_value "$service" LoadCredential "$p" |
-		    sed -n 's/^secret_key://p')" "$cred/secret_key"
+		install -d -m 0500 -o "$user" "$cred"
+		install -m 0400 -o "$user" "$(unit_value "$service" \
+		    LoadCredential "$p" | sed -n 's/^secret_key://p')" \
+		    "$cred/secret_key"
 		env=$(unit_value "$service" Environment "$p" |
 		    sed "s|%d|$cred|g; s/^/-E /")
 		exe=$(unit_value "$service" ExecStart "$p")
 		# shellcheck disable=SC2086
 		systemd-socket-activate -l "$sock" $env \
-		    setpriv --reuid="$(unit_value "$service" User "$p")" \
-		    --regid="$(unit_value "$service" Group "$p")" \
-		    --clear-groups "$exe" >"$P/activate-$p.log" 2>&1 &
+		    setpriv --reuid="$user" --regid="$group" --clear-groups \
+		    "$exe" >"$P/activate-$p.log" 2>&1 &
 		remember $!
 	done
 	wait_sockets "${sock%/*}" "$P/activate" || return
